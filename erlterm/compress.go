@@ -1,0 +1,63 @@
+package erlterm
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// inflate decompresses a top-level COMPRESSED term (131, 80, size, zlib
+// stream) into a fresh buffer. The declared size is checked against max but
+// never trusted for allocation: the buffer grows only as data really
+// inflates, so a few hostile bytes cannot claim gigabytes.
+func inflate(data []byte, max int) ([]byte, error) {
+	if len(data) < 6 {
+		return nil, &SyntaxError{Offset: 2, Err: ErrTruncated, Detail: "compressed size"}
+	}
+	size := binary.BigEndian.Uint32(data[2:])
+	if uint64(size) > uint64(max) {
+		return nil, &SyntaxError{Offset: 2, Err: ErrTooLarge,
+			Detail: "compressed term inflates to " + strconv.FormatUint(uint64(size), 10) + " bytes, limit " + strconv.Itoa(max)}
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(data[6:]))
+	if err != nil {
+		return nil, &SyntaxError{Offset: 6, Err: ErrInvalid, Detail: "zlib header: " + err.Error()}
+	}
+	var out bytes.Buffer
+	out.Grow(min(int(size), 4*len(data)+512))
+	_, err = out.ReadFrom(io.LimitReader(zr, int64(size)+1))
+	if err != nil {
+		return nil, &SyntaxError{Offset: 6, Err: ErrInvalid, Detail: "zlib stream: " + err.Error()}
+	}
+	if out.Len() != int(size) {
+		return nil, &SyntaxError{Offset: 2, Err: ErrInvalid,
+			Detail: "declared size " + strconv.FormatUint(uint64(size), 10) + " but stream inflates to " + strconv.Itoa(out.Len()) + " or more"}
+	}
+	return out.Bytes(), nil
+}
+
+// compressTerm replaces the term after buf[start] (the version byte) by its
+// compressed form when that is smaller, as term_to_binary does.
+func compressTerm(buf []byte, start, level int) ([]byte, error) {
+	if level < zlib.BestSpeed || level > zlib.BestCompression {
+		return buf[:start], &EncodeError{Err: fmt.Errorf("%w: compression level %d (want 0 to 9)", ErrInvalid, level)}
+	}
+	raw := buf[start+1:]
+	var z bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&z, level)
+	if err != nil {
+		return buf[:start], &EncodeError{Err: err}
+	}
+	zw.Write(raw) // a bytes.Buffer does not fail
+	zw.Close()
+	if 5+z.Len() >= len(raw) {
+		return buf, nil
+	}
+	size := len(raw)
+	out := append(buf[:start+1], tagCompressed)
+	out = binary.BigEndian.AppendUint32(out, uint32(size))
+	return append(out, z.Bytes()...), nil
+}

@@ -1,0 +1,72 @@
+package erlterm
+
+// DecodeOptions tunes decoding. The zero value is ready to use and is what
+// Unmarshal uses; zero fields mean the defaults of defaults.go.
+type DecodeOptions struct {
+	// MaxDepth bounds nesting of lists, tuples and maps (DefaultMaxDepth).
+	MaxDepth int
+
+	// MaxDecompressedSize bounds what a compressed term may inflate to
+	// (DefaultMaxDecompressedSize).
+	MaxDecompressedSize int
+
+	// ZeroCopy makes decoded strings, []byte and RawTerm values alias the
+	// input instead of copying it. The caller must then neither modify nor
+	// reuse the input while the decoded values are in use. It has no effect
+	// on compressed terms, which are decompressed into a fresh buffer that
+	// the values then alias.
+	ZeroCopy bool
+
+	// OrderedMaps makes every map decoded into `any` a Map, keeping the
+	// order of its entries, instead of map[string]any or map[any]any.
+	OrderedMaps bool
+
+	// DisallowUnknownFields makes decoding a map into a struct fail when a
+	// key matches no field, instead of skipping it.
+	DisallowUnknownFields bool
+}
+
+// EncodeOptions tunes encoding. The zero value is ready to use and is what
+// Marshal uses.
+type EncodeOptions struct {
+	// Compression is a zlib level from 1 (fastest) to 9 (smallest); 0 means
+	// no compression. A term is compressed only when that makes it smaller,
+	// as Erlang's term_to_binary(T, [compressed]) does.
+	Compression int
+
+	// UTF8Atoms encodes every atom as SMALL_ATOM_UTF8_EXT/ATOM_UTF8_EXT, as
+	// term_to_binary(T, [{minor_version, 2}]) does. The default, ATOM_EXT for
+	// latin-1 atoms, is what ErlPort's Python side can read.
+	UTF8Atoms bool
+
+	// BytesAsBinary encodes []byte as BINARY_EXT instead of BIT_BINARY_EXT
+	// with 8 bits. Erlang sees the same binary either way; peers that decode
+	// only BINARY_EXT (ErlPort's Python side) need this, at the cost of
+	// bytes and str no longer being told apart.
+	BytesAsBinary bool
+
+	// MaxDepth bounds nesting, so that a cyclic Go value fails with
+	// ErrTooDeep instead of overflowing the stack (DefaultMaxDepth).
+	MaxDepth int
+}
+
+func (o *DecodeOptions) maxDepth() int {
+	if o.MaxDepth > 0 {
+		return o.MaxDepth
+	}
+	return DefaultMaxDepth
+}
+
+func (o *DecodeOptions) maxDecompressed() int {
+	if o.MaxDecompressedSize > 0 {
+		return o.MaxDecompressedSize
+	}
+	return DefaultMaxDecompressedSize
+}
+
+func (o *EncodeOptions) maxDepth() int {
+	if o.MaxDepth > 0 {
+		return o.MaxDepth
+	}
+	return DefaultMaxDepth
+}

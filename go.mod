@@ -1,0 +1,3 @@
+module github.com/taipan-go/taipan
+
+go 1.26
