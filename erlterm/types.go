@@ -26,19 +26,19 @@ var (
 // termTypes are the erlterm types (and big.Int) that have their own
 // encoding and decoding; reflection hands them to the `any` paths.
 var termTypes = map[reflect.Type]bool{
-	atomType:                         true,
-	tupleType:                        true,
-	rawTermType:                      true,
-	bigIntType:                       true,
-	reflect.TypeFor[Map]():           true,
-	reflect.TypeFor[ImproperList]():  true,
-	reflect.TypeFor[BitString]():     true,
-	reflect.TypeFor[Pid]():           true,
-	reflect.TypeFor[Port]():          true,
-	reflect.TypeFor[Ref]():           true,
-	reflect.TypeFor[Export]():        true,
-	reflect.TypeFor[Fun]():           true,
-	reflect.TypeFor[Opaque]():        true,
+	atomType:                        true,
+	tupleType:                       true,
+	rawTermType:                     true,
+	bigIntType:                      true,
+	reflect.TypeFor[Map]():          true,
+	reflect.TypeFor[ImproperList](): true,
+	reflect.TypeFor[BitString]():    true,
+	reflect.TypeFor[Pid]():          true,
+	reflect.TypeFor[Port]():         true,
+	reflect.TypeFor[Ref]():          true,
+	reflect.TypeFor[Export]():       true,
+	reflect.TypeFor[Fun]():          true,
+	reflect.TypeFor[Opaque]():       true,
 }
 
 // maxRefWords is how many 32-bit words a reference may have (OTP 24+).
