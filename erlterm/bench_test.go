@@ -1,49 +1,41 @@
-package erlterm
+package erlterm_test
 
 import (
-	"math/big"
-	"os"
 	"testing"
+
+	"github.com/taipan-go/taipan/erlterm"
+	"github.com/taipan-go/taipan/internal/bench"
 )
 
-// referenceStruct matches ../shared/bench/reference_term.etf, the term
-// every codec benchmark in the project uses.
-type referenceStruct struct {
-	ID     int64      `erl:"id"`
-	Big    *big.Int   `erl:"big"`
-	Neg    int        `erl:"neg"`
-	Pi     float64    `erl:"pi"`
-	Name   string     `erl:"name"`
-	Blob   []byte     `erl:"blob"`
-	Ints   []int      `erl:"ints"`
-	Point  [3]float64 `erl:"point"`
-	Tags   []Atom     `erl:"tags"`
-	Nested struct {
-		A int    `erl:"a"`
-		B []bool `erl:"b"`
-		C string `erl:"c"`
-	} `erl:"nested"`
-}
-
-func referenceTerm(tb testing.TB) []byte {
-	tb.Helper()
-	b, err := os.ReadFile("testdata/reference_term.etf")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
+// The codec benchmarks of DESIGN.md, on the reference term every codec
+// figure uses. `go run ./cmd/taipan bench` times the same against erl.
 
 func BenchmarkEncodeReferenceAny(b *testing.B) {
 	var v any
-	if err := Unmarshal(referenceTerm(b), &v); err != nil {
+	if err := erlterm.Unmarshal(bench.ReferenceTerm, &v); err != nil {
 		b.Fatal(err)
 	}
 	buf := make([]byte, 0, 1024)
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		if buf, err = Append(buf[:0], v); err != nil {
+		if buf, err = erlterm.Append(buf[:0], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+func BenchmarkEncodeReferenceOrderedMap(b *testing.B) {
+	var v any
+	if err := (erlterm.DecodeOptions{OrderedMaps: true}).Unmarshal(bench.ReferenceTerm, &v); err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = erlterm.Append(buf[:0], v); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -51,15 +43,15 @@ func BenchmarkEncodeReferenceAny(b *testing.B) {
 }
 
 func BenchmarkEncodeReferenceStruct(b *testing.B) {
-	var v referenceStruct
-	if err := Unmarshal(referenceTerm(b), &v); err != nil {
+	var v bench.ReferenceStruct
+	if err := erlterm.Unmarshal(bench.ReferenceTerm, &v); err != nil {
 		b.Fatal(err)
 	}
 	buf := make([]byte, 0, 1024)
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		if buf, err = Append(buf[:0], &v); err != nil {
+		if buf, err = erlterm.Append(buf[:0], &v); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -67,25 +59,50 @@ func BenchmarkEncodeReferenceStruct(b *testing.B) {
 }
 
 func BenchmarkDecodeReferenceAny(b *testing.B) {
-	data := referenceTerm(b)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
+	b.SetBytes(int64(len(bench.ReferenceTerm)))
 	for b.Loop() {
 		var v any
-		if err := Unmarshal(data, &v); err != nil {
+		if err := erlterm.Unmarshal(bench.ReferenceTerm, &v); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkDecodeReferenceStruct(b *testing.B) {
-	data := referenceTerm(b)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
+	b.SetBytes(int64(len(bench.ReferenceTerm)))
 	for b.Loop() {
-		var v referenceStruct
-		if err := Unmarshal(data, &v); err != nil {
+		var v bench.ReferenceStruct
+		if err := erlterm.Unmarshal(bench.ReferenceTerm, &v); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReferenceRoundTrip checks that the reference term decodes into the
+// struct with every field right, and that the ordered form re-encodes to
+// Erlang's bytes exactly.
+func TestReferenceRoundTrip(t *testing.T) {
+	var s bench.ReferenceStruct
+	if err := erlterm.Unmarshal(bench.ReferenceTerm, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.ID != 123456789 || s.Neg != -42 || s.Pi != 3.141592653589793 || s.Name != "taipan worker pool" ||
+		s.Big.String() != "1180591620717411303424" || len(s.Blob) != 256 || s.Blob[255] != 0xAB ||
+		len(s.Ints) != 100 || s.Ints[99] != 99 || s.Point != [3]float64{1.5, -2.25, 3.0e10} ||
+		len(s.Tags) != 3 || s.Tags[2] != "undefined" || s.Nested.A != 1 || s.Nested.B[0] != true || s.Nested.C != "x" {
+		t.Fatalf("decoded struct is wrong: %+v", s)
+	}
+	var ordered any
+	if err := (erlterm.DecodeOptions{OrderedMaps: true}).Unmarshal(bench.ReferenceTerm, &ordered); err != nil {
+		t.Fatal(err)
+	}
+	out, err := erlterm.Marshal(ordered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != string(bench.ReferenceTerm) {
+		t.Fatalf("re-encoding the ordered map is not byte-exact:\n got %x\nwant %x", out, bench.ReferenceTerm)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"reflect"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -20,8 +21,13 @@ func Unmarshal(data []byte, v any) error {
 
 // Unmarshal is Unmarshal with these options.
 func (o DecodeOptions) Unmarshal(data []byte, v any) error {
-	d, err := o.open(data)
-	if err != nil {
+	d := decodeStatePool.Get().(*decodeState)
+	defer func() {
+		*d = decodeState{} // drop the references to the input
+		decodeStatePool.Put(d)
+	}()
+	var err error
+	if *d, err = o.open(data); err != nil {
 		return err
 	}
 	if p, ok := v.(*any); ok && p != nil {
@@ -45,6 +51,11 @@ func (o DecodeOptions) Unmarshal(data []byte, v any) error {
 	}
 	return d.finish()
 }
+
+// decodeStatePool recycles decodeStates: compiled decoders take a pointer
+// to one through indirect calls, which would otherwise move every state to
+// the heap. It holds no data between uses.
+var decodeStatePool = sync.Pool{New: func() any { return new(decodeState) }}
 
 // decodeState is one decoding in progress: the input and a read offset.
 // It never writes to data.
@@ -385,30 +396,13 @@ func (d *decodeState) value() (any, error) {
 // bigInteger reads SMALL_BIG_EXT or LARGE_BIG_EXT. Values that fit int64
 // come back as i; others as b.
 func (d *decodeState) bigInteger(tag byte) (i int64, b *big.Int, err error) {
-	var n int
-	if tag == tagSmallBig {
-		if err := d.need(1, "big integer size"); err != nil {
-			return 0, nil, err
-		}
-		n = int(d.u8())
-	} else {
-		if n, err = d.count(1, "big integer"); err != nil {
-			return 0, nil, err
-		}
-	}
-	if err := d.need(1+n, "big integer digits"); err != nil {
+	digits, negative, err := d.bigDigits(tag)
+	if err != nil {
 		return 0, nil, err
 	}
-	negative := d.u8() != 0 // Erlang reads any non-zero sign byte as negative
-	digits := d.data[d.off : d.off+n]
-	d.off += n
-	top := len(digits)
-	for top > 0 && digits[top-1] == 0 {
-		top--
-	}
-	if top <= 8 {
+	if len(digits) <= 8 {
 		var mag uint64
-		for k := top - 1; k >= 0; k-- {
+		for k := len(digits) - 1; k >= 0; k-- {
 			mag = mag<<8 | uint64(digits[k])
 		}
 		switch {
@@ -419,8 +413,34 @@ func (d *decodeState) bigInteger(tag byte) (i int64, b *big.Int, err error) {
 		}
 	}
 	b = new(big.Int)
-	setLittleEndian(b, digits[:top], negative)
+	setLittleEndian(b, digits, negative)
 	return 0, b, nil
+}
+
+// bigDigits reads a big integer's header and returns its magnitude, least
+// significant byte first and without high zero bytes, and its sign.
+func (d *decodeState) bigDigits(tag byte) (digits []byte, negative bool, err error) {
+	var n int
+	if tag == tagSmallBig {
+		if err := d.need(1, "big integer size"); err != nil {
+			return nil, false, err
+		}
+		n = int(d.u8())
+	} else {
+		if n, err = d.count(1, "big integer"); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := d.need(1+n, "big integer digits"); err != nil {
+		return nil, false, err
+	}
+	negative = d.u8() != 0 // Erlang reads any non-zero sign byte as negative
+	digits = d.data[d.off : d.off+n]
+	d.off += n
+	for len(digits) > 0 && digits[len(digits)-1] == 0 {
+		digits = digits[:len(digits)-1]
+	}
+	return digits, negative, nil
 }
 
 // setLittleEndian sets b to the magnitude in digits (least significant

@@ -109,17 +109,20 @@ func (d *decodeState) termInto(v reflect.Value) error {
 		v.SetBytes(raw)
 		return nil
 	case bigIntType:
-		i, b, ok, err := d.integer()
+		target := new(big.Int)
+		if v.CanAddr() {
+			target = v.Addr().Interface().(*big.Int)
+		}
+		ok, err := d.bigInto(target)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return d.typeError(start, t)
 		}
-		if b == nil {
-			b = big.NewInt(i)
+		if !v.CanAddr() {
+			v.Set(reflect.ValueOf(target).Elem())
 		}
-		v.Set(reflect.ValueOf(b).Elem())
 		return nil
 	case tupleType:
 		if tag != tagSmallTuple && tag != tagLargeTuple {
@@ -208,6 +211,26 @@ func (d *decodeState) integer() (i int64, b *big.Int, ok bool, err error) {
 		return i, b, err == nil, err
 	}
 	return 0, nil, false, nil
+}
+
+// bigInto reads an integer term of any size into b; ok is false, and
+// nothing is consumed, when the next term is not an integer.
+func (d *decodeState) bigInto(b *big.Int) (ok bool, err error) {
+	tag := d.data[d.off]
+	if tag != tagSmallBig && tag != tagLargeBig {
+		i, _, ok, err := d.integer()
+		if ok {
+			b.SetInt64(i)
+		}
+		return ok, err
+	}
+	d.off++
+	digits, negative, err := d.bigDigits(tag)
+	if err != nil {
+		return false, err
+	}
+	setLittleEndian(b, digits, negative)
+	return true, nil
 }
 
 // text reads a term that has a natural Go string form: a binary, a
@@ -383,11 +406,7 @@ func (d *decodeState) sliceInto(v reflect.Value, elem decoderFunc, fast elemFast
 	if err := d.enter(start); err != nil {
 		return err
 	}
-	if v.Cap() >= n {
-		v.SetLen(n)
-	} else {
-		v.Set(reflect.MakeSlice(t, n, n))
-	}
+	resize(v, n)
 	if err := d.elemsInto(v, n, elem, fast); err != nil {
 		return err
 	}
@@ -467,7 +486,7 @@ func (d *decodeState) charsInto(v reflect.Value, t reflect.Type) error {
 		return err
 	}
 	if v.Kind() == reflect.Slice {
-		v.Set(reflect.MakeSlice(t, n, n))
+		resize(v, n)
 		if s, ok := v.Addr().Interface().(*[]int); ok {
 			for i, c := range d.data[d.off : d.off+n] {
 				(*s)[i] = int(c)
@@ -747,4 +766,18 @@ func withField(err error, name string) error {
 		}
 	}
 	return err
+}
+
+// resize makes the slice v hold n zero elements, reusing its array when it
+// is big enough. Value.Grow extends in place, where reflect.MakeSlice would
+// also allocate a slice header.
+func resize(v reflect.Value, n int) {
+	if v.Cap() >= n {
+		v.SetLen(n)
+		v.Clear()
+		return
+	}
+	v.SetLen(0)
+	v.Grow(n)
+	v.SetLen(n)
 }

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"math/bits"
 	"reflect"
+	"slices"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -31,20 +33,30 @@ func (o EncodeOptions) Marshal(v any) ([]byte, error) {
 // in length (its spare capacity may have been written).
 func (o EncodeOptions) Append(dst []byte, v any) ([]byte, error) {
 	start := len(dst)
-	e := encodeState{
+	e := encodeStatePool.Get().(*encodeState)
+	*e = encodeState{
 		buf:           append(dst, versionMagic),
 		maxDepth:      o.maxDepth(),
 		utf8Atoms:     o.UTF8Atoms,
 		bytesAsBinary: o.BytesAsBinary,
 	}
-	if err := e.value(v); err != nil {
+	err := e.value(v)
+	out := e.buf
+	e.buf = nil // the pool must not keep the caller's buffer
+	encodeStatePool.Put(e)
+	if err != nil {
 		return dst[:start], err
 	}
 	if o.Compression > 0 {
-		return compressTerm(e.buf, start, o.Compression)
+		return compressTerm(out, start, o.Compression)
 	}
-	return e.buf, nil
+	return out, nil
 }
+
+// encodeStatePool recycles encodeStates: compiled encoders take a pointer
+// to one through indirect calls, which would otherwise move every state to
+// the heap. It holds no data between uses.
+var encodeStatePool = sync.Pool{New: func() any { return new(encodeState) }}
 
 // encodeState is one encoding in progress. It lives on the caller's stack;
 // everything it writes goes to buf.
@@ -375,16 +387,7 @@ func (e *encodeState) list(l []any) error {
 	if err := e.enter(func() reflect.Type { return anySliceType }); err != nil {
 		return err
 	}
-	if byteValues(l) {
-		e.buf = append(e.buf, tagString, byte(len(l)>>8), byte(len(l)))
-		for _, x := range l {
-			switch i := x.(type) {
-			case int64:
-				e.buf = append(e.buf, byte(i))
-			case int:
-				e.buf = append(e.buf, byte(i))
-			}
-		}
+	if e.byteString(l) {
 		e.depth--
 		return nil
 	}
@@ -624,26 +627,34 @@ func (e *encodeState) marshaler(m Marshaler) error {
 	return nil
 }
 
-// byteValues reports whether l is a list Erlang would write as STRING_EXT:
-// 1 to 65535 integers from 0 to 255. Writing it the same way keeps
-// round trips byte-exact.
-func byteValues(l []any) bool {
-	if len(l) == 0 || len(l) > math.MaxUint16 {
+// byteString writes l as STRING_EXT when Erlang would: 1 to 65535
+// integers from 0 to 255, so that round trips stay byte-exact. It checks
+// and writes in one pass, and takes the bytes back if l does not qualify.
+func (e *encodeState) byteString(l []any) bool {
+	n := len(l)
+	if n == 0 || n > math.MaxUint16 {
 		return false
 	}
-	for _, x := range l {
-		var i int64
+	mark := len(e.buf)
+	e.buf = slices.Grow(e.buf, 3+n)[:mark+3+n]
+	e.buf[mark], e.buf[mark+1], e.buf[mark+2] = tagString, byte(n>>8), byte(n)
+	out := e.buf[mark+3:]
+	for i, x := range l {
+		var c uint64
 		switch v := x.(type) {
 		case int64:
-			i = v
+			c = uint64(v)
 		case int:
-			i = int64(v)
+			c = uint64(v)
 		default:
+			e.buf = e.buf[:mark]
 			return false
 		}
-		if i < 0 || i > math.MaxUint8 {
+		if c > math.MaxUint8 {
+			e.buf = e.buf[:mark]
 			return false
 		}
+		out[i] = byte(c)
 	}
 	return true
 }

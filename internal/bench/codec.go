@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"github.com/taipan-go/taipan/erlterm"
+)
+
+// GoCodec holds the Go codec's times on ReferenceTerm, in ns per call.
+type GoCodec struct {
+	EncodeAny, EncodeStruct, DecodeAny, DecodeStruct float64
+	EncodeAllocs                                     int64
+}
+
+// MeasureGoCodec times the Go codec on ReferenceTerm, keeping the best of
+// rounds runs of each benchmark.
+func MeasureGoCodec(rounds int) (GoCodec, error) {
+	var value any
+	if err := erlterm.Unmarshal(ReferenceTerm, &value); err != nil {
+		return GoCodec{}, err
+	}
+	var st ReferenceStruct
+	if err := erlterm.Unmarshal(ReferenceTerm, &st); err != nil {
+		return GoCodec{}, err
+	}
+	var g GoCodec
+	best := func(cur *float64, r testing.BenchmarkResult) {
+		ns := float64(r.T.Nanoseconds()) / float64(r.N)
+		if *cur == 0 || ns < *cur {
+			*cur = ns
+		}
+	}
+	for i := 0; i < rounds; i++ {
+		r := testing.Benchmark(func(b *testing.B) {
+			b.ReportAllocs()
+			buf := make([]byte, 0, 1024)
+			for b.Loop() {
+				buf, _ = erlterm.Append(buf[:0], value)
+			}
+		})
+		best(&g.EncodeAny, r)
+		g.EncodeAllocs = r.AllocsPerOp()
+		best(&g.EncodeStruct, testing.Benchmark(func(b *testing.B) {
+			buf := make([]byte, 0, 1024)
+			for b.Loop() {
+				buf, _ = erlterm.Append(buf[:0], &st)
+			}
+		}))
+		best(&g.DecodeAny, testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				var v any
+				_ = erlterm.Unmarshal(ReferenceTerm, &v)
+			}
+		}))
+		best(&g.DecodeStruct, testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				var v ReferenceStruct
+				_ = erlterm.Unmarshal(ReferenceTerm, &v)
+			}
+		}))
+	}
+	return g, nil
+}
+
+// Codec measures the ETF codec figures of DESIGN.md: Go's encode and
+// decode of ReferenceTerm against Erlang's own term_to_binary and
+// binary_to_term, timed in the same run (Go before and after Erlang, the
+// best of each kept).
+func Codec(ctx context.Context) ([]Figure, error) {
+	before, err := MeasureGoCodec(2)
+	if err != nil {
+		return nil, err
+	}
+	enc, dec, erlErr := ErlangCodec(ctx, ReferenceTerm, 200000, 3)
+	after, err := MeasureGoCodec(2)
+	if err != nil {
+		return nil, err
+	}
+	g := GoCodec{
+		EncodeAny:    min(before.EncodeAny, after.EncodeAny),
+		EncodeStruct: min(before.EncodeStruct, after.EncodeStruct),
+		DecodeAny:    min(before.DecodeAny, after.DecodeAny),
+		DecodeStruct: min(before.DecodeStruct, after.DecodeStruct),
+	}
+	figs := []Figure{
+		newFigure("ETF encode (any, reused buffer)", g.EncodeAny, "erlang term_to_binary", enc, "ns", 0.5, true),
+		newFigure("ETF encode (struct, reused buffer)", g.EncodeStruct, "erlang term_to_binary", enc, "ns", 0.5, true),
+		newFigure("ETF decode into any", g.DecodeAny, "erlang binary_to_term", dec, "ns", 1.0, true),
+		newFigure("ETF decode into struct", g.DecodeStruct, "erlang binary_to_term", dec, "ns", 0.5, true),
+	}
+	if erlErr != nil {
+		for i := range figs {
+			figs[i].Note = erlErr.Error()
+		}
+	}
+	return figs, nil
+}
