@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 	"reflect"
 	"strconv"
 	"sync"
@@ -502,20 +503,70 @@ func (d *decodeState) list(start int) (any, error) {
 			return nil, err
 		}
 	}
-	if d.off < len(d.data) && d.data[d.off] == tagNil {
-		d.off++
+	// A tail that is itself a list continues this one: [1 | [2]] is [1, 2]
+	// to Erlang, and [1 | [2 | 3]] is [1, 2 | 3]. Such tails are read in a
+	// loop, so a chain of them costs no more than one long list.
+	for {
+		if d.off >= len(d.data) {
+			return nil, d.fail(d.off, ErrTruncated, "list tail")
+		}
+		switch d.data[d.off] {
+		case tagNil:
+			d.off++
+			d.depth--
+			return l, nil
+		case tagList:
+			d.off++
+			m, err := d.count(1, "list")
+			if err != nil {
+				return nil, err
+			}
+			l = slices.Grow(l, m)
+			for k := 0; k < m; k++ {
+				x, err := d.value()
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, x)
+			}
+			continue
+		case tagString:
+			d.off++
+			chars, err := d.stringBytes()
+			if err != nil {
+				return nil, err
+			}
+			l = slices.Grow(l, len(chars))
+			for _, c := range chars {
+				l = append(l, int64(c))
+			}
+			d.depth--
+			return l, nil // a string is a proper list: it ends the chain
+		}
+		tail, err := d.value()
+		if err != nil {
+			return nil, err
+		}
 		d.depth--
-		return l, nil
+		if len(l) == 0 {
+			return tail, nil // [ | T] is just T
+		}
+		return ImproperList{Elems: l, Tail: tail}, nil
 	}
-	tail, err := d.value()
-	if err != nil {
+}
+
+// stringBytes reads the body of a STRING_EXT, whose tag has been read.
+func (d *decodeState) stringBytes() ([]byte, error) {
+	if err := d.need(2, "string length"); err != nil {
 		return nil, err
 	}
-	d.depth--
-	if n == 0 {
-		return tail, nil // [ | T] is just T
+	n := d.u16()
+	if err := d.need(n, "string bytes"); err != nil {
+		return nil, err
 	}
-	return ImproperList{Elems: l, Tail: tail}, nil
+	b := d.data[d.off : d.off+n]
+	d.off += n
+	return b, nil
 }
 
 // tupleArity reads a tuple's header.

@@ -322,17 +322,49 @@ func (d *decodeState) elements(t reflect.Type) (n int, isList bool, err error) {
 	return 0, false, d.typeError(start, t)
 }
 
-// listTail consumes the tail of a list decoded into a Go slice, which must
-// be the empty list.
-func (d *decodeState) listTail(start int, t reflect.Type) error {
-	if d.off < len(d.data) && d.data[d.off] == tagNil {
-		d.off++
-		return nil
+// listTail consumes the tail of a list decoded into a Go slice or array:
+// the empty list, or, for a slice, lists whose elements continue it
+// ([1 | [2]] is [1, 2]), read in a loop so that a chain of tails costs no
+// more than one long list.
+func (d *decodeState) listTail(v reflect.Value, start int, elem decoderFunc) error {
+	t := v.Type()
+	for {
+		if d.off >= len(d.data) {
+			return d.fail(d.off, ErrTruncated, "list tail")
+		}
+		tag := d.data[d.off]
+		switch {
+		case tag == tagNil:
+			d.off++
+			return nil
+		case tag == tagList && v.Kind() == reflect.Slice:
+			d.off++
+			m, err := d.count(1, "list")
+			if err != nil {
+				return err
+			}
+			old := v.Len()
+			v.Grow(m)
+			v.SetLen(old + m)
+			for i := old; i < old+m; i++ {
+				if err := d.into1(v.Index(i), elem); err != nil {
+					return err
+				}
+			}
+		case tag == tagString && v.Kind() == reflect.Slice:
+			d.off++
+			chars, err := d.stringBytes()
+			if err != nil {
+				return err
+			}
+			old := v.Len()
+			v.Grow(len(chars))
+			v.SetLen(old + len(chars))
+			return d.setChars(v, old, chars, start) // a string ends the chain
+		default:
+			return &UnmarshalTypeError{Offset: start, Term: "improper list", Type: t}
+		}
 	}
-	if d.off >= len(d.data) {
-		return d.fail(d.off, ErrTruncated, "list tail")
-	}
-	return &UnmarshalTypeError{Offset: start, Term: "improper list", Type: t}
 }
 
 // elemFast names the element types whose slices are filled without a
@@ -411,7 +443,7 @@ func (d *decodeState) sliceInto(v reflect.Value, elem decoderFunc, fast elemFast
 		return err
 	}
 	if isList {
-		if err := d.listTail(start, t); err != nil {
+		if err := d.listTail(v, start, elem); err != nil {
 			return err
 		}
 	}
@@ -473,33 +505,35 @@ func (d *decodeState) elemsInto(v reflect.Value, n int, elem decoderFunc, fast e
 	return nil
 }
 
-// charsInto decodes STRING_EXT (a list of small integers) into a slice of
-// numbers or of interfaces.
+// charsInto decodes STRING_EXT (a list of small integers) into a slice or
+// array of numbers or of interfaces.
 func (d *decodeState) charsInto(v reflect.Value, t reflect.Type) error {
 	start := d.off
 	d.off++
-	if err := d.need(2, "string length"); err != nil {
+	chars, err := d.stringBytes()
+	if err != nil {
 		return err
 	}
-	n := d.u16()
-	if err := d.need(n, "string bytes"); err != nil {
-		return err
-	}
+	n := len(chars)
 	if v.Kind() == reflect.Slice {
 		resize(v, n)
 		if s, ok := v.Addr().Interface().(*[]int); ok {
-			for i, c := range d.data[d.off : d.off+n] {
+			for i, c := range chars {
 				(*s)[i] = int(c)
 			}
-			d.off += n
 			return nil
 		}
 	} else if v.Len() != n {
 		return &UnmarshalTypeError{Offset: start, Term: "list of " + strconv.Itoa(n) + " elements", Type: t}
 	}
-	for i := 0; i < n; i++ {
-		c := d.data[d.off+i]
-		e := v.Index(i)
+	return d.setChars(v, 0, chars, start)
+}
+
+// setChars stores small integers in v[from:from+len(chars)].
+func (d *decodeState) setChars(v reflect.Value, from int, chars []byte, start int) error {
+	t := v.Type()
+	for i, c := range chars {
+		e := v.Index(from + i)
 		switch e.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			if e.OverflowInt(int64(c)) {
@@ -519,7 +553,6 @@ func (d *decodeState) charsInto(v reflect.Value, t reflect.Type) error {
 			return d.typeError(start, t)
 		}
 	}
-	d.off += n
 	return nil
 }
 
@@ -587,7 +620,7 @@ func (d *decodeState) arrayInto(v reflect.Value, elem decoderFunc) error {
 		return err
 	}
 	if isList {
-		if err := d.listTail(start, t); err != nil {
+		if err := d.listTail(v, start, elem); err != nil {
 			return err
 		}
 	}

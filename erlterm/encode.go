@@ -74,7 +74,7 @@ type encodeState struct {
 func (e *encodeState) value(v any) error {
 	switch x := v.(type) {
 	case nil:
-		e.buf = append(e.buf, tagAtom, 0, 9, 'u', 'n', 'd', 'e', 'f', 'i', 'n', 'e', 'd')
+		e.undefined()
 	case bool:
 		e.bool(x)
 	case int:
@@ -161,11 +161,25 @@ func (e *encodeState) enter(t func() reflect.Type) error {
 }
 
 func (e *encodeState) bool(b bool) {
-	if b {
+	switch {
+	case e.utf8Atoms && b:
+		e.buf = append(e.buf, tagSmallAtomUTF8, 4, 't', 'r', 'u', 'e')
+	case e.utf8Atoms:
+		e.buf = append(e.buf, tagSmallAtomUTF8, 5, 'f', 'a', 'l', 's', 'e')
+	case b:
 		e.buf = append(e.buf, tagAtom, 0, 4, 't', 'r', 'u', 'e')
-	} else {
+	default:
 		e.buf = append(e.buf, tagAtom, 0, 5, 'f', 'a', 'l', 's', 'e')
 	}
+}
+
+// undefined writes the atom undefined, Go's nil.
+func (e *encodeState) undefined() {
+	if e.utf8Atoms {
+		e.buf = append(e.buf, tagSmallAtomUTF8, 9, 'u', 'n', 'd', 'e', 'f', 'i', 'n', 'e', 'd')
+		return
+	}
+	e.buf = append(e.buf, undefinedTerm...)
 }
 
 // int64 writes the shortest form Erlang itself would use, so that integers
@@ -371,29 +385,27 @@ func (e *encodeState) tuple(t Tuple) error {
 	return nil
 }
 
-// listHeader writes the start of a proper list of n elements; the caller
-// writes the elements and then tagNil. An empty list is just tagNil, and
-// listHeader reports that with false.
-func (e *encodeState) listHeader(n int, t reflect.Type) (bool, error) {
-	if n == 0 {
-		e.buf = append(e.buf, tagNil)
-		return false, nil
-	}
+// listHeader writes the start of a proper list of n > 0 elements; the
+// caller writes the elements and then tagNil.
+func (e *encodeState) listHeader(n int, t reflect.Type) error {
 	e.buf = append(e.buf, tagList)
-	return true, e.length32(n, t)
+	return e.length32(n, t)
 }
 
 func (e *encodeState) list(l []any) error {
+	// [] and byte strings hold no nested terms: they count no depth, as
+	// in the decoder.
+	if len(l) == 0 {
+		e.buf = append(e.buf, tagNil)
+		return nil
+	}
+	if e.byteString(l) {
+		return nil
+	}
 	if err := e.enter(func() reflect.Type { return anySliceType }); err != nil {
 		return err
 	}
-	if e.byteString(l) {
-		e.depth--
-		return nil
-	}
-	more, err := e.listHeader(len(l), anySliceType)
-	if err != nil || !more {
-		e.depth--
+	if err := e.listHeader(len(l), anySliceType); err != nil {
 		return err
 	}
 	for _, x := range l {
@@ -457,6 +469,15 @@ func (e *encodeState) stringMap(m map[string]any) error {
 func (e *encodeState) anyMap(m map[any]any) error {
 	if err := e.enter(func() reflect.Type { return anyMapType }); err != nil {
 		return err
+	}
+	if len(m) > 1 {
+		keys := make([]any, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		if err := distinctTerms(keys, anyMapType); err != nil {
+			return err
+		}
 	}
 	if err := e.mapHeader(len(m), anyMapType); err != nil {
 		return err
@@ -585,9 +606,10 @@ func (e *encodeState) fun(f Fun) error {
 }
 
 func (e *encodeState) opaque(o Opaque) error {
-	e.buf = append(e.buf, tagSmallTuple, 3,
-		tagAtom, 0, byte(len(opaqueTag)))
-	e.buf = append(e.buf, opaqueTag...)
+	e.buf = append(e.buf, tagSmallTuple, 3)
+	if err := e.atom(string(opaqueTag)); err != nil {
+		return err
+	}
 	if err := e.atom(string(o.Language)); err != nil {
 		return err
 	}

@@ -136,10 +136,11 @@ func listEncoder(t reflect.Type) encoderFunc {
 	elem := encoderFor(t.Elem())
 	small := smallIntKind(t.Elem())
 	return func(e *encodeState, v reflect.Value) error {
-		if err := e.enter(func() reflect.Type { return t }); err != nil {
-			return err
-		}
 		n := v.Len()
+		if n == 0 {
+			e.buf = append(e.buf, tagNil)
+			return nil
+		}
 		if small && reflectByteValues(v) {
 			e.buf = append(e.buf, tagString, byte(n>>8), byte(n))
 			for i := 0; i < n; i++ {
@@ -150,12 +151,12 @@ func listEncoder(t reflect.Type) encoderFunc {
 					e.buf = append(e.buf, byte(x.Uint()))
 				}
 			}
-			e.depth--
 			return nil
 		}
-		more, err := e.listHeader(n, t)
-		if err != nil || !more {
-			e.depth--
+		if err := e.enter(func() reflect.Type { return t }); err != nil {
+			return err
+		}
+		if err := e.listHeader(n, t); err != nil {
 			return err
 		}
 		for i := 0; i < n; i++ {
@@ -213,6 +214,15 @@ func mapEncoder(t reflect.Type) encoderFunc {
 		}
 		if err := e.mapHeader(v.Len(), t); err != nil {
 			return err
+		}
+		if t.Key().Kind() == reflect.Interface && v.Len() > 1 {
+			keys := make([]any, 0, v.Len())
+			for _, k := range v.MapKeys() {
+				keys = append(keys, k.Interface())
+			}
+			if err := distinctTerms(keys, t); err != nil {
+				return err
+			}
 		}
 		var it reflect.MapIter
 		it.Reset(v)
