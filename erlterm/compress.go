@@ -23,12 +23,18 @@ func inflate(data []byte, max int) ([]byte, error) {
 			Detail: "compressed term inflates to " + strconv.FormatUint(uint64(size), 10) + " bytes, limit " + strconv.Itoa(max)}
 	}
 	zr, err := zlib.NewReader(bytes.NewReader(data[6:]))
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return nil, &SyntaxError{Offset: len(data), Err: ErrTruncated, Detail: "zlib header"}
+	}
 	if err != nil {
 		return nil, &SyntaxError{Offset: 6, Err: ErrInvalid, Detail: "zlib header: " + err.Error()}
 	}
 	var out bytes.Buffer
 	out.Grow(min(int(size), 4*len(data)+512))
 	_, err = out.ReadFrom(io.LimitReader(zr, int64(size)+1))
+	if err == io.ErrUnexpectedEOF {
+		return nil, &SyntaxError{Offset: len(data), Err: ErrTruncated, Detail: "zlib stream"}
+	}
 	if err != nil {
 		return nil, &SyntaxError{Offset: 6, Err: ErrInvalid, Detail: "zlib stream: " + err.Error()}
 	}

@@ -69,6 +69,8 @@ type decodeState struct {
 	zeroCopy    bool
 	orderedMaps bool
 	strict      bool // DisallowUnknownFields
+
+	fingerprinted int // bytes encoded to check map keys, see fingerprint
 }
 
 // open checks the version byte, inflates a compressed term, and returns a
@@ -630,7 +632,7 @@ func (d *decodeState) mapValue(start int) (any, error) {
 	}
 	if d.orderedMaps {
 		m := make(Map, 0, n)
-		return d.orderedMapEntries(m, n)
+		return d.orderedMapEntries(m, n, nil)
 	}
 	sm := make(map[string]any, n)
 	for i := 0; i < n; i++ {
@@ -676,12 +678,7 @@ func (d *decodeState) anyMapEntries(am map[any]any, i, n int, k any, keyAt int) 
 			for ak, av := range am {
 				m = append(m, MapEntry{Key: ak, Value: av})
 			}
-			v, err := d.value()
-			if err != nil {
-				return nil, err
-			}
-			m = append(m, MapEntry{Key: k, Value: v})
-			return d.orderedMapEntries(m, n-i-1)
+			return d.orderedMapEntries(m, n-i, &pendingKey{k, keyAt})
 		}
 		v, err := d.value()
 		if err != nil {
@@ -703,12 +700,51 @@ func (d *decodeState) anyMapEntries(am map[any]any, i, n int, k any, keyAt int) 
 	}
 }
 
-// orderedMapEntries reads the remaining entries of a map into m.
-func (d *decodeState) orderedMapEntries(m Map, remaining int) (any, error) {
+// pendingKey is a key already read whose value is next in the input.
+type pendingKey struct {
+	key any
+	at  int
+}
+
+// orderedMapEntries reads the remaining entries of a map into m (the first
+// key may already be read: pending), refusing duplicate keys as Erlang
+// does. Keys are compared by their deterministic encoding (the same term
+// always encodes alike), since they may be of kinds Go cannot compare.
+// The entries already in m came from a Go map, so they are distinct.
+func (d *decodeState) orderedMapEntries(m Map, remaining int, pending *pendingKey) (any, error) {
+	check := len(m)+remaining > 1 // a map of one entry has no duplicates
+	var seen map[string]struct{}
+	if check {
+		seen = make(map[string]struct{}, len(m)+remaining)
+		for _, kv := range m {
+			fp, err := d.fingerprint(kv.Key)
+			if err != nil {
+				return nil, err
+			}
+			seen[fp] = struct{}{}
+		}
+	}
 	for ; remaining > 0; remaining-- {
-		k, err := d.value()
-		if err != nil {
-			return nil, err
+		var k any
+		var keyAt int
+		if pending != nil {
+			k, keyAt, pending = pending.key, pending.at, nil
+		} else {
+			keyAt = d.off
+			var err error
+			if k, err = d.value(); err != nil {
+				return nil, err
+			}
+		}
+		if check {
+			fp, err := d.fingerprint(k)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := seen[fp]; dup {
+				return nil, d.fail(keyAt, ErrInvalid, "duplicate map key")
+			}
+			seen[fp] = struct{}{}
 		}
 		v, err := d.value()
 		if err != nil {
@@ -718,6 +754,23 @@ func (d *decodeState) orderedMapEntries(m Map, remaining int) (any, error) {
 	}
 	d.depth--
 	return m, nil
+}
+
+// fingerprint is a decoded key's deterministic encoding, with []byte and
+// string alike (both are binaries to Erlang). Keys nested in keys are
+// encoded again at every level, so the total work is bounded by a budget
+// proportional to the input: a term built to make that quadratic fails
+// instead of running for minutes.
+func (d *decodeState) fingerprint(k any) (string, error) {
+	e := encodeState{maxDepth: DefaultMaxDepth * 2, bytesAsBinary: true, deterministic: true}
+	if err := e.value(k); err != nil {
+		return "", err
+	}
+	d.fingerprinted += len(e.buf)
+	if d.fingerprinted > 8*len(d.data)+1<<20 {
+		return "", d.fail(d.off, ErrTooLarge, "map keys too deeply nested to check for duplicates")
+	}
+	return string(e.buf), nil
 }
 
 // bitBinaryHeader reads BIT_BINARY_EXT's length and bit count and checks

@@ -16,12 +16,25 @@ func (d *decodeState) into(v reflect.Value) error {
 	return decoderFor(v.Type())(d, v)
 }
 
-// isUndefined reports whether the next term is the atom undefined in its
-// 12-byte ATOM_EXT form (the only one our encoders and Erlang's emit for
-// it). Other spellings decode through the general atom path.
-func (d *decodeState) isUndefined() bool {
-	return d.data[d.off] == tagAtom && len(d.data)-d.off >= len(undefinedTerm) &&
-		string(d.data[d.off:d.off+len(undefinedTerm)]) == undefinedTerm
+// skipUndefined consumes the next term if it is the atom undefined, in
+// any of its spellings (ATOM_EXT from OTP ≤ 25 and ErlPort, the UTF-8 forms
+// from OTP 26+), and reports whether it did.
+func (d *decodeState) skipUndefined() bool {
+	rest := d.data[d.off:]
+	var n int
+	switch {
+	case len(rest) >= 12 && (rest[0] == tagAtom || rest[0] == tagAtomUTF8) && rest[1] == 0 && rest[2] == 9:
+		n = 12
+	case len(rest) >= 11 && (rest[0] == tagSmallAtom || rest[0] == tagSmallAtomUTF8) && rest[1] == 9:
+		n = 11
+	default:
+		return false
+	}
+	if string(rest[n-9:n]) != "undefined" {
+		return false
+	}
+	d.off += n
+	return true
 }
 
 // undefinedTerm is the atom undefined as ATOM_EXT.
@@ -137,7 +150,7 @@ func (d *decodeState) termInto(v reflect.Value) error {
 		}
 		v.Set(reflect.ValueOf(x))
 		return nil
-	case reflect.TypeFor[Map]():
+	case orderedMapType:
 		if tag != tagMap {
 			return d.typeError(start, t)
 		}
@@ -438,9 +451,24 @@ func (d *decodeState) sliceInto(v reflect.Value, elem decoderFunc, fast elemFast
 	if err := d.enter(start); err != nil {
 		return err
 	}
-	resize(v, n)
-	if err := d.elemsInto(v, n, elem, fast); err != nil {
-		return err
+	if hint := d.capHint(n, int(t.Elem().Size())); hint < n {
+		// Big elements and a count the input cannot back: grow as they
+		// really decode instead of trusting the count.
+		resize(v, 0)
+		for i := 0; i < n; i++ {
+			if i == v.Cap() {
+				v.Grow(min(n, max(2*i, hint)) - i)
+			}
+			v.SetLen(i + 1)
+			if err := d.into1(v.Index(i), elem); err != nil {
+				return err
+			}
+		}
+	} else {
+		resize(v, n)
+		if err := d.elemsInto(v, n, elem, fast); err != nil {
+			return err
+		}
 	}
 	if isList {
 		if err := d.listTail(v, start, elem); err != nil {
@@ -515,6 +543,13 @@ func (d *decodeState) charsInto(v reflect.Value, t reflect.Type) error {
 		return err
 	}
 	n := len(chars)
+	switch t.Elem().Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface:
+	default:
+		return d.typeError(start, t)
+	}
 	if v.Kind() == reflect.Slice {
 		resize(v, n)
 		if s, ok := v.Addr().Interface().(*[]int); ok {
@@ -647,22 +682,31 @@ func (d *decodeState) mapInto(v reflect.Value, keyDec, elemDec decoderFunc) erro
 	if err := d.enter(start); err != nil {
 		return err
 	}
-	if v.IsNil() {
-		v.Set(reflect.MakeMapWithSize(t, n))
+	fresh := v.IsNil()
+	if fresh {
+		v.Set(reflect.MakeMapWithSize(t, d.capHint(n, int(t.Key().Size()+t.Elem().Size()))))
 	}
 	kt, et := t.Key(), t.Elem()
 	key := reflect.New(kt).Elem()
 	elem := reflect.New(et).Elem()
 	for i := 0; i < n; i++ {
+		keyAt := d.off
 		key.SetZero()
 		if err := d.into1(key, keyDec); err != nil {
 			return err
+		}
+		if !key.Comparable() {
+			return &UnmarshalTypeError{Offset: keyAt, Term: "map key that Go cannot hash", Type: t}
 		}
 		elem.SetZero()
 		if err := d.into1(elem, elemDec); err != nil {
 			return err
 		}
+		before := v.Len()
 		v.SetMapIndex(key, elem)
+		if fresh && v.Len() == before {
+			return d.fail(keyAt, ErrInvalid, "duplicate map key")
+		}
 	}
 	d.depth--
 	return nil
@@ -751,8 +795,12 @@ func (d *decodeState) structInto(v reflect.Value, si *structInfo, decs []decoder
 	if err := d.enter(start); err != nil {
 		return err
 	}
+	var seen fieldSet
 	for i := 0; i < n; i++ {
 		keyAt := d.off
+		if keyAt >= len(d.data) {
+			return d.fail(keyAt, ErrTruncated, "map key")
+		}
 		key, ok, err := d.keyBytes()
 		if err != nil {
 			return err
@@ -773,6 +821,9 @@ func (d *decodeState) structInto(v reflect.Value, si *structInfo, decs []decoder
 			continue
 		}
 		f := &si.fields[fi]
+		if !seen.add(fi) {
+			return d.fail(keyAt, ErrInvalid, "two keys for field "+f.name)
+		}
 		var fv reflect.Value
 		if len(f.index) == 1 {
 			fv = v.Field(f.index[0])
@@ -813,4 +864,42 @@ func resize(v reflect.Value, n int) {
 	v.SetLen(0)
 	v.Grow(n)
 	v.SetLen(n)
+}
+
+// capHint bounds how many elements of elemSize bytes to allocate up front
+// for a count read from the input: each element takes at least one input
+// byte, but may need far more memory than that, so never more than 16
+// bytes of memory per input byte left.
+func (d *decodeState) capHint(n, elemSize int) int {
+	if elemSize < 1 {
+		elemSize = 1
+	}
+	return min(n, 16*(len(d.data)-d.off)/elemSize+16)
+}
+
+// fieldSet records which struct fields a map has set, to refuse two keys
+// for one field.
+type fieldSet struct {
+	small uint64
+	more  map[int]bool
+}
+
+// add marks field i and reports whether it was new.
+func (s *fieldSet) add(i int) bool {
+	if i < 64 {
+		bit := uint64(1) << i
+		if s.small&bit != 0 {
+			return false
+		}
+		s.small |= bit
+		return true
+	}
+	if s.more == nil {
+		s.more = map[int]bool{}
+	}
+	if s.more[i] {
+		return false
+	}
+	s.more[i] = true
+	return true
 }

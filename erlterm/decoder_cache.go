@@ -1,6 +1,7 @@
 package erlterm
 
 import (
+	"math"
 	"math/big"
 	"reflect"
 	"sync"
@@ -51,6 +52,12 @@ func compileDecoder(t reflect.Type) decoderFunc {
 	if t == atomType {
 		return decodeAtom
 	}
+	switch t {
+	case rawTermType:
+		return decodeTermType // undefined is a term like any other here
+	case tupleType, orderedMapType:
+		return undefinedClears(decodeTermType) // slices, like []any
+	}
 	if termTypes[t] {
 		return undefinedKeeps(decodeTermType)
 	}
@@ -90,8 +97,7 @@ func compileDecoder(t reflect.Type) decoderFunc {
 // target as it was, as encoding/json does with null.
 func undefinedKeeps(f decoderFunc) decoderFunc {
 	return func(d *decodeState, v reflect.Value) error {
-		if d.isUndefined() {
-			d.off += len(undefinedTerm)
+		if d.skipUndefined() {
 			return nil
 		}
 		return f(d, v)
@@ -101,8 +107,7 @@ func undefinedKeeps(f decoderFunc) decoderFunc {
 // undefinedClears makes the atom undefined set a nillable target to nil.
 func undefinedClears(f decoderFunc) decoderFunc {
 	return func(d *decodeState, v reflect.Value) error {
-		if d.isUndefined() {
-			d.off += len(undefinedTerm)
+		if d.skipUndefined() {
 			v.SetZero()
 			return nil
 		}
@@ -111,8 +116,7 @@ func undefinedClears(f decoderFunc) decoderFunc {
 }
 
 func decodePointerUnmarshaler(d *decodeState, v reflect.Value) error {
-	if d.isUndefined() {
-		d.off += len(undefinedTerm)
+	if d.skipUndefined() {
 		v.SetZero()
 		return nil
 	}
@@ -149,8 +153,7 @@ func decodeEmptyInterface(d *decodeState, v reflect.Value) error {
 // decodeInterface decodes into the value a non-empty interface already
 // points to; there is no way to choose a concrete type otherwise.
 func decodeInterface(d *decodeState, v reflect.Value) error {
-	if d.isUndefined() {
-		d.off += len(undefinedTerm)
+	if d.skipUndefined() {
 		v.SetZero()
 		return nil
 	}
@@ -256,7 +259,7 @@ func decodeFloat(d *decodeState, v reflect.Value) error {
 			f, _ = new(big.Float).SetInt(b).Float64()
 		}
 	}
-	if v.OverflowFloat(f) {
+	if math.IsInf(f, 0) || v.OverflowFloat(f) {
 		d.off = start
 		return d.typeError(start, v.Type())
 	}

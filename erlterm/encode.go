@@ -39,6 +39,7 @@ func (o EncodeOptions) Append(dst []byte, v any) ([]byte, error) {
 		maxDepth:      o.maxDepth(),
 		utf8Atoms:     o.UTF8Atoms,
 		bytesAsBinary: o.BytesAsBinary,
+		deterministic: o.Deterministic,
 	}
 	err := e.value(v)
 	out := e.buf
@@ -66,6 +67,7 @@ type encodeState struct {
 	maxDepth      int
 	utf8Atoms     bool
 	bytesAsBinary bool
+	deterministic bool
 }
 
 // value encodes v. The type switch covers the types that real programs
@@ -145,6 +147,10 @@ func (e *encodeState) value(v any) error {
 	case RawTerm:
 		return e.raw(x)
 	case Marshaler:
+		if rv := reflect.ValueOf(x); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			e.undefined()
+			return nil
+		}
 		return e.marshaler(x)
 	default:
 		return e.reflectValue(reflect.ValueOf(v))
@@ -451,6 +457,15 @@ func (e *encodeState) stringMap(m map[string]any) error {
 	if err := e.enter(func() reflect.Type { return stringMapType }); err != nil {
 		return err
 	}
+	if e.deterministic {
+		entries := make(Map, 0, len(m))
+		for k, v := range m {
+			entries = append(entries, MapEntry{Key: k, Value: v})
+		}
+		err := e.sortedMap(entries, stringMapType)
+		e.depth--
+		return err
+	}
 	if err := e.mapHeader(len(m), stringMapType); err != nil {
 		return err
 	}
@@ -468,6 +483,15 @@ func (e *encodeState) stringMap(m map[string]any) error {
 
 func (e *encodeState) anyMap(m map[any]any) error {
 	if err := e.enter(func() reflect.Type { return anyMapType }); err != nil {
+		return err
+	}
+	if e.deterministic {
+		entries := make(Map, 0, len(m))
+		for k, v := range m {
+			entries = append(entries, MapEntry{Key: k, Value: v})
+		}
+		err := e.sortedMap(entries, anyMapType)
+		e.depth--
 		return err
 	}
 	if len(m) > 1 {
@@ -497,6 +521,11 @@ func (e *encodeState) anyMap(m map[any]any) error {
 func (e *encodeState) orderedMap(m Map) error {
 	t := reflect.TypeOf(m)
 	if err := e.enter(func() reflect.Type { return t }); err != nil {
+		return err
+	}
+	if e.deterministic {
+		err := e.sortedMap(m, t)
+		e.depth--
 		return err
 	}
 	if err := e.mapHeader(len(m), t); err != nil {
@@ -624,6 +653,10 @@ func (e *encodeState) opaque(o Opaque) error {
 // raw splices a pre-encoded term after checking that it is exactly one
 // well-formed term, so that a bad RawTerm cannot corrupt the output.
 func (e *encodeState) raw(r RawTerm) error {
+	if r == nil {
+		e.undefined() // as json.RawMessage(nil) is null: a field never filled still encodes
+		return nil
+	}
 	if err := checkTerm(r, e.maxDepth-e.depth); err != nil {
 		return &EncodeError{Type: rawTermType, Err: err}
 	}

@@ -212,6 +212,17 @@ func mapEncoder(t reflect.Type) encoderFunc {
 		if err := e.enter(func() reflect.Type { return t }); err != nil {
 			return err
 		}
+		if e.deterministic {
+			entries := make(Map, 0, v.Len())
+			var it reflect.MapIter
+			it.Reset(v)
+			for it.Next() {
+				entries = append(entries, MapEntry{Key: it.Key().Interface(), Value: it.Value().Interface()})
+			}
+			err := e.sortedMap(entries, t)
+			e.depth--
+			return err
+		}
 		if err := e.mapHeader(v.Len(), t); err != nil {
 			return err
 		}
@@ -273,7 +284,11 @@ func structEncoder(t reflect.Type) encoderFunc {
 			if f.omitEmpty && isEmptyValue(fv) {
 				continue
 			}
-			e.buf = append(e.buf, f.key...)
+			if e.utf8Atoms {
+				e.buf = append(e.buf, f.keyUTF8...)
+			} else {
+				e.buf = append(e.buf, f.key...)
+			}
 			if err := encs[i](e, fv); err != nil {
 				return err
 			}

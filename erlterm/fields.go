@@ -14,6 +14,7 @@ type structField struct {
 	omitEmpty bool
 	atomKey   bool   // key travels as an atom instead of a binary
 	key       []byte // the key, encoded once
+	keyUTF8   []byte // the key when EncodeOptions.UTF8Atoms is set
 }
 
 // structInfo lists a struct type's encodable fields and finds them by key.
@@ -90,18 +91,13 @@ func buildStructInfo(t reflect.Type) (*structInfo, error) {
 					sf.atomKey = true
 				}
 			}
-			var e encodeState
-			e.maxDepth = DefaultMaxDepth
 			var err error
-			if sf.atomKey {
-				err = e.atom(name)
-			} else {
-				err = e.binary(name)
-			}
-			if err != nil {
+			if sf.key, err = encodeKey(name, sf.atomKey, false); err != nil {
 				return err
 			}
-			sf.key = e.buf
+			if sf.keyUTF8, err = encodeKey(name, sf.atomKey, true); err != nil {
+				return err
+			}
 			if d, seen := depthOf[name]; seen {
 				if d <= depth {
 					continue
@@ -126,6 +122,18 @@ func buildStructInfo(t reflect.Type) (*structInfo, error) {
 		}
 	}
 	return si, nil
+}
+
+// encodeKey encodes a struct field's map key once, for every use.
+func encodeKey(name string, atom, utf8Atoms bool) ([]byte, error) {
+	e := encodeState{maxDepth: DefaultMaxDepth, utf8Atoms: utf8Atoms}
+	var err error
+	if atom {
+		err = e.atom(name)
+	} else {
+		err = e.binary(name)
+	}
+	return e.buf, err
 }
 
 // field returns the index of the field a key names, -1 if none: an exact

@@ -45,6 +45,14 @@ type EncodeOptions struct {
 	// bytes and str no longer being told apart.
 	BytesAsBinary bool
 
+	// Deterministic writes map entries in a fixed order, so that equal
+	// values always encode to equal bytes (Go's map order is random). Keys
+	// follow Erlang's term order for numbers, atoms and binaries, which
+	// makes small maps byte-exact with term_to_binary. It costs a sort and
+	// some allocation per map. Two keys that encode alike (int(1) and
+	// int64(1)) are refused with ErrInvalid.
+	Deterministic bool
+
 	// MaxDepth bounds nesting, so that a cyclic Go value fails with
 	// ErrTooDeep instead of overflowing the stack (DefaultMaxDepth).
 	MaxDepth int

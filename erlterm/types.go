@@ -8,16 +8,17 @@ import (
 // The reflect.Types the codec treats specially. They are computed once and
 // never change.
 var (
-	anyType       = reflect.TypeFor[any]()
-	stringType    = reflect.TypeFor[string]()
-	bytesType     = reflect.TypeFor[[]byte]()
-	atomType      = reflect.TypeFor[Atom]()
-	tupleType     = reflect.TypeFor[Tuple]()
-	anySliceType  = reflect.TypeFor[[]any]()
-	stringMapType = reflect.TypeFor[map[string]any]()
-	anyMapType    = reflect.TypeFor[map[any]any]()
-	rawTermType   = reflect.TypeFor[RawTerm]()
-	bigIntType    = reflect.TypeFor[big.Int]()
+	anyType        = reflect.TypeFor[any]()
+	stringType     = reflect.TypeFor[string]()
+	bytesType      = reflect.TypeFor[[]byte]()
+	atomType       = reflect.TypeFor[Atom]()
+	tupleType      = reflect.TypeFor[Tuple]()
+	anySliceType   = reflect.TypeFor[[]any]()
+	stringMapType  = reflect.TypeFor[map[string]any]()
+	anyMapType     = reflect.TypeFor[map[any]any]()
+	rawTermType    = reflect.TypeFor[RawTerm]()
+	orderedMapType = reflect.TypeFor[Map]()
+	bigIntType     = reflect.TypeFor[big.Int]()
 
 	marshalerType   = reflect.TypeFor[Marshaler]()
 	unmarshalerType = reflect.TypeFor[Unmarshaler]()
