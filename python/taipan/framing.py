@@ -1,0 +1,218 @@
+"""Length-prefixed ETF frames over pipes: a reader that parses every complete
+frame of a 64 KiB read by offset, and a writer that batches frames so that all
+ready replies leave in one ``os.write``.
+
+Frame: a 4-byte big-endian length, then that many bytes of ETF (131 first).
+"""
+
+from __future__ import annotations
+
+import os
+from _thread import RLock
+from struct import Struct
+from time import perf_counter
+
+from .etf import DecodeError, decode_from, encode_into
+from .errors import ProtocolError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no typing import at start-up
+    from typing import Any, List as _List
+
+__all__ = ["FrameReader", "FrameWriter", "BadFrame", "READ_SIZE",
+           "DEFAULT_MAX_FRAME", "FLUSH_AGE"]
+
+READ_SIZE = 65536
+DEFAULT_MAX_FRAME = 64 << 20
+#: Buffered replies older than this (seconds) are written before the next
+#: call runs.
+FLUSH_AGE = 200e-6
+# Frames at least this big bypass the batch buffer (no copy into it).
+_BIG = 256 << 10
+
+_u32 = Struct(">I")
+_unpack_u32 = _u32.unpack_from
+_pack_u32_into = _u32.pack_into
+
+
+class BadFrame:
+    """A well-formed frame whose payload could not be fully decoded (an opaque
+    python object that does not unpickle).  ``term`` is the frame decoded
+    with opaque objects kept; ``error`` the exception."""
+
+    __slots__ = ("term", "error")
+
+    def __init__(self, term: Any, error: BaseException) -> None:
+        self.term = term
+        self.error = error
+
+
+class FrameReader:
+    """Reads frames from ``fd``.  Not thread-safe: one reader at a time (the
+    runtime's "reader role" guarantees it)."""
+
+    def __init__(self, fd: int, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        self.fd = fd
+        self.max_frame = max_frame
+        self._buf = b""
+        self._pos = 0
+
+    def read_frames(self) -> _List[Any]:
+        """Block until at least one whole frame is here; return every whole
+        frame buffered, decoded.  Raises EOFError at end of input and
+        ProtocolError on garbage or an oversized frame."""
+        while True:
+            frames = self._parse()
+            if frames:
+                return frames
+            self._fill()
+
+    def _parse(self) -> _List[Any]:
+        buf = self._buf
+        pos = self._pos
+        n = len(buf)
+        out = []
+        while n - pos >= 4:
+            ln = _unpack_u32(buf, pos)[0]
+            if ln > self.max_frame:
+                raise ProtocolError("frame of %d bytes exceeds max_frame %d"
+                                    % (ln, self.max_frame))
+            if ln == 0:
+                raise ProtocolError("empty frame")
+            end = pos + 4 + ln
+            if end > n:
+                break
+            try:
+                term, used = decode_from(buf, pos + 4)
+            except DecodeError as exc:
+                term, used = self._salvage(buf, pos + 4, exc)
+            if used != end:
+                raise ProtocolError("frame length %d but its term is %d bytes"
+                                    % (ln, used - pos - 4))
+            out.append(term)
+            pos = end
+        self._pos = pos
+        return out
+
+    @staticmethod
+    def _salvage(buf: bytes, pos: int, exc: DecodeError) -> Any:
+        # A frame that decodes without unpickling is valid ETF carrying an
+        # object this process cannot unpickle: report it, don't die.
+        try:
+            term, used = decode_from(buf, pos, unpickle=False)
+        except DecodeError:
+            raise ProtocolError("undecodable frame: %s" % exc) from None
+        return BadFrame(term, exc), used
+
+    def _fill(self) -> None:
+        buf = self._buf
+        pos = self._pos
+        rest = len(buf) - pos
+        if rest >= 4:
+            total = 4 + _unpack_u32(buf, pos)[0]
+            if total - rest > READ_SIZE:
+                # A big frame: read it straight into place, in pipe-sized
+                # pieces, never with a huge os.read.
+                ba = bytearray(total)
+                ba[:rest] = buf[pos:]
+                mv = memoryview(ba)
+                got = rest
+                readv = os.readv
+                fd = self.fd
+                while got < total:
+                    k = readv(fd, [mv[got:]])
+                    if k == 0:
+                        raise EOFError
+                    got += k
+                mv.release()
+                self._buf = bytes(ba)
+                self._pos = 0
+                return
+        data = os.read(self.fd, READ_SIZE)
+        if not data:
+            raise EOFError
+        self._buf = buf[pos:] + data if rest else data
+        self._pos = 0
+
+
+class FrameWriter:
+    """Batches frames for ``fd``.  Thread-safe.
+
+    ``frame(term)`` encodes (outside any lock), ``put(data)`` appends to the
+    batch, ``flush()`` writes the batch in one ``os.write`` (looping only on
+    short writes).  ``since`` is the time the oldest unwritten frame was put.
+    """
+
+    def __init__(self, fd: int, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        self.fd = fd
+        self.max_frame = max_frame
+        self._buf = bytearray()
+        self._lock = RLock()  # re-entrant: a __del__ may print while we write
+        self.since = 0.0
+
+    def frame(self, term: Any) -> bytearray:
+        """The frame (length prefix included) of term.  Raises EncodeError,
+        or ValueError when it exceeds max_frame."""
+        out = bytearray(b"\0\0\0\0")
+        encode_into(out, term)
+        n = len(out) - 4
+        if n > self.max_frame:
+            raise ValueError("reply of %d bytes exceeds max_frame %d"
+                             % (n, self.max_frame))
+        _pack_u32_into(out, 0, n)
+        return out
+
+    def put(self, data: bytearray) -> None:
+        """Queue one frame; writes the batch when its oldest frame has waited
+        longer than FLUSH_AGE."""
+        with self._lock:
+            if len(data) >= _BIG:
+                self._write_locked()
+                self._write_all(data)
+                return
+            if not self._buf:
+                self._buf = data
+                self.since = perf_counter()
+                return
+            self._buf += data
+            if perf_counter() - self.since > FLUSH_AGE:
+                self._write_locked()
+
+    def send(self, data: bytearray) -> None:
+        """Queue one frame and write everything now."""
+        with self._lock:
+            if self._buf:
+                self._buf += data
+                self._write_locked()
+            else:
+                self._write_all(data)
+
+    def flush(self) -> None:
+        """Write every queued frame."""
+        if self._buf:
+            with self._lock:
+                self._write_locked()
+
+    def flush_if_old(self) -> None:
+        """Write the queued frames if the oldest has waited over FLUSH_AGE."""
+        if self._buf and perf_counter() - self.since > FLUSH_AGE:
+            with self._lock:
+                self._write_locked()
+
+    def pending(self) -> bool:
+        return bool(self._buf)
+
+    def _write_locked(self) -> None:
+        data = self._buf
+        if data:
+            self._buf = bytearray()  # swap first: a nested put goes to the new one
+            self._write_all(data)
+
+    def _write_all(self, data: bytearray) -> None:
+        fd = self.fd
+        n = os.write(fd, data)
+        if n < len(data):
+            mv = memoryview(data)
+            while n < len(mv):
+                n += os.write(fd, mv[n:])
+            mv.release()
