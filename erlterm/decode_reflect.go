@@ -465,7 +465,9 @@ func (d *decodeState) sliceInto(v reflect.Value, elem decoderFunc, fast elemFast
 			}
 		}
 	} else {
-		resize(v, n)
+		if fast == elemGeneric || !v.CanAddr() {
+			resize(v, n)
+		}
 		if err := d.elemsInto(v, n, elem, fast); err != nil {
 			return err
 		}
@@ -487,9 +489,9 @@ func (d *decodeState) elemsInto(v reflect.Value, n int, elem decoderFunc, fast e
 			var ints []int
 			var int64s []int64
 			if fast == elemInt {
-				ints = *(v.Addr().Interface().(*[]int))
+				ints = resizeAs[int](v, n)
 			} else {
-				int64s = *(v.Addr().Interface().(*[]int64))
+				int64s = resizeAs[int64](v, n)
 			}
 			for i := 0; i < n; i++ {
 				at := d.off
@@ -511,7 +513,7 @@ func (d *decodeState) elemsInto(v reflect.Value, n int, elem decoderFunc, fast e
 			}
 			return nil
 		case elemAny:
-			s := *(v.Addr().Interface().(*[]any))
+			s := resizeAs[any](v, n)
 			for i := 0; i < n; i++ {
 				x, err := d.value()
 				if err != nil {
@@ -551,13 +553,14 @@ func (d *decodeState) charsInto(v reflect.Value, t reflect.Type) error {
 		return d.typeError(start, t)
 	}
 	if v.Kind() == reflect.Slice {
-		resize(v, n)
-		if s, ok := v.Addr().Interface().(*[]int); ok {
+		if t.Elem() == reflect.TypeFor[int]() && v.CanAddr() {
+			s := resizeAs[int](v, n)
 			for i, c := range chars {
-				(*s)[i] = int(c)
+				s[i] = int(c)
 			}
 			return nil
 		}
+		resize(v, n)
 	} else if v.Len() != n {
 		return &UnmarshalTypeError{Offset: start, Term: "list of " + strconv.Itoa(n) + " elements", Type: t}
 	}
@@ -902,4 +905,17 @@ func (s *fieldSet) add(i int) bool {
 	}
 	s.more[i] = true
 	return true
+}
+
+// resizeAs is resize for an addressable slice whose element type is T: it
+// works on the slice itself rather than through reflection.
+func resizeAs[T any](v reflect.Value, n int) []T {
+	p := (*[]T)(v.Addr().UnsafePointer())
+	if cap(*p) >= n {
+		*p = (*p)[:n]
+		clear(*p)
+	} else {
+		*p = make([]T, n)
+	}
+	return *p
 }

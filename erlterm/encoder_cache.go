@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"sync"
+	"unsafe"
 )
 
 // encoderFunc encodes v. Like decoderFunc it is compiled once per type.
@@ -133,6 +134,11 @@ func pointerEncoder(t reflect.Type) encoderFunc {
 }
 
 func listEncoder(t reflect.Type) encoderFunc {
+	if t.Kind() == reflect.Slice {
+		if f := sliceFastEncoder(t); f != nil {
+			return f
+		}
+	}
 	elem := encoderFor(t.Elem())
 	small := smallIntKind(t.Elem())
 	return func(e *encodeState, v reflect.Value) error {
@@ -317,4 +323,83 @@ func isEmptyValue(v reflect.Value) bool {
 		return v.IsZero()
 	}
 	return false
+}
+
+// sliceFastEncoder returns an encoder for slices of the common element
+// types that views the slice's memory directly instead of making a
+// reflect call per element. The view is typed by t.Elem(), so it is exact.
+func sliceFastEncoder(t reflect.Type) encoderFunc {
+	switch t.Elem() {
+	case reflect.TypeFor[int]():
+		return func(e *encodeState, v reflect.Value) error {
+			return encodeInts(e, unsafe.Slice((*int)(v.UnsafePointer()), v.Len()), t)
+		}
+	case reflect.TypeFor[int64]():
+		return func(e *encodeState, v reflect.Value) error {
+			return encodeInts(e, unsafe.Slice((*int64)(v.UnsafePointer()), v.Len()), t)
+		}
+	case reflect.TypeFor[float64]():
+		return func(e *encodeState, v reflect.Value) error {
+			s := unsafe.Slice((*float64)(v.UnsafePointer()), v.Len())
+			return encodeElems(e, s, t, (*encodeState).float)
+		}
+	case stringType:
+		return func(e *encodeState, v reflect.Value) error {
+			s := unsafe.Slice((*string)(v.UnsafePointer()), v.Len())
+			return encodeElems(e, s, t, (*encodeState).binary)
+		}
+	case anyType:
+		return func(e *encodeState, v reflect.Value) error {
+			return e.list(unsafe.Slice((*any)(v.UnsafePointer()), v.Len()))
+		}
+	}
+	return nil
+}
+
+// encodeInts writes a slice of integers as STRING_EXT when Erlang would
+// (1 to 65535 values in 0..255), else as a list.
+func encodeInts[T int | int64](e *encodeState, s []T, t reflect.Type) error {
+	if len(s) == 0 {
+		e.buf = append(e.buf, tagNil)
+		return nil
+	}
+	if len(s) <= math.MaxUint16 {
+		small := true
+		for _, x := range s {
+			if x < 0 || x > math.MaxUint8 {
+				small = false
+				break
+			}
+		}
+		if small {
+			e.buf = append(e.buf, tagString, byte(len(s)>>8), byte(len(s)))
+			for _, x := range s {
+				e.buf = append(e.buf, byte(x))
+			}
+			return nil
+		}
+	}
+	return encodeElems(e, s, t, func(e *encodeState, x T) error { e.int64(int64(x)); return nil })
+}
+
+// encodeElems writes a slice as a list, each element with enc.
+func encodeElems[T any](e *encodeState, s []T, t reflect.Type, enc func(*encodeState, T) error) error {
+	if len(s) == 0 {
+		e.buf = append(e.buf, tagNil)
+		return nil
+	}
+	if err := e.enter(func() reflect.Type { return t }); err != nil {
+		return err
+	}
+	if err := e.listHeader(len(s), t); err != nil {
+		return err
+	}
+	for _, x := range s {
+		if err := enc(e, x); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, tagNil)
+	e.depth--
+	return nil
 }
