@@ -1,0 +1,90 @@
+package snakes
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestCallbacks(t *testing.T) {
+	w := startWorker(t, Options{CallbackTimeout: 300 * time.Millisecond})
+	ctx := context.Background()
+	var inFlight, peak atomic.Int32
+	w.RegisterFunc("double", func(ctx context.Context, args []any) (any, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		return args[0].(int64) * 2, nil
+	})
+	w.RegisterFunc("fails", func(ctx context.Context, args []any) (any, error) {
+		return nil, errors.New("go says no")
+	})
+	w.RegisterFunc("panics", func(ctx context.Context, args []any) (any, error) {
+		panic("oops")
+	})
+	w.RegisterFunc("hangs", func(ctx context.Context, args []any) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	w.RegisterFunc("recurse", func(ctx context.Context, args []any) (any, error) {
+		return w.Call(ctx, "fixtures", "recurse", args[0])
+	})
+
+	t.Run("simple", func(t *testing.T) {
+		if v, err := w.Call(ctx, "fixtures", "call_go", "double", 21); err != nil || v != int64(42) {
+			t.Fatalf("got %v %v", v, err)
+		}
+	})
+	t.Run("8 threads at once", func(t *testing.T) {
+		v, err := w.Call(ctx, "fixtures", "threads_call_go", "double", 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := v.([]any)
+		for i, x := range got {
+			if x != int64(2*i) {
+				t.Fatalf("result %d: %v", i, x)
+			}
+		}
+		if peak.Load() < 4 {
+			t.Fatalf("callbacks did not run concurrently (peak %d)", peak.Load())
+		}
+	})
+	t.Run("asyncio", func(t *testing.T) {
+		if v, err := w.Call(ctx, "fixtures", "async_call_go", "double", 5); err != nil || v != int64(10) {
+			t.Fatalf("got %v %v", v, err)
+		}
+	})
+	t.Run("re-entrant 10 deep", func(t *testing.T) {
+		if v, err := w.Call(ctx, "fixtures", "recurse", 10); err != nil || v != int64(10) {
+			t.Fatalf("got %v %v", v, err)
+		}
+	})
+	errTests := []struct{ fn, want string }{
+		{"fails", "go says no"},
+		{"panics", "panic: oops"},
+		{"hangs", "callback ran past"},
+		{"missing", "no such Go function"},
+	}
+	for _, tt := range errTests {
+		t.Run("error "+tt.fn, func(t *testing.T) {
+			_, err := w.Call(ctx, "fixtures", "call_go", tt.fn)
+			var pe *PythonError
+			if !errors.As(err, &pe) || pe.Type != "taipan.HostError" || !strings.Contains(pe.Message, tt.want) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+	if v, err := w.Call(ctx, "operator", "add", 1, 2); err != nil || v != int64(3) {
+		t.Fatalf("worker unusable after callbacks: %v %v", v, err)
+	}
+}

@@ -1,0 +1,128 @@
+package snakes
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Options configures Start. The zero value works (it resolves python3 on
+// each Start, which costs a Python start: pass Interpreter to avoid that);
+// zero fields mean the defaults of defaults.go.
+type Options struct {
+	// Interpreter is the resolved interpreter (ResolveInterpreter). When
+	// nil, Start resolves python3 itself.
+	Interpreter *Interpreter
+
+	// ID names the worker in logs; default "worker-<pid>".
+	ID string
+
+	// Paths are prepended to the worker's sys.path (hello "paths").
+	Paths []string
+
+	// Env is added to the host's environment for the process.
+	Env []string
+
+	// Dir is the working directory; default the host's.
+	Dir string
+
+	// Isolated starts Python with -I (ignore PYTHON* variables and the
+	// user site directory). Site-packages stay available.
+	Isolated bool
+
+	// NoSite starts Python with -S: ~38 ms faster on pyenv builds whose
+	// site-packages run a .pth hook, but site-packages are then not on
+	// sys.path unless listed in Paths.
+	NoSite bool
+
+	// Init is called once in the worker before it is ready.
+	Init *InitCall
+
+	// AllowEval enables Eval and Exec.
+	AllowEval bool
+
+	// LogLevel is the Python logging level forwarded as log records
+	// (Python's numbers: 10 debug, 20 info...); 0 means 20.
+	LogLevel int
+
+	// NoCaptureOutput leaves Python's sys.stdout/sys.stderr as they are
+	// (lines still reach the logger, through the process's fds 1 and 2).
+	NoCaptureOutput bool
+
+	// Logger receives the worker's output and log records; default a
+	// logger that discards everything.
+	Logger hclog.Logger
+
+	// Funcs are Go functions Python may call (see RegisterFunc).
+	Funcs map[string]Func
+
+	// OnMessage receives the messages Python sends with erlang.cast. It
+	// runs on one goroutine per worker, in order.
+	OnMessage func(msg any)
+
+	// OnExit is called once, from its own goroutine, when the process has
+	// exited, with the *ExitError.
+	OnExit func(err error)
+
+	// StartTimeout bounds Start (DefaultStartTimeout).
+	StartTimeout time.Duration
+	// CancelGrace: X → SIGINT (DefaultCancelGrace).
+	CancelGrace time.Duration
+	// SignalGrace: SIGINT → SIGTERM → SIGKILL (DefaultSignalGrace).
+	SignalGrace time.Duration
+	// StopGrace: end of file → SIGTERM on Stop (DefaultStopGrace).
+	StopGrace time.Duration
+	// CallbackTimeout bounds one Python → Go call (DefaultCallbackTimeout).
+	CallbackTimeout time.Duration
+	// MaxFrame is the largest frame either side may send (DefaultMaxFrame).
+	MaxFrame int
+	// StreamCredit is how far a stream may run ahead of its consumer
+	// (DefaultStreamCredit).
+	StreamCredit int
+	// IdleRead: see DefaultIdleRead.
+	IdleRead time.Duration
+}
+
+// InitCall is a function called once in the worker at start.
+type InitCall struct {
+	Module, Function string
+	Args             []any
+	Kwargs           Kwargs
+}
+
+// Func is a Go function that Python can call. args are the decoded
+// positional arguments. The context ends when the callback times out or the
+// worker stops.
+type Func func(ctx context.Context, args []any) (any, error)
+
+func orDuration(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// withDefaults fills the zero fields.
+func (o Options) withDefaults() Options {
+	o.StartTimeout = orDuration(o.StartTimeout, DefaultStartTimeout)
+	o.CancelGrace = orDuration(o.CancelGrace, DefaultCancelGrace)
+	o.SignalGrace = orDuration(o.SignalGrace, DefaultSignalGrace)
+	o.StopGrace = orDuration(o.StopGrace, DefaultStopGrace)
+	o.CallbackTimeout = orDuration(o.CallbackTimeout, DefaultCallbackTimeout)
+	o.MaxFrame = orInt(o.MaxFrame, DefaultMaxFrame)
+	o.StreamCredit = orInt(o.StreamCredit, DefaultStreamCredit)
+	o.IdleRead = orDuration(o.IdleRead, DefaultIdleRead)
+	o.LogLevel = orInt(o.LogLevel, 20)
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	return o
+}

@@ -1,0 +1,165 @@
+package snakes
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/taipan-go/taipan/erlterm"
+)
+
+// Call calls module.function(*args) in the worker and returns its result
+// decoded into Go values (see docs/erlterm.md). A trailing Kwargs argument
+// becomes keyword arguments. function may be dotted ("Class.method").
+//
+// When ctx ends before the reply, the call is abandoned (see abandon.go):
+// the error wraps ErrTimeout or ErrCancelled and says how far the host had
+// to go; a worker whose running call had to be interrupted is stopped.
+func (w *Worker) Call(ctx context.Context, module, function string, args ...any) (any, error) {
+	var out any
+	err := w.CallInto(ctx, &out, module, function, args...)
+	return out, err
+}
+
+// CallInto is Call decoding the result into target (a pointer), as
+// erlterm.Unmarshal does; a nil target discards the result.
+func (w *Worker) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
+	pos, kw := splitKwargs(args)
+	var req erlterm.Tuple
+	if kw == nil {
+		req = erlterm.Tuple{tagAtom(tagCall), nil, module, function, argList(pos)}
+	} else {
+		req = erlterm.Tuple{tagAtom(tagKwCall), nil, module, function, argList(pos), map[string]any(kw)}
+	}
+	return w.request(ctx, target, req)
+}
+
+// argList makes sure the arguments travel as a list (nil as []).
+func argList(args []any) []any {
+	if args == nil {
+		return []any{}
+	}
+	return args
+}
+
+// request sends req (whose element 1 is filled with the call's id), waits
+// for the reply and decodes it into target.
+func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) error {
+	if err := ctx.Err(); err != nil {
+		return w.ctxError(err)
+	}
+	c, err := w.register(kindCall, target)
+	if err != nil {
+		return err
+	}
+	req[1] = c.id
+	bp := w.bufs.Get().(*[]byte)
+	frame, err := appendFrame((*bp)[:0], req)
+	if err != nil {
+		w.bufs.Put(bp)
+		w.unregister(c)
+		return fmt.Errorf("snakes: encoding the call: %w", err)
+	}
+	err = w.send(frame)
+	if cap(frame) <= 64<<10 {
+		*bp = frame[:0]
+		w.bufs.Put(bp)
+	}
+	if err != nil {
+		w.unregister(c)
+		if e := w.Err(); e != nil {
+			return e
+		}
+		return err
+	}
+	disarm := w.watchContext(ctx, c)
+	w.await(c)
+	disarm()
+	return w.abandonedError(c, w.result(c))
+}
+
+// ctxError maps a context error to the package's sentinels.
+func (w *Worker) ctxError(err error) error {
+	if err == context.DeadlineExceeded {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return fmt.Errorf("%w: %w", ErrCancelled, err)
+}
+
+// Cast calls module.function(*args) without waiting for, or getting, a
+// result; an exception is logged by the worker. A trailing Kwargs becomes
+// keyword arguments.
+func (w *Worker) Cast(module, function string, args ...any) error {
+	pos, kw := splitKwargs(args)
+	if kw == nil {
+		kw = Kwargs{}
+	}
+	return w.post(erlterm.Tuple{tagAtom(tagCast), module, function, argList(pos), map[string]any(kw)})
+}
+
+// Send delivers msg to the handler the Python code set with
+// erlang.set_message_handler.
+func (w *Worker) Send(msg any) error {
+	return w.post(erlterm.Tuple{tagAtom(tagMessage), msg})
+}
+
+// post sends a frame that has no reply.
+func (w *Worker) post(t erlterm.Tuple) error {
+	if err := w.Err(); err != nil {
+		return err
+	}
+	frame, err := appendFrame(nil, t)
+	if err != nil {
+		return fmt.Errorf("snakes: encoding: %w", err)
+	}
+	return w.send(frame)
+}
+
+// Eval evaluates a Python expression in the worker's namespace (kept
+// between requests) and returns its value. The worker must have been
+// started with AllowEval.
+func (w *Worker) Eval(ctx context.Context, code string) (any, error) {
+	var out any
+	err := w.request(ctx, &out, erlterm.Tuple{tagAtom(tagEval), nil, erlterm.Atom("eval"), code})
+	return out, err
+}
+
+// Exec runs Python statements in the worker's namespace. The worker must
+// have been started with AllowEval.
+func (w *Worker) Exec(ctx context.Context, code string) error {
+	return w.request(ctx, nil, erlterm.Tuple{tagAtom(tagEval), nil, erlterm.Atom("exec"), code})
+}
+
+// ReloadResult is one module's outcome in Reload.
+type ReloadResult struct {
+	Module string
+	Err    error // nil when reloaded
+}
+
+// Reload reloads the modules (importlib.reload, each after the modules it
+// imports) and reports each one's outcome.
+func (w *Worker) Reload(ctx context.Context, modules ...string) ([]ReloadResult, error) {
+	var report []erlterm.Tuple
+	names := make([]any, len(modules))
+	for i, m := range modules {
+		names[i] = m
+	}
+	if err := w.request(ctx, &report, erlterm.Tuple{tagAtom(tagReload), nil, names}); err != nil {
+		return nil, err
+	}
+	out := make([]ReloadResult, 0, len(report))
+	for _, r := range report {
+		if len(r) != 2 {
+			continue
+		}
+		res := ReloadResult{Module: text(r[0])}
+		if !isAtom(r[1], "ok") {
+			if t, ok := r[1].(erlterm.Tuple); ok && len(t) == 2 {
+				res.Err = errorFromTerm(t[1])
+			} else {
+				res.Err = errorFromTerm(r[1])
+			}
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}

@@ -1,0 +1,164 @@
+"""Python functions the snakes tests call."""
+
+import asyncio
+import os
+import sys
+import threading
+import time
+
+import taipan
+
+
+def echo(x):
+    return x
+
+
+def add(a, b):
+    return a + b
+
+
+def kw(a, b=2, *, c=3):
+    return [a, b, c]
+
+
+def fail(msg):
+    raise ValueError(msg)
+
+
+def sleep(seconds):
+    time.sleep(seconds)
+    return "slept"
+
+
+def busy(seconds):
+    # A loop that ignores nothing but still gets KeyboardInterrupt.
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+    return n
+
+
+def ignore_sigint(seconds):
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    time.sleep(seconds)
+    return "done"
+
+
+def exit_now(delay, code):
+    time.sleep(delay)
+    os._exit(code)
+
+
+def segfault(delay):
+    import ctypes
+    time.sleep(delay)
+    ctypes.string_at(0)
+
+
+def garbage():
+    os.write(4, b"this is not a frame at all\n")
+    time.sleep(5)
+
+
+def oversized():
+    os.write(4, (200 << 20).to_bytes(4, "big") + b"\x83")
+    time.sleep(5)
+
+
+def noisy(n):
+    for i in range(n):
+        print("line", i)
+    sys.stderr.write("to stderr\n")
+    return n
+
+
+def raw_noise(n):
+    # Straight to fd 1, bypassing sys.stdout capture.
+    for i in range(n):
+        os.write(1, b"raw line %d\n" % i)
+    return n
+
+
+def count(n):
+    for i in range(n):
+        yield i
+
+
+def count_marked(n, path):
+    try:
+        for i in range(n):
+            yield i
+    finally:
+        with open(path, "w") as f:
+            f.write("closed")
+
+
+def big(n):
+    return b"x" * n
+
+
+def length(b):
+    return len(b)
+
+
+class Thing:
+    def __init__(self, v):
+        self.v = v
+
+
+def make_thing(v):
+    return Thing(v)
+
+
+def thing_value(t):
+    return t.v
+
+
+def call_go(name, *args):
+    return taipan.host.call(name, *args)
+
+
+def threads_call_go(name, n):
+    results = [None] * n
+    errors = []
+
+    def run(i):
+        try:
+            results[i] = taipan.host.call(name, i)
+        except Exception as e:  # noqa: BLE001
+            errors.append(repr(e))
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errors:
+        raise RuntimeError(errors)
+    return results
+
+
+async def async_call_go(name, x):
+    v = await taipan.host.acall(name, x)
+    await asyncio.sleep(0)
+    return v
+
+
+def recurse(n):
+    # Python -> Go -> Python ... n deep.
+    if n == 0:
+        return 0
+    return 1 + taipan.host.call("recurse", n - 1)
+
+
+def send_messages(n):
+    for i in range(n):
+        taipan.host.cast(i)
+    return n
+
+
+def write_file(path, text):
+    with open(path, "w") as f:
+        f.write(text)

@@ -1,0 +1,397 @@
+package snakes
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan/erlterm"
+)
+
+// Worker is one Python process running taipan's runtime, driven over two
+// pipes. Its methods are safe for concurrent use: calls from many
+// goroutines are multiplexed onto the pipes and their replies matched by
+// id.
+type Worker struct {
+	id     string
+	opts   Options
+	log    hclog.Logger
+	cmd    *exec.Cmd
+	pid    int
+	info   map[string]any
+	decode erlterm.DecodeOptions
+
+	wfd int // request pipe, write end (blocking, raw)
+	rfd int // reply pipe, read end (blocking, raw)
+
+	// The writer: flat combining (writer.go).
+	wmu     sync.Mutex
+	writing bool
+	wbuf    []byte
+	wspare  []byte
+	wclosed bool // Stop closed, or will close, the request pipe
+	wfdOpen bool
+
+	// Calls in flight and the reader role (reader.go).
+	mu        sync.Mutex
+	calls     map[uint64]*call
+	nextID    uint64
+	reading   bool   // a goroutine holds the reader role
+	waiters   int    // calls waiting for their reply, not reading
+	activity  uint64 // bumped by every call: the background reader stays off while it moves
+	dead      error  // the process is gone: every call fails with this
+	refuse    error  // new calls are refused with this (stopped, broken)
+	rbuf      []byte // owned by the reader role, as are rstart, rend, delivered
+	delivered bool   // the reader woke another call since its last read
+	rstart    int
+	rend      int
+
+	funcMu sync.RWMutex
+	funcs  map[string]Func
+
+	msgs     chan any
+	life     context.Context // ends when the worker stops
+	lifeStop context.CancelFunc
+
+	exited     chan struct{} // closed when the process has been reaped
+	exitErr    *ExitError
+	killReason atomic.Pointer[error]
+	stopOnce   sync.Once
+	wg         sync.WaitGroup // every goroutine the worker starts
+	bufs       sync.Pool      // request frame buffers
+}
+
+// ID returns the worker's name in logs.
+func (w *Worker) ID() string { return w.id }
+
+// Pid returns the Python process id.
+func (w *Worker) Pid() int { return w.pid }
+
+// Info returns the worker's hello map (pid, python, executable, features).
+func (w *Worker) Info() map[string]any { return w.info }
+
+// Exited is closed when the process has exited.
+func (w *Worker) Exited() <-chan struct{} { return w.exited }
+
+// Err returns why the worker takes no more calls (stopped, broken, exited),
+// or nil while it is usable.
+func (w *Worker) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dead != nil {
+		return w.dead
+	}
+	return w.refuse
+}
+
+// Start starts a Python worker and returns once its handshake is done.
+func Start(ctx context.Context, opts Options) (*Worker, error) {
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	interp := opts.Interpreter
+	if interp == nil {
+		var err error
+		if interp, err = ResolveInterpreter(ctx, InterpreterOptions{}); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+		}
+	}
+	w := &Worker{
+		opts:   opts,
+		calls:  make(map[uint64]*call),
+		funcs:  make(map[string]Func, len(opts.Funcs)),
+		exited: make(chan struct{}),
+		rbuf:   make([]byte, readChunk),
+	}
+	w.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	for name, f := range opts.Funcs {
+		w.funcs[name] = f
+	}
+	w.life, w.lifeStop = context.WithCancel(context.Background())
+	if err := w.spawn(interp); err != nil {
+		w.lifeStop()
+		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+	}
+	if opts.OnMessage != nil {
+		w.msgs = make(chan any, 256)
+		w.wg.Add(1)
+		go w.deliverMessages()
+	}
+	if err := w.handshake(ctx, interp); err != nil {
+		w.kill(syscall.SIGKILL)
+		<-w.exited
+		w.shutdownGoroutines()
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w: %w: %w", ErrStartFailed, ctx.Err(), err)
+		} else {
+			err = fmt.Errorf("%w: %w", ErrStartFailed, err)
+		}
+		return nil, err
+	}
+	w.wg.Add(1)
+	go w.backgroundReader()
+	return w, nil
+}
+
+// spawn starts the process with its pipes and output loggers.
+func (w *Worker) spawn(interp *Interpreter) error {
+	var req, rep [2]int
+	if err := syscall.Pipe2(req[:], syscall.O_CLOEXEC); err != nil {
+		return err
+	}
+	if err := syscall.Pipe2(rep[:], syscall.O_CLOEXEC); err != nil {
+		syscall.Close(req[0])
+		syscall.Close(req[1])
+		return err
+	}
+	setPipeSize(req[1])
+	setPipeSize(rep[0])
+	childReq := os.NewFile(uintptr(req[0]), "taipan-requests")
+	childRep := os.NewFile(uintptr(rep[1]), "taipan-replies")
+	defer childReq.Close()
+	defer childRep.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		syscall.Close(req[1])
+		syscall.Close(rep[0])
+		return err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		syscall.Close(req[1])
+		syscall.Close(rep[0])
+		outR.Close()
+		outW.Close()
+		return err
+	}
+	defer outW.Close()
+	defer errW.Close()
+
+	o := w.opts
+	args := []string{"-u"}
+	if o.Isolated {
+		args = append(args, "-I")
+	}
+	if o.NoSite {
+		args = append(args, "-S")
+	}
+	if o.Isolated {
+		// -I ignores PYTHONPATH: put the runtime on sys.path by hand.
+		args = append(args, "-c", fmt.Sprintf(
+			"import sys; sys.path.insert(0, %q); import runpy; runpy.run_module('taipan.worker', run_name='__main__', alter_sys=True)",
+			interp.RuntimeDir))
+	} else {
+		args = append(args, "-m", "taipan.worker")
+	}
+	cmd := exec.Command(interp.Path, args...)
+	cmd.Dir = o.Dir
+	cmd.Env = workerEnv(os.Environ(), interp.RuntimeDir, o.Env)
+	cmd.Stdout = outW
+	cmd.Stderr = errW
+	cmd.ExtraFiles = []*os.File{childReq, childRep} // fds 3 and 4
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		syscall.Close(req[1])
+		syscall.Close(rep[0])
+		outR.Close()
+		errR.Close()
+		return err
+	}
+	w.cmd, w.pid = cmd, cmd.Process.Pid
+	w.wfd, w.rfd, w.wfdOpen = req[1], rep[0], true
+	if w.id = o.ID; w.id == "" {
+		w.id = fmt.Sprintf("worker-%d", w.pid)
+	}
+	w.log = o.Logger.With("worker", w.id, "pid", w.pid)
+	w.wg.Add(3)
+	go w.logLines(outR, "stdout")
+	go w.logLines(errR, "stderr")
+	go w.wait()
+	return nil
+}
+
+// workerEnv is the host's environment with the runtime first on
+// PYTHONPATH and the caller's additions last (so they win).
+func workerEnv(base []string, runtimeDir string, extra []string) []string {
+	env := make([]string, 0, len(base)+len(extra)+1)
+	pythonPath := runtimeDir
+	for _, kv := range base {
+		if v, ok := strings.CutPrefix(kv, "PYTHONPATH="); ok {
+			if v != "" {
+				pythonPath += string(os.PathListSeparator) + v
+			}
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "PYTHONPATH="+pythonPath)
+	return append(env, extra...)
+}
+
+// logLines forwards the process's raw stdout or stderr, line by line.
+func (w *Worker) logLines(f *os.File, stream string) {
+	defer w.wg.Done()
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		if stream == "stderr" {
+			w.log.Warn(sc.Text(), "stream", stream)
+		} else {
+			w.log.Info(sc.Text(), "stream", stream)
+		}
+	}
+}
+
+// wait reaps the process, records how it ended, and makes sure the reply
+// pipe is drained so that every call in flight learns of the exit at once.
+func (w *Worker) wait() {
+	defer w.wg.Done()
+	err := w.cmd.Wait()
+	e := &ExitError{Code: w.cmd.ProcessState.ExitCode()}
+	if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		e.Code, e.Signal = -1, ws.Signal()
+	} else if err != nil && e.Code == 0 {
+		e.Code = -1
+	}
+	if r := w.killReason.Load(); r != nil {
+		e.Reason = *r
+	}
+	w.exitErr = e
+	close(w.exited)
+	w.log.Debug("worker exited", "status", e.Error())
+
+	// Nobody reading: take the role and read to end of file, delivering
+	// what the worker wrote before it died and failing the rest.
+	w.mu.Lock()
+	if !w.reading && w.dead == nil {
+		w.reading = true
+		w.mu.Unlock()
+		w.readLoop(nil, true)
+		w.releaseRole()
+	} else {
+		w.mu.Unlock()
+	}
+	if w.opts.OnExit != nil {
+		w.opts.OnExit(e)
+	}
+}
+
+// kill signals the worker's process group.
+func (w *Worker) kill(sig syscall.Signal) {
+	select {
+	case <-w.exited:
+		return
+	default:
+	}
+	if err := syscall.Kill(-w.pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		w.log.Warn("signalling the worker", "signal", sig, "error", err)
+	}
+}
+
+// killFor records why the host is killing the worker (it shows in the
+// ExitError) and kills it.
+func (w *Worker) killFor(reason error) {
+	w.killReason.CompareAndSwap(nil, &reason)
+	w.kill(syscall.SIGKILL)
+}
+
+// setRefuse makes new calls fail with err (first reason wins).
+func (w *Worker) setRefuse(err error) {
+	w.mu.Lock()
+	if w.refuse == nil {
+		w.refuse = err
+	}
+	w.mu.Unlock()
+}
+
+// Stop stops the worker: new calls are refused, the request pipe is closed
+// (Python finishes what it has read and exits on end of file), and if the
+// process is still there after StopGrace it gets SIGTERM, then SIGKILL.
+// Stop returns once the process is reaped and every goroutine of the worker
+// has ended, or when ctx ends.
+func (w *Worker) Stop(ctx context.Context) error {
+	w.setRefuse(ErrStopped)
+	w.closeRequests()
+	w.escalate(ctx, w.opts.StopGrace)
+	w.shutdownGoroutines()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// escalate waits for the process to exit, first for grace, then after
+// SIGTERM and after SIGKILL.
+func (w *Worker) escalate(ctx context.Context, grace time.Duration) {
+	steps := []struct {
+		sig   syscall.Signal
+		grace time.Duration
+	}{{0, grace}, {syscall.SIGTERM, w.opts.SignalGrace}, {syscall.SIGKILL, 0}}
+	for _, s := range steps {
+		if s.sig != 0 {
+			w.kill(s.sig)
+		}
+		if s.grace == 0 {
+			select {
+			case <-w.exited:
+			case <-ctx.Done():
+				w.kill(syscall.SIGKILL)
+				<-w.exited
+			}
+			return
+		}
+		t := time.NewTimer(s.grace)
+		select {
+		case <-w.exited:
+			t.Stop()
+			return
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			w.kill(syscall.SIGKILL)
+			<-w.exited
+			return
+		}
+	}
+}
+
+// shutdownGoroutines tells the worker's own goroutines to finish.
+func (w *Worker) shutdownGoroutines() {
+	w.stopOnce.Do(func() {
+		w.lifeStop()
+	})
+}
+
+// stopBroken stops a worker whose state is unknown (an abandoned call):
+// it gets the request pipe closed and a short grace only.
+func (w *Worker) stopBroken() {
+	w.closeRequests()
+	w.escalate(w.life, w.opts.SignalGrace)
+}
+
+// deliverMessages hands Python's messages to OnMessage, in order.
+func (w *Worker) deliverMessages() {
+	defer w.wg.Done()
+	for {
+		select {
+		case m := <-w.msgs:
+			w.opts.OnMessage(m)
+		case <-w.life.Done():
+			return
+		}
+	}
+}
