@@ -106,3 +106,17 @@ func TestReferenceRoundTrip(t *testing.T) {
 		t.Fatalf("re-encoding the ordered map is not byte-exact:\n got %x\nwant %x", out, bench.ReferenceTerm)
 	}
 }
+
+// BenchmarkDecodeReferenceStructReused decodes into the same struct each
+// time, as a hot loop would: slices, the big integer's words and unchanged
+// strings are reused, as encoding/json reuses them.
+func BenchmarkDecodeReferenceStructReused(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(bench.ReferenceTerm)))
+	var v bench.ReferenceStruct
+	for b.Loop() {
+		if err := erlterm.Unmarshal(bench.ReferenceTerm, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -450,7 +450,14 @@ func (d *decodeState) bigDigits(tag byte) (digits []byte, negative bool, err err
 // byte first) with the given sign, building the words directly.
 func setLittleEndian(b *big.Int, digits []byte, negative bool) {
 	const wordBytes = bits.UintSize / 8
-	words := make([]big.Word, (len(digits)+wordBytes-1)/wordBytes)
+	need := (len(digits) + wordBytes - 1) / wordBytes
+	words := b.Bits() // reuse the target's words when there is room
+	if cap(words) >= need {
+		words = words[:need]
+		clear(words)
+	} else {
+		words = make([]big.Word, need)
+	}
 	for k, c := range digits {
 		words[k/wordBytes] |= big.Word(c) << (8 * (k % wordBytes))
 	}

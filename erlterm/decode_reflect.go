@@ -419,12 +419,24 @@ func (d *decodeState) sliceInto(v reflect.Value, elem decoderFunc, fast elemFast
 	if isBytes {
 		switch tag {
 		case tagBinary, tagBitBinary:
+			zc := d.zeroCopy
+			d.zeroCopy = true // a view; copied below unless zero-copy was asked for
 			s, ok, err := d.bytesTerm()
+			d.zeroCopy = zc
 			if err != nil {
 				return err
 			}
 			if !ok {
 				return d.typeError(start, t)
+			}
+			if !zc {
+				// Reuse the target's array when it is big enough, as
+				// encoding/json does.
+				if old := v.Bytes(); cap(old) >= len(s) && old != nil {
+					s = append(old[:0], s...)
+				} else {
+					s = append([]byte(nil), s...)
+				}
 			}
 			v.SetBytes(s)
 			return nil

@@ -269,6 +269,21 @@ func decodeFloat(d *decodeState, v reflect.Value) error {
 
 func decodeString(d *decodeState, v reflect.Value) error {
 	start := d.off
+	if d.data[start] == tagBinary && !d.zeroCopy && v.Len() > 0 {
+		// Decoding into a reused value: a string that did not change
+		// costs no allocation.
+		d.off++
+		n, err := d.count(1, "binary")
+		if err != nil {
+			return err
+		}
+		if raw := d.data[d.off : d.off+n]; v.String() == string(raw) {
+			d.off += n
+			return nil
+		}
+		v.SetString(d.stringOf(n))
+		return nil
+	}
 	s, ok, err := d.text()
 	if err != nil {
 		return err

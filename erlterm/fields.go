@@ -139,7 +139,15 @@ func encodeKey(name string, atom, utf8Atoms bool) ([]byte, error) {
 // field returns the index of the field a key names, -1 if none: an exact
 // match first, then one that differs only in case.
 func (si *structInfo) field(key []byte) int {
-	if i, ok := si.byName[string(key)]; ok {
+	// A short scan beats hashing the key for the few fields most structs
+	// have: most candidates are ruled out by their length alone.
+	if len(si.fields) <= 16 {
+		for i := range si.fields {
+			if name := si.fields[i].name; len(name) == len(key) && name == string(key) {
+				return i
+			}
+		}
+	} else if i, ok := si.byName[string(key)]; ok {
 		return i
 	}
 	if i, ok := si.byFold[strings.ToLower(string(key))]; ok {
