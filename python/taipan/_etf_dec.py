@@ -216,7 +216,15 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
                                      n, blen - pos), start)
             if depth <= 0:
                 raise DecodeError("nesting deeper than max_depth", start)
-            if tag == 108:
+            if tag != 108:
+                # Tuples of floats (points, vectors): the struct for n
+                # NEW_FLOAT_EXTs returns the tuple in one call.
+                if buf[pos] == 70 and n <= 64:
+                    e = pos + 9 * n
+                    if e <= blen and buf[pos:e:9].count(70) == n:
+                        return _float_struct(n).unpack_from(buf, pos), e
+                items = []
+            else:
                 # Lists of small integers (what encode makes of list[int]):
                 # every other byte is 97, the values are the bytes between.
                 e = pos + 2 * n
@@ -231,8 +239,6 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
                             and buf[pos:e:9].count(70) == n:
                         return _float_list(buf, pos, n), e + 1
                 items = List()
-            else:
-                items = []
             ap = items.append
             depth -= 1
             pairs = depth > 0  # may 2-tuples be opened inline?
@@ -285,6 +291,22 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
                     elif t == 70:  # inline: NEW_FLOAT_EXT
                         v = f64(buf, pos + 1)[0]
                         pos += 9
+                    elif t == 107:  # inline: STRING_EXT (list of bytes)
+                        e = pos + 3 + ((buf[pos + 1] << 8) | buf[pos + 2])
+                        if e > blen:
+                            raise DecodeError("string runs past the end of "
+                                              "the input", pos)
+                        v = List(buf[pos + 3:e])
+                        pos = e
+                    elif t == 110:  # inline: SMALL_BIG_EXT
+                        e = pos + 3 + buf[pos + 1]
+                        if e > blen:
+                            raise DecodeError("integer runs past the end of "
+                                              "the input", pos)
+                        v = int.from_bytes(buf[pos + 3:e], "little")
+                        if buf[pos + 2]:
+                            v = -v
+                        pos = e
                     else:
                         v, pos = dec(buf, pos, depth - 1)
                     ap((a, v))
@@ -485,15 +507,20 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
 _float_structs: dict = {}
 
 
+def _float_struct(n: int) -> Struct:
+    """Struct for n NEW_FLOAT_EXTs (tag skipped, double), n <= 64; cached."""
+    st = _float_structs.get(n)
+    if st is None:
+        st = _float_structs[n] = Struct(">" + "xd" * n)
+    return st
+
+
 def _float_list(buf: bytes, pos: int, n: int) -> List:
     """n NEW_FLOAT_EXTs at buf[pos:] (already checked) as a List."""
     out = List()
     while n:
         k = n if n < 64 else 64
-        st = _float_structs.get(k)
-        if st is None:
-            st = _float_structs[k] = Struct(">" + "xd" * k)
-        out += st.unpack_from(buf, pos)
+        out += _float_struct(k).unpack_from(buf, pos)
         pos += 9 * k
         n -= k
     return out

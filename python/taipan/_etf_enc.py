@@ -26,6 +26,7 @@ _pack_BI = Struct(">BI").pack
 _pack_Bi = Struct(">bi").pack      # tag 98 fits a signed byte
 _pack_Bd = Struct(">Bd").pack
 _pack_BIB = Struct(">BIB").pack
+_pack_BH = Struct(">BH").pack
 _pack_BBB = Struct(">BBB").pack
 
 # Pre-encoded constants.
@@ -92,10 +93,10 @@ def _enc(x: Any, out: bytearray, hook: Any) -> None:
         bytes_keys = False
         for k, v in x.items():
             tk = type(k)
-            if tk is str:  # inline: str
-                b = k.encode()
-                n = len(b)
-                out += _BIN_HDR[n] if n < 256 else _pack_BI(109, n)
+            if tk is str:  # inline: str, cached
+                b = _map_key_get(k)
+                if b is None:
+                    b = _map_key(k)
                 out += b
             elif tk is Atom:  # inline: atom
                 out += k._etf
@@ -109,12 +110,19 @@ def _enc(x: Any, out: bytearray, hook: Any) -> None:
                 n = len(b)
                 out += _BIN_HDR[n] if n < 256 else _pack_BI(109, n)
                 out += b
-            elif tv is int and 0 <= v < 256:  # inline: small int
-                out += _SMALL_INT[v]
+            elif tv is int:  # inline: int
+                if 0 <= v < 256:
+                    out += _SMALL_INT[v]
+                elif -2147483648 <= v <= 2147483647:
+                    out += _pack_Bi(98, v)
+                else:
+                    _enc_big(v, out)
             elif tv is Atom:  # inline: atom
                 out += v._etf
             elif tv is float and v - v == 0.0:  # inline: finite float
                 out += _pack_Bd(70, v)
+            elif tv is list or tv is List:  # skip _enc's type tests
+                _enc_list(v, out, hook)
             else:
                 _enc(v, out, hook)
         if bytes_keys:
@@ -146,25 +154,34 @@ def _enc_list(x: list, out: bytearray, hook: Any) -> None:
     if not n:
         out += b"j"
         return
-    out += _pack_BI(108, n)
     first = x[0]
-    if type(first) is int and 0 <= first < 256 and n > 2:
-        # Lists of small integers: bytes() validates the whole list in C
-        # (all 0..255), then the 97 tags are interleaved in one slice
-        # assignment.  bytes() also takes bools (and anything with
-        # __index__), so bools, which must stay atoms, are looked for.
+    if type(first) is int and 0 <= first < 256:
+        # Lists of small integers go out as STRING_EXT, as Erlang's
+        # term_to_binary and our Go encoder write them (1..65535 elements
+        # of 0..255): bytearray() validates the whole list in C (twice as
+        # fast as bytes() from a list on CPython 3.11).  It also takes bools
+        # (and anything with __index__), so bools, which must stay atoms,
+        # are looked for; `0 in b` is a memchr, so the common no-0/1 case
+        # costs nothing.
         try:
-            b = bytes(x)
+            b = bytearray(x)
         except (TypeError, ValueError):
             b = None
-        # (`0 in b` is a memchr: the common no-0/1 case costs nothing)
         if b is not None and not ((0 in b or 1 in b) and _has_bool(x, b)):
-            start = len(out)
-            out += b"a\x00" * n
-            out[start + 1::2] = b
-            out += b"j"
+            if n <= 65535:
+                out += _pack_BH(107, n)
+                out += b
+            else:
+                # Too long for STRING_EXT: LIST of SMALL_INTEGERs, the 97
+                # tags interleaved in one slice assignment.
+                out += _pack_BI(108, n)
+                start = len(out)
+                out += b"a\x00" * n
+                out[start + 1::2] = b
+                out += b"j"
             return
-    elif type(first) is float and n >= _FLOAT_RUN_MIN:
+    out += _pack_BI(108, n)
+    if type(first) is float and n >= _FLOAT_RUN_MIN:
         # Lists of floats (numeric data): one struct call per 64 floats.
         # Only when every element is a float (pack would take ints too)
         # and all are finite (a non-finite sum means some are not, or the
@@ -181,38 +198,45 @@ def _enc_list(x: list, out: bytearray, hook: Any) -> None:
                 return
     for e in x:
         te = type(e)
-        if te is str:  # inline: str
-            b = e.encode()
-            n = len(b)
-            out += _BIN_HDR[n] if n < 256 else _pack_BI(109, n)
-            out += b
-        elif te is tuple and len(e) == 2:  # inline: 2-tuple (proplists)
-            out += b"h\x02"
+        if te is tuple and len(e) == 2:  # inline: 2-tuple (proplists)
             k, v = e
-            tk = type(k)
-            if tk is str:  # inline: str
-                b = k.encode()
-                n = len(b)
-                out += _BIN_HDR[n] if n < 256 else _pack_BI(109, n)
+            if type(k) is str:  # inline: str key, with b"h\x02", cached
+                b = _pair_key_get(k)
+                if b is None:
+                    b = _pair_key(k)
                 out += b
-            elif tk is Atom:  # inline: atom
-                out += k._etf
             else:
-                _enc(k, out, hook)
+                out += b"h\x02"
+                if type(k) is Atom:  # inline: atom
+                    out += k._etf
+                else:
+                    _enc(k, out, hook)
             tv = type(v)
             if tv is str:  # inline: str
                 b = v.encode()
                 n = len(b)
                 out += _BIN_HDR[n] if n < 256 else _pack_BI(109, n)
                 out += b
-            elif tv is int and 0 <= v < 256:  # inline: small int
-                out += _SMALL_INT[v]
+            elif tv is int:  # inline: int
+                if 0 <= v < 256:
+                    out += _SMALL_INT[v]
+                elif -2147483648 <= v <= 2147483647:
+                    out += _pack_Bi(98, v)
+                else:
+                    _enc_big(v, out)
             elif tv is Atom:  # inline: atom
                 out += v._etf
             elif tv is float and v - v == 0.0:  # inline: finite float
                 out += _pack_Bd(70, v)
+            elif tv is list or tv is List:  # skip _enc's type tests
+                _enc_list(v, out, hook)
             else:
                 _enc(v, out, hook)
+        elif te is str:  # inline: str
+            b = e.encode()
+            n = len(b)
+            out += _BIN_HDR[n] if n < 256 else _pack_BI(109, n)
+            out += b
         elif te is int and 0 <= e < 256:  # inline: small int
             out += _SMALL_INT[e]
         elif te is Atom:  # inline: atom
@@ -228,6 +252,48 @@ def _enc_list(x: list, out: bytearray, hook: Any) -> None:
     out += b"j"
 
 
+# ---------------------------------------------------------------------------
+# Caches of encoded str keys.  Proplist and map keys repeat from message to
+# message, so their ETF (for proplists with the b"h\x02" of the pair before
+# it) is kept: one dict lookup and one append instead of encode, len, header
+# and two appends.  Bounded: only short keys, and the table is emptied when
+# full, so a stream of ever-new keys costs a rebuild now and then, never
+# unbounded memory.  Plain dict operations, so safe under threads.
+# ---------------------------------------------------------------------------
+_KEY_CACHE_MAX = 1024
+_KEY_CACHE_LEN = 64
+_pair_keys: dict = {}
+_map_keys: dict = {}
+_pair_key_get = _pair_keys.get
+_map_key_get = _map_keys.get
+
+
+def _str_etf(s: str) -> bytes:
+    b = s.encode()
+    n = len(b)
+    return (_BIN_HDR[n] if n < 256 else _pack_BI(109, n)) + b
+
+
+def _pair_key(k: str) -> bytes:
+    """b"h\x02" + the ETF of str k, cached when short."""
+    b = b"h\x02" + _str_etf(k)
+    if len(k) <= _KEY_CACHE_LEN:
+        if len(_pair_keys) >= _KEY_CACHE_MAX:
+            _pair_keys.clear()
+        _pair_keys[k] = b
+    return b
+
+
+def _map_key(k: str) -> bytes:
+    """The ETF of str k, cached when short."""
+    b = _str_etf(k)
+    if len(k) <= _KEY_CACHE_LEN:
+        if len(_map_keys) >= _KEY_CACHE_MAX:
+            _map_keys.clear()
+        _map_keys[k] = b
+    return b
+
+
 _FLOAT_RUN_MIN = 8
 _float_runs: dict = {}
 
@@ -240,9 +306,15 @@ def _float_run(n: int) -> Struct:
     return st
 
 
-def _has_bool(x: list, b: bytes) -> bool:
-    """Is there a True or False in x (whose bytes() is b)?  Only positions
-    holding 0 or 1 can be bools."""
+def _has_bool(x: list, b: bytearray) -> bool:
+    """Is there a True or False in x (whose bytearray() is b)?  Only
+    positions holding 0 or 1 can be bools."""
+    i = b.find(0)
+    j = b.find(1)
+    if (i >= 0 and type(x[i]) is bool) or (j >= 0 and type(x[j]) is bool):
+        return True
+    if (i < 0 or b.find(0, i + 1) < 0) and (j < 0 or b.find(1, j + 1) < 0):
+        return False  # the common case: one 0 and one 1 at most, both ints
     checked = 0
     for v in (0, 1):
         i = b.find(v)

@@ -80,10 +80,28 @@ class EncodeBytesTest(unittest.TestCase):
         self.assertEqual(enc(t)[:5], b"i\x00\x00\x01\x00")
         self.assertEqual(enc([]), b"j")
         self.assertEqual(enc(List()), b"j")
-        self.assertEqual(enc([1, 2]), b"l\x00\x00\x00\x02a\x01a\x02j")
-        self.assertEqual(enc(list(range(5))), b"l\x00\x00\x00\x05a\x00a\x01a\x02a\x03a\x04j")
-        # never STRING_EXT, and bools stay atoms even in int lists
+        # Lists of 1..65535 ints in 0..255 are STRING_EXT, as Erlang and
+        # the Go encoder write them; they decode back to lists of ints.
+        self.assertEqual(enc([1, 2]), b"k\x00\x02\x01\x02")
+        self.assertEqual(enc([7]), b"k\x00\x01\x07")
+        self.assertEqual(enc(list(range(5))), b"k\x00\x05\x00\x01\x02\x03\x04")
+        self.assertEqual(enc(List([255, 0])), b"k\x00\x02\xff\x00")
+        self.assertEqual(decode(encode([1, 2])), [1, 2])
+        self.assertIs(type(decode(encode([1, 2]))), List)
+        big = list(range(256)) * 256  # 65536 elements: too long for STRING_EXT
+        self.assertEqual(enc(big)[:5], b"l\x00\x01\x00\x00")
+        self.assertEqual(enc(big)[5:9], b"a\x00a\x01")
+        self.assertEqual(decode(encode(big)), big)
+        self.assertEqual(enc(big[:65535])[:3], b"k\xff\xff")
+        self.assertEqual(decode(encode(big[:65535])), big[:65535])
+        # not all small ints: LIST
+        self.assertEqual(enc([1, 256]), b"l\x00\x00\x00\x02a\x01b\x00\x00\x01\x00j")
+        self.assertEqual(enc([1, -1])[:1], b"l")
+        self.assertEqual(enc([1, "a"])[:1], b"l")
+        # bools stay atoms even in int lists: never STRING_EXT with a bool
         self.assertEqual(enc([True, False]), b"l\x00\x00\x00\x02d\x00\x04trued\x00\x05falsej")
+        self.assertEqual(enc([1, True]), b"l\x00\x00\x00\x02a\x01d\x00\x04truej")
+        self.assertEqual(enc([0, 0, 1, 1, False]), b"l\x00\x00\x00\x05a\x00a\x00a\x01a\x01d\x00\x05falsej")
         self.assertEqual(decode(encode([0, 1, True, 2, False, 3])), [0, 1, True, 2, False, 3])
         many = [0, 1] * 40 + [True]
         self.assertEqual(decode(encode(many)), many)
