@@ -216,57 +216,42 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
                                      n, blen - pos), start)
             if depth <= 0:
                 raise DecodeError("nesting deeper than max_depth", start)
-            if tag != 108:
-                # Tuples of floats (points, vectors): the struct for n
-                # NEW_FLOAT_EXTs returns the tuple in one call.
-                if buf[pos] == 70 and n <= 64:
-                    e = pos + 9 * n
-                    if e <= blen and buf[pos:e:9].count(70) == n:
-                        return _float_struct(n).unpack_from(buf, pos), e
-                items = []
-            else:
-                # Lists of small integers (what encode makes of list[int]):
-                # every other byte is 97, the values are the bytes between.
-                e = pos + 2 * n
-                if buf[pos] == 97 and e < blen and buf[e] == 106 \
-                        and buf[pos:e:2].count(97) == n:
-                    return List(buf[pos + 1:e:2]), e + 1
-                # Lists of floats: every 9th byte is 70; one struct call
-                # per 64 floats.
-                if buf[pos] == 70 and n >= 8:
-                    e = pos + 9 * n
-                    if e < blen and buf[e] == 106 \
-                            and buf[pos:e:9].count(70) == n:
-                        return _float_list(buf, pos, n), e + 1
-                items = List()
+            t = buf[pos] if n else 0
+            if t == 70 or t == 97:
+                # Maybe a run of floats or small integers: decoded in bulk.
+                v = _runs(buf, pos, n, tag)
+                if v is not None:
+                    return v
+            items = List() if tag == 108 else []
             ap = items.append
             depth -= 1
             pairs = depth > 0  # may 2-tuples be opened inline?
             for _ in range(n):
                 t = buf[pos]
-                if t == 104 and pairs and buf[pos + 1] == 2:
+                if t == 104 and buf[pos + 1] == 2 and pairs:
                     # inline: 2-tuple, elements inline too (proplists)
-                    pos += 2
-                    t = buf[pos]
-                    if t == 109:  # inline: binary
-                        e = pos + 5 + u32x(buf, pos)[0]
-                        a = buf[pos + 5:e]
+                    if buf[pos + 2] == 109:  # inline: binary (peeked)
+                        e = pos + 7 + u32x(buf, pos + 2)[0]
+                        a = buf[pos + 7:e]
                         try:
                             a = a.decode()
                         except UDE:
                             pass
                         pos = e
-                    elif t == 100:  # inline: latin-1 atom
-                        e = pos + 3 + ((buf[pos + 1] << 8) | buf[pos + 2])
-                        a = latin_get(buf[pos + 3:e], MISS)
-                        if a is MISS:
-                            a = _latin_atom(buf[pos + 3:e], pos)
-                        pos = e
-                    elif t == 97:  # inline: small integer
-                        a = buf[pos + 1]
-                        pos += 2
                     else:
-                        a, pos = dec(buf, pos, depth - 1)
+                        pos += 2
+                        t = buf[pos]
+                        if t == 100:  # inline: latin-1 atom
+                            e = pos + 3 + ((buf[pos + 1] << 8) | buf[pos + 2])
+                            a = latin_get(buf[pos + 3:e], MISS)
+                            if a is MISS:
+                                a = _latin_atom(buf[pos + 3:e], pos)
+                            pos = e
+                        elif t == 97:  # inline: small integer
+                            a = buf[pos + 1]
+                            pos += 2
+                        else:
+                            a, pos = dec(buf, pos, depth - 1)
                     t = buf[pos]
                     if t == 109:  # inline: binary
                         e = pos + 5 + u32x(buf, pos)[0]
@@ -502,6 +487,35 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
         return _dec_rare(buf, pos, depth, dec)
 
     return dec
+
+
+def _runs(buf: bytes, pos: int, n: int, tag: int) -> Any:
+    """(value, end) when the n elements of the list (tag 108) or tuple at
+    buf[pos] are all NEW_FLOAT_EXT or all SMALL_INTEGER_EXT, decoded with a
+    few C calls instead of a loop; None otherwise.  n was checked against
+    the bytes left."""
+    blen = len(buf)
+    if tag != 108:
+        # Tuples of floats (points, vectors): the struct for n
+        # NEW_FLOAT_EXTs returns the tuple in one call.
+        if buf[pos] == 70 and n <= 64:
+            e = pos + 9 * n
+            if e <= blen and buf[pos:e:9].count(70) == n:
+                return _float_struct(n).unpack_from(buf, pos), e
+        return None
+    if buf[pos] == 97:
+        # Lists of small integers as LIST (STRING_EXT is the usual form):
+        # every other byte is 97, the values are the bytes between.
+        e = pos + 2 * n
+        if e < blen and buf[e] == 106 and buf[pos:e:2].count(97) == n:
+            return List(buf[pos + 1:e:2]), e + 1
+        return None
+    # Lists of floats: every 9th byte is 70; one struct call per 64 floats.
+    if n >= 8:
+        e = pos + 9 * n
+        if e < blen and buf[e] == 106 and buf[pos:e:9].count(70) == n:
+            return _float_list(buf, pos, n), e + 1
+    return None
 
 
 _float_structs: dict = {}

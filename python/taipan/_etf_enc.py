@@ -230,6 +230,9 @@ def _enc_list(x: list, out: bytearray, hook: Any) -> None:
                 out += _pack_Bd(70, v)
             elif tv is list or tv is List:  # skip _enc's type tests
                 _enc_list(v, out, hook)
+            elif tv is bytes and v:  # inline: bytes (BIT_BINARY, 8 bits)
+                out += _pack_BIB(77, len(v), 8)
+                out += v
             else:
                 _enc(v, out, hook)
         elif te is str:  # inline: str

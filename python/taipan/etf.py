@@ -23,9 +23,12 @@ Type mapping (the Go side, erlterm/, maps the same way):
     Atom                          ATOM_EXT if latin-1, else SMALL_ATOM_UTF8 /
                                   ATOM_UTF8
     tuple                         SMALL_TUPLE / LARGE_TUPLE
-    list, List                    NIL when empty, else LIST ... NIL (never
-                                  STRING_EXT: ErlPort's STRING_EXT turned
-                                  [True, False] into [1, 0])
+    list, List                    NIL when empty; STRING_EXT when it holds
+                                  1..65535 ints in 0..255 (as Erlang's
+                                  term_to_binary and the Go encoder write
+                                  it; a bool anywhere keeps it a LIST, so
+                                  [True, False] stays atoms, unlike
+                                  ErlPort); else LIST ... NIL
     ImproperList                  LIST with a non-NIL tail
     dict                          MAP
     BitString                     BIT_BINARY with bits 1..8
@@ -76,7 +79,8 @@ Speed: this is pure Python, so the cost is interpreter work per term; the
 decoder (_etf_dec.py) and encoder (_etf_enc.py) handle the common element
 kinds inline inside the container loops, the decoder parses by offset into
 the input (no slicing except for the final binary payloads), and the
-encoder appends to one bytearray.
+encoder appends to one bytearray and caches the encoding of short str
+keys (proplists, maps).
 """
 
 from __future__ import annotations
@@ -230,9 +234,22 @@ def decode(data: Any, *, max_depth: int = DEFAULT_MAX_DEPTH,
     are a DecodeError.  Options as for decode_from."""
     if type(data) is not bytes:
         data = _convert(data, 0)
-    term, end = _decode_top(data, 0, max_depth, unpickle, max_uncompressed)
-    if end != len(data):
-        raise DecodeError("%d trailing bytes after the term" % (len(data) - end), end)
+    n = len(data)
+    if n > 1 and data[0] == VERSION and data[1] != 80 and max_depth <= _recursion_ok:
+        # The common case (bytes, not compressed), with _decode_top's work
+        # inlined: one Python call less per message.
+        try:
+            term, end = (_dec_unpickle if unpickle else _dec_keep)(data, 1, max_depth)
+        except (IndexError, _StructError):
+            raise DecodeError("unexpected end of data", n) from None
+        except RecursionError:
+            raise DecodeError("nesting too deep for the Python stack", 0) from None
+        if end > n:  # a binary or atom claimed more bytes than there are
+            raise DecodeError("unexpected end of data", n)
+    else:
+        term, end = _decode_top(data, 0, max_depth, unpickle, max_uncompressed)
+    if end != n:
+        raise DecodeError("%d trailing bytes after the term" % (n - end), end)
     if hook is not None:
         term = _walk(term, hook)
     return term

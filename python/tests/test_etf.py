@@ -109,6 +109,25 @@ class EncodeBytesTest(unittest.TestCase):
         self.assertEqual(enc({}), b"t\x00\x00\x00\x00")
         self.assertEqual(enc({Atom("a"): 1}), b"t\x00\x00\x00\x01d\x00\x01aa\x01")
 
+    def test_str_key_cache(self):
+        # Encoded str keys of proplists and maps are cached; the cache must
+        # not change the bytes, and must stay bounded.
+        from taipan import _etf_enc
+        keys = ["k%d" % i for i in range(3000)] + ["ĉ🐍", "", "x" * 300]
+        for k in keys:
+            kb = k.encode()
+            binary = b"m" + struct.pack(">I", len(kb)) + kb
+            for _ in range(2):  # miss, then hit
+                self.assertEqual(enc([(k, 1)]), b"l\x00\x00\x00\x01h\x02" + binary + b"a\x01j")
+                self.assertEqual(enc({k: 1}), b"t\x00\x00\x00\x01" + binary + b"a\x01")
+        self.assertLessEqual(len(_etf_enc._pair_keys), _etf_enc._KEY_CACHE_MAX)
+        self.assertLessEqual(len(_etf_enc._map_keys), _etf_enc._KEY_CACHE_MAX)
+        self.assertNotIn("x" * 300, _etf_enc._pair_keys)
+        # str subclasses are not cached (and still encode as binaries)
+        class S(str):
+            pass
+        self.assertEqual(decode(encode([(S("k1"), 1)])), [("k1", 1)])
+
     def test_opaque(self):
         self.assertEqual(enc(OpaqueObject(b"a\x05", "erlang")), b"a\x05")
         self.assertEqual(enc(OpaqueObject(b"xyz", "ruby")),
