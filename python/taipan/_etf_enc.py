@@ -6,9 +6,11 @@ Kept apart from the public module only for size; import taipan.etf.
 from __future__ import annotations
 
 import operator
-import pickle
 from struct import Struct
-from typing import Any
+# typing is only needed by type checkers; importing it costs ~5 ms at start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from .terms import Atom, BitString, ImproperList, List, OpaqueObject, _Ident
 
@@ -448,6 +450,7 @@ def _enc_other(x: Any, out: bytearray, hook: Any) -> None:
             _enc(y, out, hook)
             return
     try:
+        import pickle  # on first use: importing it costs ~8 ms at start-up
         data = pickle.dumps(x, PICKLE_PROTOCOL)
     except Exception as exc:
         raise EncodeError("cannot encode %s: not an ETF type and not picklable "

@@ -88,7 +88,10 @@ from __future__ import annotations
 import sys
 import zlib
 from struct import error as _StructError
-from typing import Any, Callable, Optional, Tuple
+# typing is only needed by type checkers; importing it costs ~5 ms at start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, Tuple
 
 from ._etf_dec import DecodeError, _dec_keep, _dec_unpickle, _xu32
 from ._etf_enc import PICKLE_PROTOCOL, EncodeError, _enc

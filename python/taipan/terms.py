@@ -18,11 +18,13 @@ which are lists.
 
 from __future__ import annotations
 
-import pickle
 import struct
-import threading
+from _thread import allocate_lock
 import weakref
-from typing import Any, Optional, Tuple, Union
+# typing is only needed by type checkers; importing it costs ~5 ms at start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple, Union
 
 __all__ = [
     "Atom", "List", "ImproperList", "BitString", "OpaqueObject",
@@ -47,7 +49,7 @@ __all__ = [
 _interned: "weakref.WeakValueDictionary[str, Atom]" = weakref.WeakValueDictionary()
 _pinned: dict = {}
 _PIN_MAX = 4096
-_lock = threading.Lock()
+_lock = allocate_lock()
 
 _pack_u8 = struct.Struct(">BB").pack     # tag, u8 length
 _pack_u16 = struct.Struct(">BH").pack    # tag, u16 length
@@ -333,6 +335,7 @@ class OpaqueObject:
     def decode(cls, data: bytes, language: Union[Atom, str, bytes]) -> Any:
         """ErlPort's decode: unpickle python objects, wrap the rest."""
         if Atom(language) is _python:
+            import pickle  # on first use: importing it costs ~8 ms at start-up
             return pickle.loads(data)
         return cls(data, language)
 

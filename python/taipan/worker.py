@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import sys
 from _thread import allocate_lock, get_ident
-from collections import deque
+from _collections import deque  # the C type itself: collections costs ~4 ms to import
 from itertools import count
 from time import monotonic
 
