@@ -44,11 +44,13 @@ func (w *Worker) abandon(c *call, cause error) {
 	watch := c.watch
 	w.mu.Unlock()
 
-	if frame, err := appendFrame(nil, erlterm.Tuple{tagAtom(tagCancel), c.id}); err == nil {
-		w.send(frame)
-	}
-	if waitFor(watch, w.opts.CancelGrace) {
-		return
+	if w.compat == nil { // ErlPort has no cancel: straight to signals
+		if frame, err := appendFrame(nil, erlterm.Tuple{tagAtom(tagCancel), c.id}); err == nil {
+			w.send(frame)
+		}
+		if waitFor(watch, w.opts.CancelGrace) {
+			return
+		}
 	}
 	if w.dropIfQueued(c) {
 		return

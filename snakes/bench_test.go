@@ -164,8 +164,9 @@ func benchInFlight(b *testing.B, k int) {
 	b.ReportMetric(float64(per*k)/time.Since(start).Seconds(), "calls/s")
 }
 
-func BenchmarkInFlight4(b *testing.B) { benchInFlight(b, 4) }
-func BenchmarkInFlight8(b *testing.B) { benchInFlight(b, 8) }
+func BenchmarkInFlight4(b *testing.B)  { benchInFlight(b, 4) }
+func BenchmarkInFlight8(b *testing.B)  { benchInFlight(b, 8) }
+func BenchmarkInFlight64(b *testing.B) { benchInFlight(b, 64) }
 
 func BenchmarkStartToFirstReply(b *testing.B) {
 	b.Run("default", func(b *testing.B) { benchStart(b, Options{}) })

@@ -26,6 +26,7 @@ type call struct {
 
 	// guarded by Worker.mu
 	done      bool
+	counted   bool     // completed while parked: counted in Worker.expect
 	waiting   bool     // blocked on wake
 	frame     []byte   // the reply frame, when another goroutine read it
 	frameOff  int      // where the result starts in frame

@@ -58,6 +58,22 @@ const (
 	// instead of growing the shared read buffer.
 	bigFrame = 1 << 20
 
+	// keepBigFrame bounds the big frame buffers a worker keeps for reuse
+	// (one for requests, one for replies). Fresh memory is expensive:
+	// the page faults on a fresh 1 MiB cost more than moving it through
+	// the pipes, and Go's scavenger hands freed pages back to the kernel.
+	keepBigFrame = 8 << 20
+
+	// deferredFrameMax is the largest request frame queued for the
+	// reader to write (sendAwaited); bigger ones are written at once,
+	// without a copy.
+	deferredFrameMax = 64 << 10
+
+	// maxYields bounds how many times the reader yields, before it
+	// writes the queued requests and reads, to callers it woke that have
+	// not sent their next request yet.
+	maxYields = 64
+
 	// exitDrainTimeout bounds how long the reader waits for the exit
 	// status once the reply pipe reached end of file.
 	exitDrainTimeout = 2 * time.Second

@@ -32,6 +32,14 @@
 // reply pipe kills the worker (ErrProtocol). Workers die with the host
 // (Pdeathsig, and end of file on their request pipe).
 //
+// # Profiles
+//
+// Options.Profile picks the protocol. ProfileNative (the default) runs
+// taipan's runtime. ProfileErlPort drives an unmodified ErlPort Python side
+// (python -u -m erlport.cli --packet=4 --use_stdio) with the same API, less
+// what ErlPort lacks: Stream, Eval, Exec, Reload and keyword arguments fail
+// with ErrUnsupported (compat.go; docs/protocol.md, "Compat profile").
+//
 // The package is Linux-first: pipes are made with pipe2, sized with
 // F_SETPIPE_SZ, and workers get Pdeathsig.
 package snakes

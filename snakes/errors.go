@@ -26,6 +26,10 @@ var (
 	ErrStartFailed = errors.New("snakes: worker failed to start")
 	// ErrNoSuchFunc: Python called a Go function that is not registered.
 	ErrNoSuchFunc = errors.New("snakes: no such Go function")
+	// ErrUnsupported: the worker's profile cannot do this (on
+	// ProfileErlPort: Stream, Eval, Exec, Reload, keyword arguments, and
+	// values ErlPort's Python side cannot decode, such as maps).
+	ErrUnsupported = errors.New("snakes: not supported by the worker's profile")
 )
 
 // Frame is one line of a Python traceback.
@@ -44,6 +48,11 @@ type PythonError struct {
 	Message string
 	// Traceback lists the frames, innermost last.
 	Traceback []Frame
+	// PickledTraceback (ProfileErlPort only) is the traceback as ErlPort
+	// sends it on Python ≥ 3.5: traceback.StackSummary pickled with
+	// protocol 2, innermost frame first. The host keeps the bytes and does
+	// not decode them; Traceback is then empty.
+	PickledTraceback []byte
 }
 
 func (e *PythonError) Error() string {

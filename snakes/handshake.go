@@ -44,7 +44,7 @@ func (w *Worker) handshake(ctx context.Context, interp *Interpreter) error {
 	if err != nil {
 		return err
 	}
-	if err := w.send(frame); err != nil {
+	if err := w.sendAwaited(frame); err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, func() {

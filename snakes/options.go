@@ -11,6 +11,22 @@ import (
 // each Start, which costs a Python start: pass Interpreter to avoid that);
 // zero fields mean the defaults of defaults.go.
 type Options struct {
+	// Profile is the protocol: ProfileNative (the zero value) runs
+	// taipan's runtime; ProfileErlPort drives an unmodified ErlPort Python
+	// side started with Command (docs/protocol.md, "Compat profile"). On
+	// ProfileErlPort, Interpreter only names the default Command's Python,
+	// and Isolated, NoSite, AllowEval, LogLevel, NoCaptureOutput and
+	// StreamCredit do nothing.
+	Profile Profile
+
+	// Command (ProfileErlPort only) starts the ErlPort side; default
+	// {"python3" (or Interpreter.Path), "-u", "-m", "erlport.cli",
+	// "--packet=4", "--use_stdio"}. The host reads --packet N (1, 2 or 4)
+	// and --use_stdio / --nouse_stdio (fds 0/1, or 3/4) from it, as
+	// erlport.cli does, so that both sides agree. Paths are put in front
+	// of PYTHONPATH.
+	Command []string
+
 	// Interpreter is the resolved interpreter (ResolveInterpreter). When
 	// nil, Start resolves python3 itself.
 	Interpreter *Interpreter

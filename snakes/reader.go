@@ -88,14 +88,18 @@ func (w *Worker) readLoop(c *call, drain bool) {
 					break // it fits: read more
 				}
 				// A big frame gets a buffer of its own, read straight into.
-				big := make([]byte, n)
+				big := w.bigReplyBuf(n)
 				copy(big, w.rbuf[w.rstart+4:w.rend])
 				w.rstart, w.rend = 0, 0
 				if !w.readFull(big[have:]) {
 					return
 				}
+				w.rspent = false
 				if !w.dispatch(big, c, true) {
 					return
+				}
+				if w.rspent && cap(big) <= keepBigFrame && !w.decode.ZeroCopy {
+					w.rbig = big // decoded into copies: reuse it
 				}
 				continue
 			}
@@ -114,18 +118,11 @@ func (w *Worker) readLoop(c *call, drain bool) {
 		if stop {
 			return
 		}
-		if w.delivered {
-			// Let the callers just woken run on this thread before it
-			// blocks in read: their next requests then go out together
-			// instead of each waking Python on its own.
-			w.delivered = false
-			runtime.Gosched()
-		}
 		if w.rstart > 0 && len(w.rbuf)-w.rend < 4096 {
 			w.rend = copy(w.rbuf, w.rbuf[w.rstart:w.rend])
 			w.rstart = 0
 		}
-		n, err := syscall.Read(w.rfd, w.rbuf[w.rend:])
+		n, err := w.readPipe(w.rbuf[w.rend:])
 		if err == syscall.EINTR {
 			continue
 		}
@@ -137,10 +134,41 @@ func (w *Worker) readLoop(c *call, drain bool) {
 	}
 }
 
+// readPipe is one blocking read of the reply pipe by the reader role.
+// Before it blocks, the callers this reader just woke get to run (on this
+// thread, no wake-up: their next requests queue up, see sendAwaited), and
+// then everything queued is written in one go: Python reads those requests
+// together and answers them together.
+func (w *Worker) readPipe(b []byte) (int, error) {
+	if w.delivered {
+		w.delivered = false
+		runtime.Gosched()
+		// Callers woken on the other thread may still be on their way
+		// to their next request: give them a moment.
+		for i := 0; i < maxYields && w.expect.Load() > 0; i++ {
+			runtime.Gosched()
+		}
+	}
+	w.flushBeforeRead()
+	n, err := syscall.Read(w.rfd, b)
+	w.readDone()
+	return n, err
+}
+
+// bigReplyBuf is a buffer of n bytes for a big reply: the one kept from
+// the last big reply when it is big enough, else a new one. Reader role.
+func (w *Worker) bigReplyBuf(n int) []byte {
+	if b := w.rbig; cap(b) >= n {
+		w.rbig = nil
+		return b[:n]
+	}
+	return make([]byte, n)
+}
+
 // readFull fills b from the pipe; false when the pipe ended first.
 func (w *Worker) readFull(b []byte) bool {
 	for len(b) > 0 {
-		n, err := syscall.Read(w.rfd, b)
+		n, err := w.readPipe(b)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -192,6 +220,11 @@ func (w *Worker) endOfReplies() {
 // false when the worker must be considered finished.
 func (w *Worker) dispatch(f []byte, self *call, owned bool) bool {
 	h := parseHeader(f)
+	if w.compat != nil {
+		if handled, ok := w.compatFrame(f, h); handled {
+			return ok
+		}
+	}
 	switch h.tag {
 	case tagResult, tagError, tagItem:
 		if !h.hasID || h.arity != 3 {
@@ -224,9 +257,14 @@ func (w *Worker) dispatch(f []byte, self *call, owned bool) bool {
 			}
 			w.mu.Lock()
 			c.err, c.decoded = err, true
+			w.rspent = true
 		} else {
 			c.frame, c.frameOff = own(f, owned), h.off
 			w.delivered = true
+			if c.waiting && c.kind == kindCall {
+				c.counted = true
+				w.expect.Add(1)
+			}
 		}
 		w.complete(c)
 		w.mu.Unlock()
@@ -236,6 +274,9 @@ func (w *Worker) dispatch(f []byte, self *call, owned bool) bool {
 			fr := own(f, owned)
 			w.wg.Add(1)
 			go w.runCallback(fr, h.id)
+			// Let it run on this thread before the next read blocks: a
+			// short callback then answers without waking another thread.
+			w.delivered = true
 			return true
 		}
 	case tagLog:

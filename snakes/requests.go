@@ -44,6 +44,9 @@ func argList(args []any) []any {
 // request sends req (whose element 1 is filled with the call's id), waits
 // for the reply and decodes it into target.
 func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) error {
+	if w.compat != nil {
+		return w.compatRequest(ctx, target, req)
+	}
 	if err := ctx.Err(); err != nil {
 		return w.ctxError(err)
 	}
@@ -52,18 +55,18 @@ func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) err
 		return err
 	}
 	req[1] = c.id
-	bp := w.bufs.Get().(*[]byte)
+	bp := w.reqBig.Swap(nil) // a big buffer kept from a big request
+	if bp == nil {
+		bp = w.bufs.Get().(*[]byte)
+	}
 	frame, err := appendFrame((*bp)[:0], req)
 	if err != nil {
-		w.bufs.Put(bp)
+		w.putReqBuf(bp, (*bp)[:0])
 		w.unregister(c)
 		return fmt.Errorf("snakes: encoding the call: %w", err)
 	}
-	err = w.send(frame)
-	if cap(frame) <= 64<<10 {
-		*bp = frame[:0]
-		w.bufs.Put(bp)
-	}
+	err = w.sendAwaited(frame)
+	w.putReqBuf(bp, frame) // written, or copied into the queue: free now
 	if err != nil {
 		w.unregister(c)
 		if e := w.Err(); e != nil {
@@ -73,6 +76,9 @@ func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) err
 	}
 	disarm := w.watchContext(ctx, c)
 	w.await(c)
+	if c.counted {
+		w.expect.Add(-1)
+	}
 	disarm()
 	return w.abandonedError(c, w.result(c))
 }
@@ -102,8 +108,24 @@ func (w *Worker) Send(msg any) error {
 	return w.post(erlterm.Tuple{tagAtom(tagMessage), msg})
 }
 
+// putReqBuf gives back the request buffer bp, now holding frame: a big one
+// is kept (one at a time) for the next request, so that big payloads are
+// encoded into memory already faulted in; small ones go to the pool.
+func (w *Worker) putReqBuf(bp *[]byte, frame []byte) {
+	*bp = frame[:0]
+	switch c := cap(frame); {
+	case c <= 64<<10:
+		w.bufs.Put(bp)
+	case c <= keepBigFrame:
+		w.reqBig.Store(bp)
+	}
+}
+
 // post sends a frame that has no reply.
 func (w *Worker) post(t erlterm.Tuple) error {
+	if w.compat != nil {
+		return w.compatPost(t)
+	}
 	if err := w.Err(); err != nil {
 		return err
 	}

@@ -18,6 +18,10 @@ import (
 // An error ends the sequence with one (nil, err) pair.
 func (w *Worker) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
 	return func(yield func(any, error) bool) {
+		if w.compat != nil {
+			yield(nil, unsupported("Stream"))
+			return
+		}
 		pos, kw := splitKwargs(args)
 		if kw == nil {
 			kw = Kwargs{}

@@ -34,26 +34,35 @@ type Worker struct {
 	rfd int // reply pipe, read end (blocking, raw)
 
 	// The writer: flat combining (writer.go).
-	wmu     sync.Mutex
-	writing bool
-	wbuf    []byte
-	wspare  []byte
-	wclosed bool // Stop closed, or will close, the request pipe
-	wfdOpen bool
+	wmu      sync.Mutex
+	writing  bool
+	wbuf     []byte
+	wspare   []byte
+	wclosed  bool // Stop closed, or will close, the request pipe
+	rblocked bool // the reader is in (or entering) read, past its flush
+	wfdOpen  bool
 
 	// Calls in flight and the reader role (reader.go).
 	mu        sync.Mutex
 	calls     map[uint64]*call
 	nextID    uint64
-	reading   bool   // a goroutine holds the reader role
-	waiters   int    // calls waiting for their reply, not reading
-	activity  uint64 // bumped by every call: the background reader stays off while it moves
-	dead      error  // the process is gone: every call fails with this
-	refuse    error  // new calls are refused with this (stopped, broken)
-	rbuf      []byte // owned by the reader role, as are rstart, rend, delivered
-	delivered bool   // the reader woke another call since its last read
+	reading   bool         // a goroutine holds the reader role
+	waiters   int          // calls waiting for their reply, not reading
+	activity  uint64       // bumped by every call: the background reader stays off while it moves
+	dead      error        // the process is gone: every call fails with this
+	refuse    error        // new calls are refused with this (stopped, broken)
+	rbuf      []byte       // owned by the reader role, as are rstart, rend, delivered
+	delivered bool         // the reader woke another goroutine since its last read
+	expect    atomic.Int32 // callers woken with their reply that have not returned yet
 	rstart    int
 	rend      int
+	rbig      []byte // a big reply buffer kept for the next big reply (reader role)
+	rspent    bool   // dispatch decoded its frame in place and kept nothing of it
+
+	// A big request buffer kept for the next request (requests.go).
+	reqBig atomic.Pointer[[]byte]
+
+	compat *compat // the ErlPort profile's state; nil on the native profile (compat.go)
 
 	funcMu sync.RWMutex
 	funcs  map[string]Func
@@ -99,7 +108,7 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 	interp := opts.Interpreter
-	if interp == nil {
+	if interp == nil && opts.Profile != ProfileErlPort {
 		var err error
 		if interp, err = ResolveInterpreter(ctx, InterpreterOptions{}); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
@@ -116,6 +125,12 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	for name, f := range opts.Funcs {
 		w.funcs[name] = f
 	}
+	if opts.Profile == ProfileErlPort {
+		var err error
+		if w.compat, err = newCompat(opts); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+		}
+	}
 	w.life, w.lifeStop = context.WithCancel(context.Background())
 	if err := w.spawn(interp); err != nil {
 		w.lifeStop()
@@ -126,7 +141,11 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		w.wg.Add(1)
 		go w.deliverMessages()
 	}
-	if err := w.handshake(ctx, interp); err != nil {
+	ready := w.handshake
+	if w.compat != nil {
+		ready = w.compatReady // no handshake: a probe call
+	}
+	if err := ready(ctx, interp); err != nil {
 		w.kill(syscall.SIGKILL)
 		<-w.exited
 		w.shutdownGoroutines()
@@ -142,8 +161,11 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	return w, nil
 }
 
-// spawn starts the process with its pipes and output loggers.
+// spawn starts the process with its pipes and output loggers: the
+// requests on the child's fd 3 and the replies on its fd 4, or (compat
+// profile with --use_stdio) on its fds 0 and 1.
 func (w *Worker) spawn(interp *Interpreter) error {
+	cmd, stdio := w.command(interp), w.compat != nil && w.compat.stdio
 	var req, rep [2]int
 	if err := syscall.Pipe2(req[:], syscall.O_CLOEXEC); err != nil {
 		return err
@@ -159,23 +181,79 @@ func (w *Worker) spawn(interp *Interpreter) error {
 	childRep := os.NewFile(uintptr(rep[1]), "taipan-replies")
 	defer childReq.Close()
 	defer childRep.Close()
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		syscall.Close(req[1])
-		syscall.Close(rep[0])
-		return err
+	var outR, outW *os.File // the child's stdout, when not a protocol pipe
+	if !stdio {
+		var err error
+		if outR, outW, err = os.Pipe(); err != nil {
+			syscall.Close(req[1])
+			syscall.Close(rep[0])
+			return err
+		}
+		defer outW.Close()
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		syscall.Close(req[1])
 		syscall.Close(rep[0])
-		outR.Close()
-		outW.Close()
+		if outR != nil {
+			outR.Close()
+		}
 		return err
 	}
-	defer outW.Close()
 	defer errW.Close()
 
+	if stdio {
+		cmd.Stdin, cmd.Stdout = childReq, childRep
+	} else {
+		cmd.Stdout = outW
+		cmd.ExtraFiles = []*os.File{childReq, childRep} // fds 3 and 4
+	}
+	cmd.Stderr = errW
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		syscall.Close(req[1])
+		syscall.Close(rep[0])
+		if outR != nil {
+			outR.Close()
+		}
+		errR.Close()
+		return err
+	}
+	w.cmd, w.pid = cmd, cmd.Process.Pid
+	w.wfd, w.rfd, w.wfdOpen = req[1], rep[0], true
+	if w.compat != nil && w.compat.packet != 4 {
+		if err := w.startRelay(); err != nil { // compat.go
+			cmd.Process.Kill()
+			cmd.Wait()
+			syscall.Close(req[1])
+			syscall.Close(rep[0])
+			if outR != nil {
+				outR.Close()
+			}
+			errR.Close()
+			return err
+		}
+	}
+	if w.id = w.opts.ID; w.id == "" {
+		w.id = fmt.Sprintf("worker-%d", w.pid)
+	}
+	w.log = w.opts.Logger.With("worker", w.id, "pid", w.pid)
+	if outR != nil {
+		w.wg.Add(1)
+		go w.logLines(outR, "stdout")
+	}
+	w.wg.Add(2)
+	go w.logLines(errR, "stderr")
+	go w.wait()
+	return nil
+}
+
+// command is the native worker's command line (python -m taipan.worker),
+// or the compat profile's Command.
+func (w *Worker) command(interp *Interpreter) *exec.Cmd {
+	if w.compat != nil {
+		return w.compat.command(w.opts)
+	}
 	o := w.opts
 	args := []string{"-u"}
 	if o.Isolated {
@@ -195,28 +273,7 @@ func (w *Worker) spawn(interp *Interpreter) error {
 	cmd := exec.Command(interp.Path, args...)
 	cmd.Dir = o.Dir
 	cmd.Env = workerEnv(os.Environ(), interp.RuntimeDir, o.Env)
-	cmd.Stdout = outW
-	cmd.Stderr = errW
-	cmd.ExtraFiles = []*os.File{childReq, childRep} // fds 3 and 4
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		syscall.Close(req[1])
-		syscall.Close(rep[0])
-		outR.Close()
-		errR.Close()
-		return err
-	}
-	w.cmd, w.pid = cmd, cmd.Process.Pid
-	w.wfd, w.rfd, w.wfdOpen = req[1], rep[0], true
-	if w.id = o.ID; w.id == "" {
-		w.id = fmt.Sprintf("worker-%d", w.pid)
-	}
-	w.log = o.Logger.With("worker", w.id, "pid", w.pid)
-	w.wg.Add(3)
-	go w.logLines(outR, "stdout")
-	go w.logLines(errR, "stderr")
-	go w.wait()
-	return nil
+	return cmd
 }
 
 // workerEnv is the host's environment with the runtime first on

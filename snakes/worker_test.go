@@ -144,6 +144,32 @@ func TestBigBinaries(t *testing.T) {
 	}
 }
 
+// Big replies and requests reuse a kept buffer: results already returned
+// must stay intact, and frames of other sizes come back whole.
+func TestBigFramesInTurn(t *testing.T) {
+	w := startWorker(t, Options{})
+	ctx := context.Background()
+	sizes := []int{2 << 20, 300 << 10, 1 << 20, 9 << 20, 130 << 10, 2 << 20}
+	var got, want [][]byte
+	for i, n := range sizes {
+		p := bytes.Repeat([]byte{byte(i + 1)}, n)
+		p[n-1] = 0xff
+		v, err := w.Call(ctx, "fixtures", "echo", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want = append(got, v.([]byte)), append(want, p)
+		if v, err := w.Call(ctx, "operator", "add", i, 1); err != nil || v != int64(i+1) {
+			t.Fatalf("add: %v %v", v, err)
+		}
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("echo %d (%d bytes) came back changed", i, len(want[i]))
+		}
+	}
+}
+
 func TestConcurrentCalls(t *testing.T) {
 	w := startWorker(t, Options{})
 	var wg sync.WaitGroup

@@ -61,6 +61,53 @@ func (w *Worker) send(frame []byte) error {
 	return ownErr
 }
 
+// sendAwaited queues the frame of a request whose caller is about to wait
+// for its reply (await). It is not written now: the goroutine holding the
+// reader role writes everything queued just before it blocks in read
+// (flushBeforeRead), and a caller that finds no reader takes the role and
+// does the same. Callers woken together by one batch of replies thus send
+// their next requests in one write, and Python reads them all at once
+// instead of waking once per request. Only while the reader is already
+// blocked in read (past its flush) is the frame written at once, as send
+// does. Big frames are written at once too (no copy into the queue).
+func (w *Worker) sendAwaited(frame []byte) error {
+	w.wmu.Lock()
+	if w.wclosed {
+		w.wmu.Unlock()
+		return ErrStopped
+	}
+	if w.rblocked || len(frame) > deferredFrameMax {
+		w.wmu.Unlock()
+		return w.send(frame)
+	}
+	w.wbuf = append(w.wbuf, frame...)
+	w.wmu.Unlock()
+	return nil
+}
+
+// flushBeforeRead writes every queued frame and marks the reader as
+// blocked, so that frames sent from now on are written by their senders.
+// The reader role is held; readDone undoes the mark.
+func (w *Worker) flushBeforeRead() {
+	w.wmu.Lock()
+	w.rblocked = true
+	if w.writing || len(w.wbuf) == 0 {
+		// Empty, or a writer in progress writes what is queued.
+		w.wmu.Unlock()
+		return
+	}
+	w.wmu.Unlock()
+	w.send(nil) // writes the queue (a nil frame adds nothing)
+}
+
+// readDone marks the reader as no longer blocked in read: frames for
+// callers that will wait are queued again.
+func (w *Worker) readDone() {
+	w.wmu.Lock()
+	w.rblocked = false
+	w.wmu.Unlock()
+}
+
 // closeRequests closes the request pipe, now or as soon as the writer in
 // progress is done. Python exits when it reads end of file.
 func (w *Worker) closeRequests() {

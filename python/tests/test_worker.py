@@ -98,6 +98,16 @@ class SharedWorkerTest(unittest.TestCase):
         n = 3 << 20
         self.assertEqual(self.w.call("wfix", "bigbin", [n])[2], b"x" * n)
 
+    def test_big_frames_in_turn(self):
+        # Big frames share one reused read buffer: frames of other sizes
+        # (smaller, bigger than the buffer kept, small ones between) must
+        # each come back whole and unmixed.
+        sizes = [2 << 20, 300 << 10, 1 << 20, 9 << 20, 130 << 10, 2 << 20]
+        for i, n in enumerate(sizes):
+            big = bytes([i + 1]) * (n - 1) + b"\xff"  # not UTF-8: stays bytes
+            self.assertEqual(self.w.call("wfix", "echo", [big]), (r, 1, big))
+            self.assertEqual(self.w.call("operator", "add", [i, 1]), (r, 1, i + 1))
+
     def test_opaque_and_unencodable(self):
         self.assertEqual(self.w.call("wfix", "opaque_obj"), (r, 1, {1, 2, 3}))
         tag, id, err = self.w.call("wfix", "unpicklable")
@@ -158,8 +168,13 @@ class SharedWorkerTest(unittest.TestCase):
 
     def test_cancel_queued(self):
         self.w.send((C, 1, A("wfix"), A("sleep"), [0.3]))
-        self.w.send((C, 2, A("operator"), A("add"), [1, 1]))
-        self.w.send((X, 2))
+        # The worker reads no input while a call runs, so the call to cancel
+        # and its X must arrive together for X to find it still queued.
+        frames = b""
+        for term in ((C, 2, A("operator"), A("add"), [1, 1]), (X, 2)):
+            data = etf.encode(term)
+            frames += struct.pack(">I", len(data)) + data
+        self.w.send_raw(frames)
         got = {}
         for _ in range(2):
             t = self.w.recv_nolog()

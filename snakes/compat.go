@@ -1,0 +1,723 @@
+package snakes
+
+// The compat profile (docs/protocol.md, "Compat profile"): the Worker API
+// driving an unmodified ErlPort Python side,
+//
+//	python -u -m erlport.cli --packet=4 --use_stdio
+//
+// as /work/shared/reference/erlport-wire.md describes its wire. What
+// differs from the native profile lives here and is reached through a few
+// hooks: Start (no handshake: compatReady), spawn (the command line, fds
+// 0/1 or 3/4, a relay for --packet 1 and 2), request and post (ErlPort's
+// call frame, ErrUnsupported for the rest), dispatch (compatFrame: error
+// replies, print frames, callbacks with big ids, message-handler errors),
+// abandon (no cancel frame: straight to signals) and Stream.
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/taipan-go/taipan/erlterm"
+)
+
+// Profile selects the protocol a Worker speaks (docs/protocol.md).
+type Profile uint8
+
+const (
+	// ProfileNative runs taipan's own runtime (python -m taipan.worker):
+	// handshake, kwargs, streams, cancel, logs, eval, reload.
+	ProfileNative Profile = iota
+	// ProfileErlPort drives an unmodified ErlPort Python side started with
+	// Options.Command: calls, callbacks, messages and casts only.
+	ProfileErlPort
+)
+
+func (p Profile) String() string {
+	switch p {
+	case ProfileNative:
+		return "native"
+	case ProfileErlPort:
+		return "erlport"
+	}
+	return "Profile(" + strconv.Itoa(int(p)) + ")"
+}
+
+// compat is a Worker's state on the ErlPort profile.
+type compat struct {
+	cmdline  []string
+	packet   int  // length prefix of every frame: 1, 2 or 4 bytes
+	stdio    bool // the protocol is on the child's fds 0/1, else 3/4
+	maxFrame int
+
+	mu    sync.Mutex
+	casts map[uint64]struct{} // ids of Casts: their replies are dropped
+
+	line []byte // printed text not yet logged; owned by the reader role
+}
+
+// compatEncode is how every term for ErlPort's Python side is encoded: it
+// decodes BINARY_EXT but not BIT_BINARY_EXT, and latin-1 atoms only as
+// ATOM_EXT (UTF8Atoms stays off).
+var compatEncode = erlterm.EncodeOptions{BytesAsBinary: true}
+
+// defaultErlPortArgs follow the interpreter in the default command line.
+var defaultErlPortArgs = []string{"-u", "-m", "erlport.cli", "--packet=4", "--use_stdio"}
+
+func newCompat(o Options) (*compat, error) {
+	cmdline := o.Command
+	if len(cmdline) == 0 {
+		python := "python3"
+		if o.Interpreter != nil {
+			python = o.Interpreter.Path
+		}
+		cmdline = append([]string{python}, defaultErlPortArgs...)
+	}
+	packet, stdio, err := parseErlPortArgs(cmdline[1:])
+	if err != nil {
+		return nil, err
+	}
+	maxFrame := o.MaxFrame
+	if packet < 4 {
+		maxFrame = min(maxFrame, 1<<(8*packet)-1)
+	}
+	return &compat{cmdline: cmdline, packet: packet, stdio: stdio, maxFrame: maxFrame,
+		casts: make(map[uint64]struct{})}, nil
+}
+
+// parseErlPortArgs reads the options that the host must agree on from the
+// command line, as erlport.cli reads them (ErlPort's Python side learns its
+// options only from argv): --packet N / --packet=N (1, 2 or 4; default 4)
+// and --use_stdio / --nouse_stdio (default stdio). The last one wins.
+func parseErlPortArgs(args []string) (packet int, stdio bool, err error) {
+	packet, stdio = 4, true
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		var v string
+		switch {
+		case a == "--use_stdio":
+			stdio = true
+			continue
+		case a == "--nouse_stdio":
+			stdio = false
+			continue
+		case a == "--packet" && i+1 < len(args):
+			i++
+			v = args[i]
+		case strings.HasPrefix(a, "--packet="):
+			v = strings.TrimPrefix(a, "--packet=")
+		default:
+			continue
+		}
+		switch v {
+		case "1", "2", "4":
+			packet = int(v[0] - '0')
+		default:
+			return 0, false, fmt.Errorf("snakes: --packet %q in Command: ErlPort takes 1, 2 or 4", v)
+		}
+	}
+	return packet, stdio, nil
+}
+
+// command is the ErlPort side's command line: Options.Paths go in front of
+// PYTHONPATH (as ErlPort's python_path option does), Env is added.
+func (c *compat) command(o Options) *exec.Cmd {
+	cmd := exec.Command(c.cmdline[0], c.cmdline[1:]...)
+	cmd.Dir = o.Dir
+	if len(o.Paths) > 0 {
+		cmd.Env = workerEnv(os.Environ(), strings.Join(o.Paths, string(os.PathListSeparator)), o.Env)
+	} else {
+		cmd.Env = append(os.Environ(), o.Env...)
+	}
+	return cmd
+}
+
+// appendFrame appends term framed for ErlPort: a packet-byte length, then
+// ETF encoded with compatEncode. A term that ErlPort's Python side cannot
+// decode (a map, a pid, a UTF-8 atom...) is refused with ErrUnsupported
+// rather than sent: it would kill the worker.
+func (c *compat) appendFrame(dst []byte, term any) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)[:start+c.packet]
+	out, err := compatEncode.Append(dst, term)
+	if err != nil {
+		return dst[:start], err
+	}
+	body := out[start+c.packet:]
+	if err := checkErlPortTerm(body); err != nil {
+		return dst[:start], err
+	}
+	n := len(body)
+	if n > c.maxFrame {
+		return dst[:start], fmt.Errorf("snakes: a frame of %d bytes is over the limit of %d (--packet %d)", n, c.maxFrame, c.packet)
+	}
+	for i := c.packet - 1; i >= 0; i-- {
+		out[start+i] = byte(n)
+		n >>= 8
+	}
+	return out, nil
+}
+
+// checkErlPortTerm checks that an encoded term (131 first) holds only the
+// tags ErlPort's Python side decodes.
+func checkErlPortTerm(b []byte) error {
+	if len(b) == 0 || b[0] != versionMagic {
+		return errors.New("snakes: not an encoded term")
+	}
+	end, err := checkErlPortAt(b, 1)
+	if err == nil && end != len(b) {
+		err = errors.New("snakes: trailing bytes after the term")
+	}
+	return err
+}
+
+func checkErlPortAt(b []byte, p int) (int, error) {
+	need := func(n int) error {
+		if p+n > len(b) {
+			return errors.New("snakes: truncated term")
+		}
+		return nil
+	}
+	if err := need(1); err != nil {
+		return 0, err
+	}
+	tag := b[p]
+	p++
+	var err error
+	switch tag {
+	case 97: // SMALL_INTEGER
+		return p + 1, need(1)
+	case 98: // INTEGER
+		return p + 4, need(4)
+	case 70: // NEW_FLOAT
+		return p + 8, need(8)
+	case 106: // NIL
+		return p, nil
+	case 100, 107: // ATOM_EXT, STRING_EXT: 2-byte length
+		if err = need(2); err != nil {
+			return 0, err
+		}
+		n := int(binary.BigEndian.Uint16(b[p:]))
+		return p + 2 + n, need(2 + n)
+	case 109: // BINARY
+		if err = need(4); err != nil {
+			return 0, err
+		}
+		n := int(binary.BigEndian.Uint32(b[p:]))
+		return p + 4 + n, need(4 + n)
+	case 110, 111: // SMALL_BIG, LARGE_BIG
+		size := 1
+		if tag == 111 {
+			size = 4
+		}
+		if err = need(size + 1); err != nil {
+			return 0, err
+		}
+		n := int(b[p])
+		if tag == 111 {
+			n = int(binary.BigEndian.Uint32(b[p:]))
+		}
+		p += size + 1
+		return p + n, need(n)
+	case 104, 105, 108: // SMALL_TUPLE, LARGE_TUPLE, LIST
+		n := 0
+		if tag == 104 {
+			if err = need(1); err != nil {
+				return 0, err
+			}
+			n, p = int(b[p]), p+1
+		} else {
+			if err = need(4); err != nil {
+				return 0, err
+			}
+			n, p = int(binary.BigEndian.Uint32(b[p:])), p+4
+		}
+		if tag == 108 {
+			n++ // the tail
+		}
+		for range n {
+			if p, err = checkErlPortAt(b, p); err != nil {
+				return 0, err
+			}
+		}
+		return p, nil
+	}
+	return 0, fmt.Errorf("%w: ErlPort's Python side cannot decode %s (ETF tag %d)", ErrUnsupported, etfTagName(tag), tag)
+}
+
+func etfTagName(tag byte) string {
+	switch tag {
+	case 116:
+		return "a map"
+	case 115, 118, 119:
+		return "a UTF-8 or small atom (a non-latin-1 atom)"
+	case 77:
+		return "a bitstring"
+	case 88, 103:
+		return "a pid"
+	case 89, 90, 101, 114:
+		return "a reference"
+	case 102, 120, 121:
+		return "a port"
+	case 112, 113, 117:
+		return "a fun"
+	case 99:
+		return "an old float"
+	}
+	return "this term"
+}
+
+func unsupported(what string) error {
+	return fmt.Errorf("%w: %s", ErrUnsupported, what)
+}
+
+// compatReady replaces the handshake: ErlPort's side sends nothing when it
+// starts, so the worker is ready once it answers a first call: Init (no
+// kwargs) when set, else builtins.abs(0). A worker that cannot start
+// (erlport not importable, a bad option) thus fails Start with its exit
+// status, and a --packet that does not match fails it too.
+func (w *Worker) compatReady(ctx context.Context, _ *Interpreter) error {
+	c := w.compat
+	w.info = map[string]any{"profile": "erlport", "pid": int64(w.pid),
+		"packet": int64(c.packet), "stdio": c.stdio, "features": []any{}}
+	module, function, args := "builtins", "abs", []any{0}
+	if in := w.opts.Init; in != nil {
+		if len(in.Kwargs) > 0 {
+			return unsupported("keyword arguments in Init")
+		}
+		module, function, args = in.Module, in.Function, in.Args
+	}
+	stop := context.AfterFunc(ctx, func() {
+		w.killFor(fmt.Errorf("no reply to the start-up call before the start timeout: %w", ctx.Err()))
+	})
+	defer stop()
+	return w.compatRequest(context.Background(), nil,
+		erlterm.Tuple{tagAtom(tagCall), nil, module, function, argList(args)})
+}
+
+// compatRequest is request on the ErlPort profile: only calls without
+// keyword arguments exist there, as {'C', Id, Module, Function, Args} with
+// atoms for Module and Function.
+func (w *Worker) compatRequest(ctx context.Context, target any, req erlterm.Tuple) error {
+	var tag byte
+	if a, ok := req[0].(erlterm.Atom); ok && len(a) == 1 {
+		tag = a[0]
+	}
+	switch tag {
+	case tagCall:
+	case tagKwCall:
+		if kw, _ := req[5].(map[string]any); len(kw) > 0 {
+			return unsupported("keyword arguments")
+		}
+	case tagEval:
+		return unsupported("Eval and Exec")
+	case tagReload:
+		return unsupported("Reload")
+	default:
+		return unsupported("request " + string(rune(tag)))
+	}
+	if err := ctx.Err(); err != nil {
+		return w.ctxError(err)
+	}
+	c, err := w.register(kindCall, target)
+	if err != nil {
+		return err
+	}
+	frame, err := w.compat.appendFrame(nil, erlterm.Tuple{tagAtom(tagCall), c.id,
+		erlterm.Atom(text(req[2])), erlterm.Atom(text(req[3])), req[4]})
+	if err != nil {
+		w.unregister(c)
+		return fmt.Errorf("snakes: encoding the call: %w", err)
+	}
+	if err := w.send(frame); err != nil {
+		w.unregister(c)
+		if e := w.Err(); e != nil {
+			return e
+		}
+		return err
+	}
+	disarm := w.watchContext(ctx, c)
+	w.await(c)
+	disarm()
+	return w.abandonedError(c, w.result(c))
+}
+
+// compatPost is post on the ErlPort profile: a Cast is a call whose reply
+// is dropped (an error reply is logged), a Send is {'M', Message}.
+func (w *Worker) compatPost(t erlterm.Tuple) error {
+	if err := w.Err(); err != nil {
+		return err
+	}
+	c := w.compat
+	var term erlterm.Tuple
+	var castID uint64
+	switch {
+	case isAtom(t[0], string(rune(tagCast))):
+		if kw, _ := t[4].(map[string]any); len(kw) > 0 {
+			return unsupported("keyword arguments")
+		}
+		w.mu.Lock()
+		w.nextID++
+		castID = w.nextID
+		w.mu.Unlock()
+		term = erlterm.Tuple{tagAtom(tagCall), castID, erlterm.Atom(text(t[1])), erlterm.Atom(text(t[2])), t[3]}
+	case isAtom(t[0], string(rune(tagMessage))):
+		term = t
+	default:
+		return unsupported(fmt.Sprint(t[0]))
+	}
+	frame, err := c.appendFrame(nil, term)
+	if err != nil {
+		return fmt.Errorf("snakes: encoding: %w", err)
+	}
+	if castID != 0 {
+		c.mu.Lock()
+		c.casts[castID] = struct{}{}
+		c.mu.Unlock()
+	}
+	err = w.send(frame)
+	if err != nil && castID != 0 {
+		c.takeCast(castID)
+	}
+	return err
+}
+
+// takeCast reports whether id is a Cast's, forgetting it.
+func (c *compat) takeCast(id uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.casts[id]
+	delete(c.casts, id)
+	return ok
+}
+
+// compatFrame is dispatch's hook on the ErlPort profile, called first for
+// every frame. It takes the frames whose handling differs from the native
+// profile's and leaves the rest (results, messages) to the native router
+// (handled false). ok false means the worker is finished, as for dispatch.
+func (w *Worker) compatFrame(f []byte, h frameHeader) (handled, ok bool) {
+	c := w.compat
+	if len(f) > 1 && f[1] == 80 { // compressed (--compressed N): inflate, route again
+		plain, err := inflateFrame(f, c.maxFrame)
+		if err != nil {
+			w.violation(errProtocolf("undecodable compressed frame: %v", err))
+			return true, false
+		}
+		return true, w.dispatch(plain, nil, true)
+	}
+	if h.tag != 'P' && len(c.line) > 0 {
+		c.flushLine(w)
+	}
+	switch {
+	case h.tag == 'P' && h.arity == 2: // {'P', Chars}: print()
+		var chars any
+		if err := decodeAt(w.decode, f, h.off, &chars); err != nil {
+			w.violation(errProtocolf("undecodable print frame: %v", err))
+			return true, false
+		}
+		c.print(w, charlistText(chars))
+		return true, true
+
+	case (h.tag == tagResult || h.tag == tagError) && h.hasID && h.arity == 3:
+		if c.takeCast(h.id) {
+			if h.tag == tagError {
+				var t any
+				if err := decodeAt(w.decode, f, h.off, &t); err == nil {
+					w.log.Error("cast failed", "error", compatError(t))
+				}
+			}
+			return true, true
+		}
+		if h.tag == tagResult {
+			return false, true // the native router delivers it
+		}
+		var t any
+		if err := decodeAt(w.decode, f, h.off, &t); err != nil {
+			w.violation(errProtocolf("undecodable error reply: %v", err))
+			return true, false
+		}
+		perr := compatError(t)
+		w.mu.Lock()
+		if call := w.calls[h.id]; call != nil && call.kind == kindCall {
+			call.err = perr
+			w.complete(call)
+		}
+		w.mu.Unlock()
+		return true, true
+
+	case h.tag == tagError && h.arity == 2: // {'e', Error}: the message handler raised
+		var t any
+		if err := decodeAt(w.decode, f, h.off, &t); err != nil {
+			w.violation(errProtocolf("undecodable error: %v", err))
+			return true, false
+		}
+		err := compatError(t)
+		w.log.Error("the ErlPort message handler raised: stopping the worker", "error", err)
+		// ErlPort stops the instance ({message_handler_error, Error}).
+		w.killFor(fmt.Errorf("snakes: the ErlPort message handler raised: %w", err))
+		return true, true
+
+	case h.tag == tagCall || h.tag == tagUnknown:
+		// Callbacks carry 122-bit ids, which parseHeader does not take.
+		var v any
+		if err := w.decode.Unmarshal(f, &v); err != nil {
+			w.violation(errProtocolf("undecodable frame: %v", err))
+			return true, false
+		}
+		if t, ok := v.(erlterm.Tuple); ok && len(t) == 6 && isAtom(t[0], "C") {
+			w.wg.Add(1)
+			go w.compatCallback(t)
+			return true, true
+		}
+		w.log.Warn("unexpected frame from the worker", "term", v)
+		return true, true
+	}
+	return false, true
+}
+
+// inflateFrame turns 131, 80, Size:32, Zlib into 131 and the term.
+func inflateFrame(f []byte, limit int) ([]byte, error) {
+	if len(f) < 6 {
+		return nil, errors.New("truncated")
+	}
+	size := int64(binary.BigEndian.Uint32(f[2:]))
+	if size > int64(limit) {
+		return nil, fmt.Errorf("inflates to %d bytes (limit %d)", size, limit)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(f[6:]))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	out := make([]byte, 1+size)
+	out[0] = versionMagic
+	if _, err := io.ReadFull(zr, out[1:]); err != nil {
+		return nil, err
+	}
+	if n, _ := zr.Read(make([]byte, 1)); n != 0 {
+		return nil, errors.New("inflates past its size")
+	}
+	return out, nil
+}
+
+// print logs what Python printed, line by line ('P' frames carry each
+// write() on its own: print("a", "b") is four frames). A line not yet
+// ended is logged when a frame of another kind arrives.
+func (c *compat) print(w *Worker, s string) {
+	c.line = append(c.line, s...)
+	start := 0
+	for i := start; i < len(c.line); i++ {
+		if c.line[i] == '\n' {
+			w.log.Info(string(c.line[start:i]), "stream", "stdout")
+			start = i + 1
+		}
+	}
+	c.line = append(c.line[:0], c.line[start:]...)
+	if len(c.line) > 64<<10 {
+		c.flushLine(w)
+	}
+}
+
+func (c *compat) flushLine(w *Worker) {
+	w.log.Info(string(c.line), "stream", "stdout")
+	c.line = c.line[:0]
+}
+
+// compatError converts ErlPort's error term
+// {python, 'module.Class', Message::charlist, Traceback} into a
+// *PythonError. On Python ≥ 3.5 the traceback is a pickled StackSummary
+// ({'$erlport.opaque', python, Pickle}): its bytes are kept, undecoded, in
+// PickledTraceback. A Python 2-era list of {File, Line, Function, Text}
+// (innermost first) becomes Traceback (innermost last).
+func compatError(t any) error {
+	tup, ok := t.(erlterm.Tuple)
+	if !ok || len(tup) != 4 || !isAtom(tup[0], "python") {
+		return &PythonError{Type: "unknown", Message: fmt.Sprint(t)}
+	}
+	e := &PythonError{Type: charlistText(tup[1]), Message: charlistText(tup[2])}
+	switch tb := tup[3].(type) {
+	case erlterm.Opaque:
+		e.PickledTraceback = tb.Data
+	case []any:
+		for i := len(tb) - 1; i >= 0; i-- {
+			ft, ok := tb[i].(erlterm.Tuple)
+			if !ok || len(ft) != 4 {
+				continue
+			}
+			line, _ := ft[1].(int64)
+			e.Traceback = append(e.Traceback, Frame{File: charlistText(ft[0]),
+				Line: int(line), Function: charlistText(ft[2]), Text: charlistText(ft[3])})
+		}
+	}
+	return e
+}
+
+// charlistText renders a decoded term as text: a list of character codes
+// (how ErlPort sends str) as its characters, binaries and atoms as
+// themselves.
+func charlistText(v any) string {
+	l, ok := v.([]any)
+	if !ok {
+		return text(v)
+	}
+	var b strings.Builder
+	for _, x := range l {
+		r, ok := x.(int64)
+		if !ok {
+			return fmt.Sprint(v)
+		}
+		b.WriteRune(rune(r))
+	}
+	return b.String()
+}
+
+// compatCallback serves {'C', Id, Module, Function, Args, Context} from
+// ErlPort's side, as runCallback does on the native profile, but echoes
+// the id whatever its size (ErlPort's are 122-bit) and answers a failure in
+// ErlPort's shape, {'e', Id, {erlang, error, Reason, []}}, Reason the error
+// text as a binary: Python raises erlport.erlang.CallError, whose value is
+// Reason.
+func (w *Worker) compatCallback(t erlterm.Tuple) {
+	defer w.wg.Done()
+	id := t[1]
+	switch id.(type) {
+	case int64, *big.Int:
+	default:
+		w.log.Warn("callback with an id that is not an integer", "id", id)
+		return
+	}
+	var answered atomic.Bool
+	answer := func(result any, err error) {
+		if !answered.CompareAndSwap(false, true) {
+			return
+		}
+		var reply []byte
+		if err == nil {
+			if reply, err = w.compat.appendFrame(nil, erlterm.Tuple{tagAtom(tagResult), id, result}); err != nil {
+				err = fmt.Errorf("encoding the result: %w", err)
+			}
+		}
+		if err != nil {
+			reason := err.Error()
+			for {
+				var eerr error
+				reply, eerr = w.compat.appendFrame(nil, erlterm.Tuple{tagAtom(tagError), id,
+					erlterm.Tuple{erlterm.Atom("erlang"), erlterm.Atom("error"), reason, []any{}}})
+				if eerr == nil || len(reason) <= 16 {
+					break
+				}
+				reason = reason[:len(reason)/2] // a small --packet: shorten
+			}
+		}
+		if serr := w.send(reply); serr != nil {
+			w.log.Debug("callback reply not sent", "error", serr)
+		}
+	}
+	module, function := text(t[2]), text(t[3])
+	name := function
+	if module != "" {
+		name = module + "." + function
+	}
+	args, _ := t[4].([]any)
+	w.funcMu.RLock()
+	fn := w.funcs[name]
+	w.funcMu.RUnlock()
+	if fn == nil {
+		answer(nil, fmt.Errorf("%w: %s", ErrNoSuchFunc, name))
+		return
+	}
+	ctx, cancel := context.WithTimeout(w.life, w.opts.CallbackTimeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			answer(nil, fmt.Errorf("%w: callback ran past %v", ErrTimeout, w.opts.CallbackTimeout))
+		} else {
+			answer(nil, fmt.Errorf("%w: worker stopping", ErrStopped))
+		}
+	})
+	defer stop()
+	defer func() {
+		if p := recover(); p != nil {
+			answer(nil, fmt.Errorf("panic: %v", p))
+		}
+	}()
+	v, err := fn(ctx, args)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: callback ran past %v", ErrTimeout, w.opts.CallbackTimeout)
+	}
+	answer(v, err)
+}
+
+// startRelay puts a relay between the child's reply pipe and the reader
+// when --packet is 1 or 2: it re-frames each frame with the 4-byte length
+// the reader expects, so that the reader stays profile-agnostic.
+// Called by spawn before the worker's other goroutines start.
+func (w *Worker) startRelay() error {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		return err
+	}
+	setPipeSize(p[1])
+	src := w.rfd
+	w.rfd = p[0]
+	w.wg.Add(1)
+	go w.relay(src, p[1], w.compat.packet)
+	return nil
+}
+
+// relay copies frames from src (packet-byte lengths) to dst (4-byte
+// lengths) until src ends (the child exited) or dst breaks (the reader
+// gave up), then closes both: the reader sees the end of file.
+func (w *Worker) relay(src, dst, packet int) {
+	defer w.wg.Done()
+	in := os.NewFile(uintptr(src), "erlport-replies")
+	out := os.NewFile(uintptr(dst), "erlport-relay")
+	defer in.Close()
+	defer out.Close()
+	r := bufio.NewReaderSize(in, 64<<10)
+	bw := bufio.NewWriterSize(out, 64<<10)
+	length := func(b []byte) int {
+		n := 0
+		for _, x := range b[:packet] {
+			n = n<<8 | int(x)
+		}
+		return n
+	}
+	hdr := make([]byte, packet)
+	var frame [4]byte
+	for {
+		if _, err := io.ReadFull(r, hdr); err != nil {
+			bw.Flush()
+			return
+		}
+		n := length(hdr)
+		binary.BigEndian.PutUint32(frame[:], uint32(n))
+		bw.Write(frame[:])
+		if _, err := io.CopyN(bw, r, int64(n)); err != nil {
+			bw.Flush() // a truncated frame: the reader sees it end early
+			return
+		}
+		// Write out unless the next frame is already here in full.
+		if r.Buffered() >= packet {
+			if b, _ := r.Peek(packet); r.Buffered() >= packet+length(b) {
+				continue
+			}
+		}
+		if err := bw.Flush(); err != nil {
+			return
+		}
+	}
+}
