@@ -693,19 +693,20 @@ func (e *encodeState) byteString(l []any) bool {
 	mark := len(e.buf)
 	e.buf = slices.Grow(e.buf, 3+n)[:mark+3+n]
 	e.buf[mark], e.buf[mark+1], e.buf[mark+2] = tagString, byte(n>>8), byte(n)
-	out := e.buf[mark+3:]
+	out := e.buf[mark+3 : mark+3+n]
 	for i, x := range l {
-		var c uint64
-		switch v := x.(type) {
-		case int64:
-			c = uint64(v)
-		case int:
-			c = uint64(v)
-		default:
-			e.buf = e.buf[:mark]
-			return false
+		// One type check per element on the common path: decoded lists
+		// hold int64.
+		c, ok := x.(int64)
+		if !ok {
+			v, isInt := x.(int)
+			if !isInt {
+				e.buf = e.buf[:mark]
+				return false
+			}
+			c = int64(v)
 		}
-		if c > math.MaxUint8 {
+		if uint64(c) > math.MaxUint8 {
 			e.buf = e.buf[:mark]
 			return false
 		}
