@@ -1,7 +1,9 @@
 // Command taipan runs Python from Go and measures how fast it does so.
 //
-//	taipan bench [-json]   print each figure of DESIGN.md beside its anchor
-//	taipan version         print the version
+//	taipan call MODULE.FUNC ARGS...   call a Python function, print the result as JSON
+//	taipan doctor                     check the interpreter, the runtime cache and the limits
+//	taipan bench [-json]              print each figure beside its anchor
+//	taipan version                    print the version
 package main
 
 import (
@@ -38,6 +40,8 @@ func (e usageError) Error() string { return e.msg }
 const usage = `usage: taipan <command> [flags]
 
 commands:
+  call      call a Python function: taipan call MODULE.FUNC [ARG...] (ARGs are JSON)
+  doctor    check the interpreter, the runtime cache and the system limits
   bench     measure taipan's figures beside their anchors (-json for JSON)
   version   print the version
 `
@@ -48,6 +52,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{"no command"}
 	}
 	switch args[0] {
+	case "call":
+		return runCall(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/taipan-go/taipan/python"
+	"github.com/taipan-go/taipan/snakes"
+)
+
+// Minimums below which doctor warns. Each worker holds a handful of file
+// descriptors (two pipes, its stdout and stderr) and one process.
+const (
+	minOpenFiles = 4096
+	minProcesses = 512
+	minPython    = "3.9"
+)
+
+// check is one line of doctor's report.
+type check struct {
+	name   string
+	ok     bool
+	detail string
+	advice string // what to do when !ok
+}
+
+// doctorEnv is what doctor inspects, injectable for tests.
+type doctorEnv struct {
+	python    string
+	lookPath  func(string) (string, error)
+	rlimit    func(resource int) (uint64, error)
+	resolve   func(ctx context.Context, python string) (*snakes.Interpreter, error)
+	cacheRoot func() (string, error)
+}
+
+func realDoctorEnv(python string) doctorEnv {
+	return doctorEnv{
+		python:   python,
+		lookPath: exec.LookPath,
+		rlimit: func(resource int) (uint64, error) {
+			var l syscall.Rlimit
+			err := syscall.Getrlimit(resource, &l)
+			return l.Cur, err
+		},
+		resolve: func(ctx context.Context, py string) (*snakes.Interpreter, error) {
+			return snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: py})
+		},
+		cacheRoot: os.UserCacheDir,
+	}
+}
+
+// rlimitNproc is RLIMIT_NPROC on Linux (syscall does not name it).
+const rlimitNproc = 6
+
+func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("doctor", stderr)
+	py := fs.String("python", "python3", "the Python interpreter to check")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	checks := diagnose(ctx, realDoctorEnv(*py))
+	return report(stdout, checks)
+}
+
+// diagnose runs every check; none stops the others.
+func diagnose(ctx context.Context, env doctorEnv) []check {
+	var checks []check
+	path, err := env.lookPath(env.python)
+	if err != nil {
+		checks = append(checks, check{name: "interpreter", detail: fmt.Sprintf("%q not found on PATH", env.python),
+			advice: "install Python 3 (Debian: apt-get install python3) or pass -python /path/to/python3"})
+	} else {
+		checks = append(checks, check{name: "interpreter", ok: true, detail: path})
+		interp, err := env.resolve(ctx, env.python)
+		switch {
+		case err != nil:
+			checks = append(checks, check{name: "runtime", detail: err.Error(),
+				advice: "check that the interpreter runs and that the cache directory is writable"})
+		default:
+			checks = append(checks, check{name: "real executable", ok: true, detail: interp.Path + " (resolved once; shims such as pyenv's cost ~250 ms per start)"})
+			checks = append(checks, versionCheck(interp.Version))
+			checks = append(checks, check{name: "runtime cache", ok: true, detail: interp.RuntimeDir})
+		}
+	}
+	if root, err := env.cacheRoot(); err != nil {
+		checks = append(checks, check{name: "cache directory", detail: err.Error(), advice: "set HOME or XDG_CACHE_HOME"})
+	} else {
+		version, _ := python.Version()
+		checks = append(checks, check{name: "cache directory", ok: true, detail: root + "/taipan (runtime " + version + ")"})
+	}
+	checks = append(checks, limitCheck(env, "open files", syscall.RLIMIT_NOFILE, minOpenFiles, "ulimit -n "+strconv.Itoa(minOpenFiles*4)+" (or LimitNOFILE= in a systemd unit)"))
+	checks = append(checks, limitCheck(env, "processes", rlimitNproc, minProcesses, "ulimit -u "+strconv.Itoa(minProcesses*8)+" (or LimitNPROC= in a systemd unit)"))
+	return checks
+}
+
+func versionCheck(v string) check {
+	if versionAtLeast(v, minPython) {
+		return check{name: "python version", ok: true, detail: v}
+	}
+	return check{name: "python version", detail: v + " is older than " + minPython, advice: "use Python " + minPython + " or newer"}
+}
+
+// versionAtLeast compares dotted versions numerically.
+func versionAtLeast(v, min string) bool {
+	a, b := strings.Split(v, "."), strings.Split(min, ".")
+	for i := range b {
+		if i >= len(a) {
+			return false
+		}
+		x, _ := strconv.Atoi(a[i])
+		y, _ := strconv.Atoi(b[i])
+		if x != y {
+			return x > y
+		}
+	}
+	return true
+}
+
+func limitCheck(env doctorEnv, name string, resource int, min uint64, advice string) check {
+	cur, err := env.rlimit(resource)
+	if err != nil {
+		return check{name: name, detail: err.Error(), advice: advice}
+	}
+	detail := strconv.FormatUint(cur, 10)
+	if cur == ^uint64(0) {
+		detail = "unlimited"
+	}
+	if cur < min {
+		return check{name: name, detail: detail + " (below " + strconv.FormatUint(min, 10) + ": each worker holds pipes, output streams and a process)", advice: advice}
+	}
+	return check{name: name, ok: true, detail: detail}
+}
+
+// report prints the checks and returns an error when one failed.
+func report(w io.Writer, checks []check) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	failed := 0
+	for _, c := range checks {
+		mark := "ok"
+		if !c.ok {
+			mark = "FIX"
+			failed++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", mark, c.name, c.detail)
+		if !c.ok && c.advice != "" {
+			fmt.Fprintf(tw, "\t\t→ %s\n", c.advice)
+		}
+	}
+	tw.Flush()
+	if failed > 0 {
+		return fmt.Errorf("doctor: %d problem(s) to fix", failed)
+	}
+	return nil
+}
