@@ -1,0 +1,171 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/hashicorp/go-hclog"
+)
+
+// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestProtoactorLogsGoThroughHclog(t *testing.T) {
+	var buf syncBuffer
+	logger := hclog.New(&hclog.LoggerOptions{Output: &buf, Level: hclog.Debug})
+	sys := NewSystem(Options{Logger: logger, Name: "test"})
+	defer sys.Stop(context.Background())
+	if !strings.Contains(buf.String(), "actor system started") || !strings.Contains(buf.String(), "test:") {
+		t.Fatalf("protoactor's start-up record is not in the hclog output: %q", buf.String())
+	}
+}
+
+func TestSlogHandler(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		level hclog.Level
+		log   func(*slog.Logger)
+		want  []string
+		empty bool
+	}{
+		{"attrs and levels", hclog.Debug, func(l *slog.Logger) { l.Warn("hello", "k", 1) }, []string{"[WARN]", "hello", "k=1"}, false},
+		{"groups are dotted", hclog.Debug, func(l *slog.Logger) {
+			l.WithGroup("g").With("a", "x").Info("m", slog.Group("h", "b", 2))
+		}, []string{"g.a=x", "g.h.b=2"}, false},
+		{"below the level", hclog.Warn, func(l *slog.Logger) { l.Info("quiet") }, nil, true},
+		{"debug", hclog.Debug, func(l *slog.Logger) { l.Debug("dbg") }, []string{"[DEBUG]", "dbg"}, false},
+		{"error", hclog.Debug, func(l *slog.Logger) { l.Error("bad") }, []string{"[ERROR]", "bad"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf syncBuffer
+			tc.log(slog.New(NewSlogHandler(hclog.New(&hclog.LoggerOptions{Output: &buf, Level: tc.level}))))
+			out := buf.String()
+			if tc.empty != (out == "") {
+				t.Fatalf("output %q", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("%q lacks %q", out, w)
+				}
+			}
+		})
+	}
+}
+
+// tree spawns a parent with two children, each with a child, and counts
+// the Stopped messages.
+func tree(sys *System, stopped *atomic.Int32, depth int) *actor.Props {
+	return actor.PropsFromFunc(func(c actor.Context) {
+		switch c.Message().(type) {
+		case *actor.Started:
+			if depth > 0 {
+				c.Spawn(tree(sys, stopped, depth-1))
+				c.Spawn(tree(sys, stopped, depth-1))
+			}
+		case *actor.Stopped:
+			stopped.Add(1)
+		}
+	})
+}
+
+func TestStopStopsEveryActor(t *testing.T) {
+	sys := NewSystem(Options{})
+	var stopped atomic.Int32
+	for range 3 {
+		sys.Root.Spawn(tree(sys, &stopped, 2)) // 1 + 2 + 4 actors each
+	}
+	waitFor(t, func() bool { return len(sys.alive()) == 21 })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := sys.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := stopped.Load(); n != 21 {
+		t.Fatalf("%d actors stopped, want 21", n)
+	}
+	if !sys.Actors.IsStopped() {
+		t.Fatal("the protoactor system was not shut down")
+	}
+}
+
+func TestStopReverseOrder(t *testing.T) {
+	sys := NewSystem(Options{})
+	var mu sync.Mutex
+	var order []string
+	for _, name := range []string{"first", "second", "third"} {
+		sys.Root.SpawnPrefix(actor.PropsFromFunc(func(c actor.Context) {
+			if _, ok := c.Message().(*actor.Stopping); ok {
+				mu.Lock()
+				order = append(order, name)
+				mu.Unlock()
+			}
+		}), name)
+	}
+	if err := sys.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(order, ",") != "third,second,first" {
+		t.Fatalf("stop order %v", order)
+	}
+}
+
+func TestStopDeadline(t *testing.T) {
+	sys := NewSystem(Options{})
+	release := make(chan struct{})
+	pid := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if _, ok := c.Message().(*actor.Stopping); ok {
+			<-release
+		}
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := sys.Stop(ctx)
+	var se *StopError
+	if !errors.As(err, &se) || !errors.Is(err, ErrStopTimeout) || !errors.Is(err, context.DeadlineExceeded) || len(se.Alive) != 1 || se.Alive[0] != pid.Id {
+		t.Fatalf("Stop: %v", err)
+	}
+	close(release)
+	waitFor(t, func() bool { return len(sys.alive()) == 0 })
+}
+
+func TestSeqOf(t *testing.T) {
+	for id, want := range map[string]int64{"$1": 1, "$a": 10, "$10": 64, "name$2": 2, "named": 0, "$!": 0} {
+		if got := seqOf(id); got != want {
+			t.Errorf("seqOf(%q) = %d, want %d", id, got, want)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
