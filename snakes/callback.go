@@ -50,6 +50,17 @@ func (w *Worker) runCallback(f []byte, id uint64) {
 		answer(nil, fmt.Errorf("undecodable callback: %v", err))
 		return
 	}
+	w.invokeFunc(t, answer)
+}
+
+// invokeFunc runs the Go function a worker → host call {'C', Id, Module,
+// Function, Args, Context} names (Module.Function, or Function when Module
+// is empty) and hands its result to answer: a missing function, an error,
+// a panic, a timeout (CallbackTimeout) and the worker stopping all produce
+// an error, so Python is never left waiting. answer may be called twice (a
+// timeout racing the function) and must keep the first. Both profiles use
+// it; only the shape of the reply differs.
+func (w *Worker) invokeFunc(t erlterm.Tuple, answer func(any, error)) {
 	module, function := text(t[2]), text(t[3])
 	name := function
 	if module != "" {

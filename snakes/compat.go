@@ -626,39 +626,7 @@ func (w *Worker) compatCallback(t erlterm.Tuple) {
 			w.log.Debug("callback reply not sent", "error", serr)
 		}
 	}
-	module, function := text(t[2]), text(t[3])
-	name := function
-	if module != "" {
-		name = module + "." + function
-	}
-	args, _ := t[4].([]any)
-	w.funcMu.RLock()
-	fn := w.funcs[name]
-	w.funcMu.RUnlock()
-	if fn == nil {
-		answer(nil, fmt.Errorf("%w: %s", ErrNoSuchFunc, name))
-		return
-	}
-	ctx, cancel := context.WithTimeout(w.life, w.opts.CallbackTimeout)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			answer(nil, fmt.Errorf("%w: callback ran past %v", ErrTimeout, w.opts.CallbackTimeout))
-		} else {
-			answer(nil, fmt.Errorf("%w: worker stopping", ErrStopped))
-		}
-	})
-	defer stop()
-	defer func() {
-		if p := recover(); p != nil {
-			answer(nil, fmt.Errorf("panic: %v", p))
-		}
-	}()
-	v, err := fn(ctx, args)
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: callback ran past %v", ErrTimeout, w.opts.CallbackTimeout)
-	}
-	answer(v, err)
+	w.invokeFunc(t, answer)
 }
 
 // startRelay puts a relay between the child's reply pipe and the reader
