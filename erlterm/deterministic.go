@@ -167,3 +167,12 @@ func toBigFloat(v any) *big.Float {
 	}
 	return nil
 }
+
+// entriesOf lists a Go map's entries, for sortedMap.
+func entriesOf[K comparable](m map[K]any) Map {
+	entries := make(Map, 0, len(m))
+	for k, v := range m {
+		entries = append(entries, MapEntry{Key: k, Value: v})
+	}
+	return entries
+}

@@ -458,11 +458,7 @@ func (e *encodeState) stringMap(m map[string]any) error {
 		return err
 	}
 	if e.deterministic {
-		entries := make(Map, 0, len(m))
-		for k, v := range m {
-			entries = append(entries, MapEntry{Key: k, Value: v})
-		}
-		err := e.sortedMap(entries, stringMapType)
+		err := e.sortedMap(entriesOf(m), stringMapType)
 		e.depth--
 		return err
 	}
@@ -486,11 +482,7 @@ func (e *encodeState) anyMap(m map[any]any) error {
 		return err
 	}
 	if e.deterministic {
-		entries := make(Map, 0, len(m))
-		for k, v := range m {
-			entries = append(entries, MapEntry{Key: k, Value: v})
-		}
-		err := e.sortedMap(entries, anyMapType)
+		err := e.sortedMap(entriesOf(m), anyMapType)
 		e.depth--
 		return err
 	}
