@@ -41,20 +41,7 @@ func startErlPort(t testing.TB, opts Options) *Worker {
 	if opts.Command == nil {
 		opts.Command = erlportCommand(t, 4, true)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	w, err := Start(ctx, opts)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := w.Stop(ctx); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	})
-	return w
+	return mustStart(t, opts)
 }
 
 func unhex(t testing.TB, s string) []byte {
@@ -327,26 +314,8 @@ func TestCompatPythonErrors(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestCompatPrintLogged(t *testing.T) {
-	var buf syncBuffer
+	var buf lockedBuffer
 	log := hclog.New(&hclog.LoggerOptions{Output: &buf, Level: hclog.Trace})
 	w := startErlPort(t, Options{Logger: log})
 	if _, err := w.Call(context.Background(), "erlport_fixtures", "shout", "x ĉ"); err != nil {
@@ -451,7 +420,7 @@ func TestCompatPacketsAndFds(t *testing.T) {
 	}{{1, true, false}, {2, true, false}, {4, true, false}, {1, false, false}, {2, false, false}, {4, false, false},
 		{2, true, true}, {4, true, true}} {
 		t.Run(fmt.Sprintf("packet%d-stdio=%v-compressed=%v", tc.packet, tc.stdio, tc.compressed), func(t *testing.T) {
-			var buf syncBuffer
+			var buf lockedBuffer
 			cmd := erlportCommand(t, tc.packet, tc.stdio)
 			if tc.compressed {
 				cmd = append(cmd, "--compressed=9")
@@ -528,7 +497,7 @@ func TestCompatUnsupported(t *testing.T) {
 
 func TestCompatCastAndMessages(t *testing.T) {
 	msgs := make(chan any, 4)
-	var buf syncBuffer
+	var buf lockedBuffer
 	w := startErlPort(t, Options{OnMessage: func(m any) { msgs <- m },
 		Logger: hclog.New(&hclog.LoggerOptions{Output: &buf})})
 	ctx := context.Background()

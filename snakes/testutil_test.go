@@ -41,6 +41,13 @@ func startWorker(t testing.TB, opts Options) *Worker {
 	t.Helper()
 	opts.Interpreter = interp(t)
 	opts.Paths = append(opts.Paths, fixturesDir(t))
+	return mustStart(t, opts)
+}
+
+// mustStart starts a worker with opts as they are and stops it when the
+// test ends.
+func mustStart(t testing.TB, opts Options) *Worker {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	w, err := Start(ctx, opts)
