@@ -32,6 +32,33 @@
 // reply pipe kills the worker (ErrProtocol). Workers die with the host
 // (Pdeathsig, and end of file on their request pipe).
 //
+// # Pools: Manager
+//
+// A Manager (NewManager) is one pool of workers: Venomous' SnakeManager
+// and poolboy's pool. Its control plane is a protoactor-go actor
+// (manager_actor.go) that starts workers in goroutines (never inside
+// Receive), adds them, hears of their exits (OnExit) and replaces them,
+// reaps idle ones, recycles and slays. Its data plane is direct: Call
+// takes a worker from the idle list under a mutex, calls it on the
+// caller's goroutine and gives it back; a Lease (Acquire, TryAcquire,
+// Checkout, With) hands the caller the *Worker itself.
+//
+// Size workers are started by NewManager and kept; MaxOverflow more are
+// started on demand and reaped after IdleTTL, least recently used first.
+// With no idle worker a caller waits in a FIFO queue bounded by its
+// context (a grant and a give-up cannot cross: a waiter that gives up
+// after being granted a worker gives it back), MaxWaiters long
+// (ErrOverloaded past it); TryAcquire fails at once with ErrPoolFull at
+// the maximum. A worker whose state is unknown (an abandoned call, an
+// exit, a lease whose holder's context ended, a Python exception under
+// KillOnException) is stopped and replaced, never handed out again. A call
+// that never reached its worker (it had died or been stopped) is
+// re-dispatched; one in flight when its worker died fails with the
+// *ExitError. Workers are recycled after MaxCalls calls, past MaxAge or
+// above MaxRSS, the replacement started first. Stop refuses new calls,
+// lets the calls in flight finish until its context ends, then stops the
+// workers by escalation and returns once every process has exited.
+//
 // # Profiles
 //
 // Options.Profile picks the protocol. ProfileNative (the default) runs

@@ -23,6 +23,14 @@ func (w *Worker) Call(ctx context.Context, module, function string, args ...any)
 // CallInto is Call decoding the result into target (a pointer), as
 // erlterm.Unmarshal does; a nil target discards the result.
 func (w *Worker) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
+	_, err := w.callInto(ctx, target, module, function, args)
+	return err
+}
+
+// callInto is CallInto that also reports whether the request reached the
+// worker: when sent is false the call never ran, and the Manager may
+// re-dispatch it to another worker.
+func (w *Worker) callInto(ctx context.Context, target any, module, function string, args []any) (sent bool, err error) {
 	pos, kw := splitKwargs(args)
 	var req erlterm.Tuple
 	if kw == nil {
@@ -30,7 +38,7 @@ func (w *Worker) CallInto(ctx context.Context, target any, module, function stri
 	} else {
 		req = erlterm.Tuple{tagAtom(tagKwCall), nil, module, function, argList(pos), map[string]any(kw)}
 	}
-	return w.request(ctx, target, req)
+	return w.requestSent(ctx, target, req)
 }
 
 // argList makes sure the arguments travel as a list (nil as []).
@@ -44,15 +52,25 @@ func argList(args []any) []any {
 // request sends req (whose element 1 is filled with the call's id), waits
 // for the reply and decodes it into target.
 func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) error {
+	_, err := w.requestSent(ctx, target, req)
+	return err
+}
+
+// requestSent is request that also reports whether the request was handed
+// to the worker (queued or written): when sent is false it never ran.
+func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple) (sent bool, err error) {
 	if w.compat != nil {
-		return w.compatRequest(ctx, target, req)
+		if err := w.Err(); err != nil {
+			return false, err
+		}
+		return true, w.compatRequest(ctx, target, req)
 	}
 	if err := ctx.Err(); err != nil {
-		return w.ctxError(err)
+		return false, w.ctxError(err)
 	}
 	c, err := w.register(kindCall, target)
 	if err != nil {
-		return err
+		return false, err
 	}
 	req[1] = c.id
 	bp := w.reqBig.Swap(nil) // a big buffer kept from a big request
@@ -63,16 +81,16 @@ func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) err
 	if err != nil {
 		w.putReqBuf(bp, (*bp)[:0])
 		w.unregister(c)
-		return fmt.Errorf("snakes: encoding the call: %w", err)
+		return false, fmt.Errorf("snakes: encoding the call: %w", err)
 	}
 	err = w.sendAwaited(frame)
 	w.putReqBuf(bp, frame) // written, or copied into the queue: free now
 	if err != nil {
 		w.unregister(c)
 		if e := w.Err(); e != nil {
-			return e
+			return false, e
 		}
-		return err
+		return false, err
 	}
 	disarm := w.watchContext(ctx, c)
 	w.await(c)
@@ -80,7 +98,7 @@ func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) err
 		w.expect.Add(-1)
 	}
 	disarm()
-	return w.abandonedError(c, w.result(c))
+	return true, w.abandonedError(c, w.result(c))
 }
 
 // ctxError maps a context error to the package's sentinels.

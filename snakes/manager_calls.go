@@ -1,0 +1,126 @@
+package snakes
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"syscall"
+)
+
+// Call calls module.function(*args) on a worker of the pool and returns
+// its result (Worker.Call): it takes a worker (waiting in the FIFO queue
+// when none is free), calls it on the caller's goroutine and gives it
+// back. When ctx has no deadline the pool's CallTimeout bounds the whole
+// call, waiting included.
+//
+// A call that never reached its worker (it had died, or was stopped, in
+// the meantime) is re-dispatched to another one: it never ran. A call
+// whose worker died while it was in flight is not (it may have run): its
+// error is the *ExitError (ErrWorkerExited). A worker left in an unknown
+// state (an abandoned call, an exit, a Python exception under
+// KillOnException) is stopped and replaced.
+func (p *Manager) Call(ctx context.Context, module, function string, args ...any) (any, error) {
+	var out any
+	err := p.CallInto(ctx, &out, module, function, args...)
+	return out, err
+}
+
+// CallInto is Call decoding the result into target (Worker.CallInto).
+func (p *Manager) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
+	ctx, cancel := p.callContext(ctx)
+	if cancel != nil {
+		defer cancel()
+	}
+	for {
+		m, err := p.acquire(ctx, true, true)
+		if err != nil {
+			return err
+		}
+		sent, err := m.w.callInto(ctx, target, module, function, args)
+		if err == nil {
+			p.release(m, true, true, false)
+			return nil
+		}
+		broken := p.callFailed(m, sent, err)
+		p.release(m, true, sent, broken)
+		if !sent && workerGone(err) {
+			p.stats.redispatched.Add(1)
+			continue
+		}
+		return err
+	}
+}
+
+// Cast sends module.function(*args) to a worker of the pool without
+// waiting for it to run (Worker.Cast); ctx bounds only the wait for a
+// worker.
+func (p *Manager) Cast(ctx context.Context, module, function string, args ...any) error {
+	for {
+		m, err := p.acquire(ctx, true, true)
+		if err != nil {
+			return err
+		}
+		err = m.w.Cast(module, function, args...)
+		gone := err != nil && workerGone(err) // Cast fails only before sending
+		p.release(m, true, err == nil, gone)
+		if gone {
+			p.stats.redispatched.Add(1)
+			continue
+		}
+		return err
+	}
+}
+
+// Stream runs module.function(*args) as a stream (Worker.Stream) on a
+// worker leased for the stream's duration. Streams are bounded by ctx
+// only, not by CallTimeout.
+func (p *Manager) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
+	return func(yield func(any, error) bool) {
+		m, err := p.acquire(ctx, false, true)
+		for err == nil && m.w.Err() != nil { // died idle: never ran
+			p.release(m, false, false, true)
+			m, err = p.acquire(ctx, false, true)
+		}
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		m.calls.Add(1)
+		defer func() { p.release(m, false, false, false) }()
+		for v, err := range m.w.Stream(ctx, module, function, args...) {
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
+
+// callFailed books a failed call: timeouts are counted, and it reports
+// whether the worker must be retired (a Python exception under
+// KillOnException; an abandoned or exited worker is retired anyway).
+func (p *Manager) callFailed(m *member, sent bool, err error) bool {
+	if !sent {
+		return workerGone(err)
+	}
+	if errors.Is(err, ErrTimeout) {
+		p.stats.timeouts.Add(1)
+	}
+	var ae *AbandonError
+	if errors.As(err, &ae) {
+		return m.w.Err() != nil
+	}
+	var pe *PythonError
+	if p.opts.KillOnException && errors.As(err, &pe) {
+		p.stats.exceptionKills.Add(1)
+		return true
+	}
+	return false
+}
+
+// workerGone reports whether err says the worker takes no calls: it
+// exited, was stopped or broke, or its request pipe broke (EPIPE: the
+// process is dying, and the request was not written).
+func workerGone(err error) bool {
+	return errors.Is(err, ErrWorkerExited) || errors.Is(err, ErrStopped) || errors.Is(err, ErrProtocol) ||
+		errors.Is(err, syscall.EPIPE)
+}

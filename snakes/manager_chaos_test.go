@@ -1,0 +1,113 @@
+package snakes
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestManagerChaos: 16 callers make 20,000 calls (2,000 with -short) on a
+// pool of 4 while a goroutine SIGKILLs a random worker every 100 ms. Every
+// call returns its correct result or a typed error, no caller hangs, the
+// pool is back at full size afterwards, and no Python process remains
+// after Stop.
+func TestManagerChaos(t *testing.T) {
+	const callers = 16
+	total := 20_000
+	if testing.Short() {
+		total = 2_000
+	}
+	p, marker := startPoolMarked(t, ManagerOptions{Size: 4})
+
+	stopKiller := make(chan struct{})
+	var kills atomic.Int64
+	var killerDone sync.WaitGroup
+	killerDone.Add(1)
+	go func() {
+		defer killerDone.Done()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopKiller:
+				return
+			case <-tick.C:
+			}
+			if list := p.List(); len(list) > 0 {
+				if syscall.Kill(list[rand.IntN(len(list))].Pid, syscall.SIGKILL) == nil {
+					kills.Add(1)
+				}
+			}
+		}
+	}()
+
+	var ok, lost atomic.Int64
+	var wg sync.WaitGroup
+	per := total / callers
+	start := time.Now()
+	for g := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				v, err := p.Call(ctx, "operator", "add", g*1_000_000, i)
+				cancel()
+				switch {
+				case err == nil:
+					if v != int64(g*1_000_000+i) {
+						t.Errorf("add(%d, %d) = %v", g*1_000_000, i, v)
+						return
+					}
+					ok.Add(1)
+				case errors.Is(err, ErrWorkerExited):
+					// Its worker died with the call in flight: typed, and
+					// not re-dispatched (it may have run).
+					var ee *ExitError
+					if !errors.As(err, &ee) {
+						t.Errorf("untyped exit error: %v", err)
+						return
+					}
+					lost.Add(1)
+				default:
+					t.Errorf("call %d/%d: %v", g, i, err) // includes a hang (ErrTimeout)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stopKiller)
+	killerDone.Wait()
+	elapsed := time.Since(start)
+
+	eventually(t, "the pool back at full size", func() bool {
+		st := p.Stats()
+		return st.Workers == 4 && st.Starting == 0 && st.Idle == 4
+	})
+	for i := range 8 {
+		if v, err := p.Call(context.Background(), "operator", "add", i, 1); err != nil || v != int64(i+1) {
+			t.Fatalf("after the chaos: %v, %v", v, err)
+		}
+	}
+	st := p.Stats()
+	t.Logf("%d calls in %v: %d ok, %d lost with their worker; %d kills; %+v",
+		ok.Load()+lost.Load(), elapsed.Round(time.Millisecond), ok.Load(), lost.Load(), kills.Load(), st)
+	if ok.Load()+lost.Load() != int64(per*callers) {
+		t.Fatalf("%d calls accounted for, want %d", ok.Load()+lost.Load(), per*callers)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if left := pythonsWithMarker(marker); len(left) > 0 {
+		t.Fatalf("Python processes left after Stop: %v", left)
+	}
+}

@@ -1,0 +1,47 @@
+package snakes
+
+import "time"
+
+// Defaults for the zero values of ManagerOptions, in one place so that the
+// documented numbers and the code cannot drift apart. Size defaults to the
+// number of CPUs (runtime.NumCPU).
+const (
+	// DefaultPoolName names a pool (and prefixes its workers' ids) when
+	// ManagerOptions.Name is empty.
+	DefaultPoolName = "pool"
+
+	// DefaultMaxWaiters bounds the wait queue: a caller that would be
+	// waiter number DefaultMaxWaiters+1 gets ErrOverloaded at once.
+	DefaultMaxWaiters = 1024
+
+	// DefaultPipeline is how many pool calls (Call, CallInto, Cast) one
+	// worker may have in flight. 1 is poolboy's and Venomous' semantics: a
+	// call has its worker to itself, so a call that times out (and gets its
+	// worker killed) takes no other call with it, and no call waits behind
+	// a slow one. More keeps the pipe busy when every worker is busy
+	// (short calls: about 2× the throughput of a pool of 2 at 8 callers).
+	DefaultPipeline = 1
+
+	// DefaultCallTimeout bounds a pool call whose context has no deadline
+	// (Venomous' python_timeout): past it the call is abandoned, its worker
+	// interrupted, stopped and replaced.
+	DefaultCallTimeout = 15 * time.Second
+
+	// DefaultIdleTTL is how long a worker above Size may stay idle before
+	// the cleaner reaps it (Venomous' snake_ttl_minutes).
+	DefaultIdleTTL = 15 * time.Minute
+
+	// DefaultCleanInterval is how often the cleaner runs: idle reaping,
+	// and the age and memory checks of recycling.
+	DefaultCleanInterval = time.Minute
+
+	// DefaultSpawnBackoff is the first wait before a failed worker start
+	// is tried again to refill the pool; it doubles up to
+	// DefaultMaxSpawnBackoff.
+	DefaultSpawnBackoff    = 100 * time.Millisecond
+	DefaultMaxSpawnBackoff = 5 * time.Second
+
+	// recycleRetry is how long a worker due for recycling waits before a
+	// new replacement is tried after one failed to start.
+	recycleRetry = time.Second
+)

@@ -1,0 +1,154 @@
+package snakes
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/hashicorp/go-hclog"
+)
+
+// IdleOrder is which idle worker a pool hands out next.
+type IdleOrder uint8
+
+const (
+	// LIFO hands out the worker released last (poolboy's default): the
+	// warmest one, and the others stay idle long enough to be reaped.
+	LIFO IdleOrder = iota
+	// FIFO hands out the worker idle the longest: work spreads over all
+	// workers.
+	FIFO
+)
+
+// ManagerOptions configures a Manager (one pool). The zero value works;
+// zero fields mean the defaults of manager_defaults.go.
+type ManagerOptions struct {
+	// Worker is the template of every worker's Options. Its ID is replaced
+	// by "<Name>-<n>"; its OnExit is kept and called before the pool hears
+	// of the exit. When Worker.Interpreter is nil (native profile) the
+	// interpreter is resolved once by NewManager.
+	Worker Options
+
+	// Name names the pool in logs and prefixes worker ids (DefaultPoolName).
+	Name string
+
+	// Size is how many workers the pool keeps: started by NewManager,
+	// replaced when they exit, never reaped. Default runtime.NumCPU().
+	Size int
+
+	// MaxOverflow is how many more workers may be started on demand when
+	// none is idle (poolboy's max_overflow); they are reaped after IdleTTL.
+	// Default 0. Size+MaxOverflow is the pool's maximum.
+	MaxOverflow int
+
+	// MaxWaiters bounds the wait queue (DefaultMaxWaiters); past it a
+	// caller gets ErrOverloaded at once. Negative: no caller may wait.
+	MaxWaiters int
+
+	// Order picks the idle worker handed out next (LIFO, the zero value,
+	// or FIFO).
+	Order IdleOrder
+
+	// Pipeline is how many pool calls one worker may have in flight
+	// (DefaultPipeline). A lease always has its worker to itself.
+	Pipeline int
+
+	// CallTimeout bounds a call whose context has no deadline, waiting for
+	// a worker included (DefaultCallTimeout). Negative: no bound.
+	CallTimeout time.Duration
+
+	// KillOnException retires (stops and replaces) a worker whose call
+	// raised a Python exception, in case the exception left it in a bad
+	// state.
+	KillOnException bool
+
+	// IdleTTL is how long a worker above Size may stay idle before the
+	// cleaner reaps it (DefaultIdleTTL). The least recently used go first;
+	// busy and leased workers are never reaped. Negative: never.
+	IdleTTL time.Duration
+
+	// CleanInterval is the cleaner's period (DefaultCleanInterval).
+	// Negative: no cleaner (Clean can still be called).
+	CleanInterval time.Duration
+
+	// Recycling: a worker that served MaxCalls calls, that is older than
+	// MaxAge, or whose resident memory is above MaxRSS bytes is replaced;
+	// the replacement is started before the old worker retires. Zero: no
+	// limit. MaxCalls and MaxAge are checked when a call ends, MaxAge and
+	// MaxRSS on each clean.
+	MaxCalls int
+	MaxAge   time.Duration
+	MaxRSS   int64
+
+	// SpawnBackoff and MaxSpawnBackoff space the retries of a worker
+	// start that failed while refilling the pool (DefaultSpawnBackoff,
+	// DefaultMaxSpawnBackoff).
+	SpawnBackoff    time.Duration
+	MaxSpawnBackoff time.Duration
+
+	// ActorSystem hosts the pool's manager actor. Default: a system of its
+	// own, shut down by Stop.
+	ActorSystem *actor.ActorSystem
+
+	// Logger receives the pool's events; default Worker.Logger, or a
+	// logger that discards everything.
+	Logger hclog.Logger
+
+	// Clock is the pool's time (last use, ages, TTL) and the cleaner's
+	// ticker; default the system clock. For tests.
+	Clock Clock
+}
+
+// Clock is the time source of a Manager.
+type Clock interface {
+	Now() time.Time
+	// NewTicker returns a channel that ticks every d, and a function that
+	// stops it.
+	NewTicker(d time.Duration) (<-chan time.Time, func())
+}
+
+// systemClock is the real clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}
+
+// withDefaults fills the zero fields.
+func (o ManagerOptions) withDefaults() ManagerOptions {
+	if o.Name == "" {
+		o.Name = DefaultPoolName
+	}
+	if o.Size <= 0 {
+		o.Size = runtime.NumCPU()
+	}
+	o.MaxOverflow = max(o.MaxOverflow, 0)
+	if o.MaxWaiters == 0 {
+		o.MaxWaiters = DefaultMaxWaiters
+	}
+	o.Pipeline = orInt(o.Pipeline, DefaultPipeline)
+	if o.CallTimeout == 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.IdleTTL == 0 {
+		o.IdleTTL = DefaultIdleTTL
+	}
+	if o.CleanInterval == 0 {
+		o.CleanInterval = DefaultCleanInterval
+	}
+	o.SpawnBackoff = orDuration(o.SpawnBackoff, DefaultSpawnBackoff)
+	o.MaxSpawnBackoff = orDuration(o.MaxSpawnBackoff, DefaultMaxSpawnBackoff)
+	if o.Logger == nil {
+		o.Logger = o.Worker.Logger
+	}
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	return o
+}

@@ -1,0 +1,87 @@
+package snakes
+
+import (
+	"context"
+	"fmt"
+)
+
+// Stop stops the pool gracefully: new calls and waiters get
+// ErrPoolStopped at once, idle workers are stopped, and calls and leases in
+// flight may finish until ctx ends; then the workers still busy are stopped
+// by escalation (end of file, SIGTERM, SIGKILL, SignalGrace apart). Stop
+// returns once every Python process of the pool has exited, with an error
+// wrapping ctx's when it had to cut calls short. Calling it again waits for
+// the first call's outcome.
+func (p *Manager) Stop(ctx context.Context) error {
+	p.stopOnce.Do(func() {
+		p.stopErr = p.stop(ctx)
+		close(p.done)
+	})
+	<-p.done
+	return p.stopErr
+}
+
+func (p *Manager) stop(ctx context.Context) error {
+	p.mu.Lock()
+	p.stopped = true
+	for p.waiters.Len() > 0 {
+		e := p.waiters.Front()
+		wt := e.Value.(*waiter)
+		p.waiters.Remove(e)
+		wt.elem = nil
+		wt.ch <- grant{err: ErrPoolStopped}
+	}
+	for _, m := range append([]*member(nil), p.members...) {
+		p.retireLocked(m, "pool stopping") // idle: now; busy: once free
+	}
+	// Let the calls in flight finish, until ctx ends.
+	wake := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	for len(p.members) > 0 && ctx.Err() == nil {
+		p.cond.Wait()
+	}
+	wake()
+	cut := append([]*member(nil), p.members...)
+	for _, m := range cut {
+		p.removeLocked(m)
+	}
+	p.mu.Unlock()
+
+	p.lifeStop() // aborts the starts in progress, stops the cleaner
+	for _, m := range cut {
+		go m.w.stopBroken() // end of file, SIGTERM, SIGKILL
+	}
+
+	// Wait for the starts in progress, then for every process.
+	p.mu.Lock()
+	for p.pending > 0 {
+		p.cond.Wait()
+	}
+	procs := make([]*Worker, 0, len(p.procs))
+	for w := range p.procs {
+		procs = append(procs, w)
+	}
+	p.mu.Unlock()
+	for _, w := range procs {
+		select {
+		case <-w.Exited():
+		case <-ctx.Done():
+			go w.stopBroken()
+			<-w.Exited()
+		}
+		w.shutdownGoroutines()
+	}
+
+	p.system.Root.StopFuture(p.pid).Wait()
+	if p.own {
+		p.system.Shutdown()
+	}
+	p.log.Debug("pool stopped", "cut", len(cut))
+	if len(cut) > 0 {
+		return fmt.Errorf("snakes: pool %s stopped with %d workers still busy: %w", p.opts.Name, len(cut), ctx.Err())
+	}
+	return nil
+}

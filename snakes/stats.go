@@ -1,0 +1,165 @@
+package snakes
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Stats is a snapshot of a pool (Manager.Stats).
+type Stats struct {
+	// Now: live workers (not retiring) and how they are used.
+	Workers int // live workers
+	Idle    int // in the idle list
+	Busy    int // running pool calls
+	Leased  int // checked out
+	Waiting int // callers in the wait queue
+	// Starting is how many worker starts are in progress.
+	Starting int
+
+	// Since the pool started.
+	Spawned        uint64 // workers started
+	Reaped         uint64 // idle workers reaped by the cleaner
+	Recycled       uint64 // workers replaced by recycling
+	Timeouts       uint64 // calls that timed out
+	Crashes        uint64 // workers that exited unasked
+	StartFailures  uint64 // worker starts that failed
+	Redispatched   uint64 // calls sent again because their worker died before they reached it
+	ExceptionKills uint64 // workers retired by KillOnException
+}
+
+// counters are the pool's cumulative figures.
+type counters struct {
+	spawned, reaped, recycled, timeouts, crashes, startFailures, redispatched, exceptionKills atomic.Uint64
+}
+
+// Stats returns a snapshot of the pool (poolboy's status).
+func (p *Manager) Stats() Stats {
+	p.mu.Lock()
+	s := Stats{Idle: len(p.idle), Waiting: p.waiters.Len(), Starting: p.pending}
+	for _, m := range p.members {
+		if m.retiring {
+			continue
+		}
+		s.Workers++
+		if m.inflight > 0 {
+			s.Busy++
+		}
+		if m.leased {
+			s.Leased++
+		}
+	}
+	p.mu.Unlock()
+	c := &p.stats
+	s.Spawned, s.Reaped, s.Recycled = c.spawned.Load(), c.reaped.Load(), c.recycled.Load()
+	s.Timeouts, s.Crashes, s.StartFailures = c.timeouts.Load(), c.crashes.Load(), c.startFailures.Load()
+	s.Redispatched, s.ExceptionKills = c.redispatched.Load(), c.exceptionKills.Load()
+	return s
+}
+
+// WorkerState is a pool worker's state in List.
+type WorkerState string
+
+const (
+	StateIdle     WorkerState = "idle"
+	StateBusy     WorkerState = "busy"     // running pool calls
+	StateLeased   WorkerState = "leased"   // checked out
+	StateRetiring WorkerState = "retiring" // finishing its calls before it stops
+)
+
+// WorkerInfo describes one worker of a pool (Manager.List).
+type WorkerInfo struct {
+	ID        string
+	Pid       int
+	State     WorkerState
+	InFlight  int // pool calls in flight
+	Calls     uint64
+	Started   time.Time
+	LastUsed  time.Time
+	Recycling bool // its replacement is starting
+}
+
+// List returns the pool's workers that are alive, oldest first.
+func (p *Manager) List() []WorkerInfo {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]WorkerInfo, 0, len(p.members))
+	for _, m := range p.members {
+		st := StateIdle
+		switch {
+		case m.retiring:
+			st = StateRetiring
+		case m.leased:
+			st = StateLeased
+		case m.inflight > 0:
+			st = StateBusy
+		}
+		out = append(out, WorkerInfo{
+			ID: m.id, Pid: m.w.Pid(), State: st, InFlight: m.inflight, Calls: m.calls.Load(),
+			Started: m.started, LastUsed: time.Unix(0, m.lastUsed.Load()), Recycling: m.recycling,
+		})
+	}
+	return out
+}
+
+// Clean runs the cleaner now (reaping and recycling checks) and returns
+// how many idle workers it reaped.
+func (p *Manager) Clean(ctx context.Context) (int, error) {
+	res, err := p.request(ctx, &cleanRequest{})
+	if err != nil {
+		return 0, err
+	}
+	return res.(int), nil
+}
+
+// Slay stops the worker named id (an id from List): SlayPolite lets its
+// calls finish, SlayBrutal kills it at once. The pool replaces it.
+func (p *Manager) Slay(ctx context.Context, id string, style SlayStyle) error {
+	res, err := p.request(ctx, &slayRequest{id: id, style: style})
+	if err != nil {
+		return err
+	}
+	return res.(*slayResult).err
+}
+
+// request asks the manager actor and waits for its answer (from the
+// caller's goroutine, never from inside the actor).
+func (p *Manager) request(ctx context.Context, msg any) (any, error) {
+	p.mu.Lock()
+	stopped := p.stopped
+	p.mu.Unlock()
+	if stopped {
+		return nil, ErrPoolStopped
+	}
+	timeout := 10 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	res, err := p.system.Root.RequestFuture(p.pid, msg, timeout).Result()
+	if err != nil {
+		return nil, fmt.Errorf("snakes: pool %s: %w", p.opts.Name, err)
+	}
+	return res, nil
+}
+
+// readRSS returns the resident memory of a process, in bytes, from
+// /proc/<pid>/statm.
+func readRSS(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, fmt.Errorf("snakes: unexpected statm %q", b)
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return pages * int64(os.Getpagesize()), nil
+}
