@@ -59,6 +59,23 @@
 // lets the calls in flight finish until its context ends, then stops the
 // workers by escalation and returns once every process has exited.
 //
+// # Named pools, routing, sessions, futures
+//
+// Pools (NewPools) is a registry of named Managers, erlang_python's
+// shape: a "default" pool sized to the CPUs and an "io" pool of 10 unless
+// disabled, plus pools added and removed by name. Route sends a module,
+// or one module.function, to a pool (the function's route beats the
+// module's, and unrouted calls go to "default"), so Call, Cast, Stream,
+// Go and Map name no pool. Pools and routes are copy-on-write behind
+// atomic pointers: picking a pool takes no lock and allocates nothing.
+// A Session (context affinity) leases one worker so Python state lives
+// across its calls; it ends on Close or when its creator's context ends
+// (context.AfterFunc, no finalizer), and fails with ErrSessionLost
+// rather than move to another worker when its worker dies. Go returns a
+// Future any number of goroutines may wait on; Map runs a function over
+// inputs concurrently, bounded by the pool's capacity, results in input
+// order. docs/pools.md is the user's guide.
+//
 // # Profiles
 //
 // Options.Profile picks the protocol. ProfileNative (the default) runs
