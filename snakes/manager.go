@@ -52,6 +52,9 @@ type Manager struct {
 	warm     int           // initial starts not yet finished
 	warmErr  error
 	warmDone chan struct{}
+	failed   *PoolFailedError // the pool is down (Intensity exceeded, or its supervisor's order)
+	restarts []time.Time      // crashes and failed starts within the intensity period
+	failHook func(error)      // tells the supervising actor (ManagerProps) of a failure
 
 	stopOnce sync.Once
 	stopErr  error
@@ -188,6 +191,11 @@ func (p *Manager) acquire(ctx context.Context, shared, block bool) (*member, err
 	if p.stopped {
 		p.mu.Unlock()
 		return nil, ErrPoolStopped
+	}
+	if p.failed != nil {
+		err := p.failed
+		p.mu.Unlock()
+		return nil, err
 	}
 	if p.waiters.Len() == 0 {
 		if m := p.takeLocked(shared); m != nil {
@@ -347,7 +355,7 @@ func (p *Manager) liveLocked() int {
 // for each waiter that no start in progress will serve, up to the maximum.
 // Manager.mu held.
 func (p *Manager) refillLocked() {
-	if p.stopped || p.retrying {
+	if p.stopped || p.retrying || p.failed != nil {
 		return
 	}
 	live, starting := p.liveLocked(), p.pending-p.replace

@@ -133,7 +133,7 @@ func (p *Manager) onStarted(s *workerStarted) {
 			delete(p.procs, m.w)
 		}
 		go m.w.Stop(context.Background())
-	} else if err == nil && p.stopped {
+	} else if err == nil && (p.stopped || p.failed != nil) {
 		m.expected = true
 		p.stopAsync(m)
 		return
@@ -143,10 +143,15 @@ func (p *Manager) onStarted(s *workerStarted) {
 			s.replaces.recycling = false
 			s.replaces.recycleNext = now.Add(recycleRetry)
 		}
-		if !p.stopped {
+		if !p.stopped && p.failed == nil {
 			p.stats.startFailures.Add(1)
 			p.log.Warn("worker start failed", "worker", m.id, "error", err)
-			p.failStartLocked(err)
+			if !s.initial {
+				p.countRestartLocked(err)
+			}
+			if p.failed == nil {
+				p.failStartLocked(err)
+			}
 		}
 		return
 	}
@@ -232,7 +237,8 @@ func (p *Manager) noteCrashLocked(m *member) {
 	if unasked {
 		m.crashed = true
 		p.stats.crashes.Add(1)
-		p.log.Warn("worker exited", "worker", m.id, "error", w.Err())
+		p.log.Warn("worker exited", "worker", m.id, "error", w.exitErr)
+		p.countRestartLocked(w.exitErr) // set before Exited is closed
 	}
 }
 

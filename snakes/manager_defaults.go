@@ -41,6 +41,10 @@ const (
 	DefaultSpawnBackoff    = 100 * time.Millisecond
 	DefaultMaxSpawnBackoff = 5 * time.Second
 
+	// DefaultIntensityPeriod is the window of ManagerOptions.Intensity
+	// when its Period is zero.
+	DefaultIntensityPeriod = 10 * time.Second
+
 	// recycleRetry is how long a worker due for recycling waits before a
 	// new replacement is tried after one failed to start.
 	recycleRetry = time.Second

@@ -12,6 +12,10 @@ var (
 	ErrOverloaded = errors.New("snakes: pool overloaded: wait queue full")
 	// ErrPoolStopped: the pool is stopping or stopped and takes no calls.
 	ErrPoolStopped = errors.New("snakes: pool stopped")
+	// ErrPoolFailed: the pool gave up after more worker crashes than its
+	// Intensity allows; the *PoolFailedError says why. Under a supervisor
+	// the pool is revived by its restart.
+	ErrPoolFailed = errors.New("snakes: pool failed")
 	// ErrNoSuchWorker: Slay was given an id that names no live worker.
 	ErrNoSuchWorker = errors.New("snakes: no such worker")
 	// ErrLeaseReleased: the lease was released (or released as broken

@@ -1,0 +1,199 @@
+package snakes
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/taipan-go/taipan/supervisor"
+)
+
+// killAll SIGKILLs every worker of p and waits until the pool has
+// replaced them (or failed).
+func killAll(t *testing.T, p *Manager) {
+	t.Helper()
+	before := pidsOf(p)
+	for _, pid := range before {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	eventually(t, "the pool to replace its killed workers or fail", func() bool {
+		if p.Err() != nil {
+			return true
+		}
+		now := pidsOf(p)
+		return len(now) == p.opts.Size && !slices.ContainsFunc(now, func(pid int) bool { return slices.Contains(before, pid) })
+	})
+}
+
+func TestManagerIntensityExceeded(t *testing.T) {
+	p := startPool(t, ManagerOptions{Size: 2, Intensity: RestartIntensity{MaxRestarts: 3, Period: time.Minute}})
+	ctx := context.Background()
+	killAll(t, p) // 2 crashes: within the intensity
+	if err := p.Err(); err != nil {
+		t.Fatalf("failed after 2 crashes of 3 allowed: %v", err)
+	}
+	if v, err := p.Call(ctx, "operator", "add", 1, 2); err != nil || v != int64(3) {
+		t.Fatalf("call after 2 crashes: %v %v", v, err)
+	}
+	killAll(t, p) // 4 crashes: beyond
+	var pf *PoolFailedError
+	if err := p.Err(); !errors.As(err, &pf) || pf.Restarts != 4 || pf.Pool != DefaultPoolName {
+		t.Fatalf("Err after 4 crashes = %v, want a *PoolFailedError with 4 restarts", err)
+	}
+	_, err := p.Call(ctx, "operator", "add", 1, 2)
+	if !errors.Is(err, ErrPoolFailed) || !errors.As(err, new(*ExitError)) {
+		t.Fatalf("call on a failed pool: %v, want ErrPoolFailed wrapping the last exit", err)
+	}
+	if _, err := p.TryAcquire(ctx); !errors.Is(err, ErrPoolFailed) {
+		t.Fatalf("TryAcquire on a failed pool: %v", err)
+	}
+	eventually(t, "the failed pool to have no worker", func() bool {
+		st := p.Stats()
+		return st.Workers == 0 && st.Starting == 0 && len(p.List()) == 0
+	})
+}
+
+// supervised starts p's actor under a supervisor on p's actor system.
+func supervised(t *testing.T, sys *actor.ActorSystem, spec supervisor.Spec) (*supervisor.Supervisor, chan supervisor.Event) {
+	t.Helper()
+	events := make(chan supervisor.Event, 256)
+	spec.OnEvent = func(e supervisor.Event) { events <- e }
+	spec.Backoff = supervisor.Backoff{Initial: time.Millisecond, Max: time.Millisecond}
+	s, err := supervisor.Start(context.Background(), sys.Root, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Stop(ctx)
+	})
+	return s, events
+}
+
+func testSystem(t *testing.T) *actor.ActorSystem {
+	sys := quietSystem()
+	t.Cleanup(sys.Shutdown)
+	return sys
+}
+
+// waitEvent waits for an event that match accepts.
+func waitEvent(t *testing.T, events chan supervisor.Event, what string, match func(supervisor.Event) bool) supervisor.Event {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case e := <-events:
+			if match(e) {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func TestManagerUnderSupervisor(t *testing.T) {
+	tests := []struct {
+		name      string
+		intensity supervisor.Intensity // the supervisor's own
+		revived   bool
+	}{
+		{"restarted: the pool is revived in place", supervisor.Intensity{MaxRestarts: 5, Period: time.Minute}, true},
+		{"the supervisor gives up: the pool stays down", supervisor.Intensity{MaxRestarts: -1}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sys := testSystem(t)
+			p := startPool(t, ManagerOptions{Size: 2, ActorSystem: sys, Intensity: RestartIntensity{MaxRestarts: 1, Period: time.Minute}})
+			s, events := supervised(t, sys, supervisor.Spec{
+				Name:      "app",
+				Intensity: tc.intensity,
+				Children:  []supervisor.ChildSpec{{ID: "pool", Props: func() *actor.Props { return ManagerProps(p) }}},
+			})
+			ctx := context.Background()
+			old := pidsOf(p)
+			killAll(t, p) // 2 crashes, 1 allowed: the pool fails
+			ex := waitEvent(t, events, "the pool's exit", func(e supervisor.Event) bool {
+				x, ok := e.(supervisor.ChildExited)
+				return ok && x.Child == "pool"
+			}).(supervisor.ChildExited)
+			if !errors.Is(ex.Reason, ErrPoolFailed) {
+				t.Fatalf("exit reason %v, want ErrPoolFailed", ex.Reason)
+			}
+			if !tc.revived {
+				<-s.Done()
+				var ie *supervisor.IntensityError
+				if !errors.As(s.Err(), &ie) {
+					t.Fatalf("supervisor Err = %v, want an *IntensityError", s.Err())
+				}
+				if _, err := p.Call(ctx, "operator", "add", 1, 2); !errors.Is(err, ErrPoolFailed) {
+					t.Fatalf("call on a pool whose supervisor gave up: %v", err)
+				}
+				return
+			}
+			waitEvent(t, events, "the pool's restart", func(e supervisor.Event) bool {
+				x, ok := e.(supervisor.ChildRestarted)
+				return ok && x.Child == "pool"
+			})
+			eventually(t, "the revived pool to have 2 workers", func() bool { return len(pidsOf(p)) == 2 })
+			if v, err := p.Call(ctx, "operator", "add", 2, 3); err != nil || v != int64(5) {
+				t.Fatalf("call on the revived pool: %v %v", v, err)
+			}
+			for _, pid := range pidsOf(p) {
+				if slices.Contains(old, pid) {
+					t.Fatalf("a killed worker (pid %d) is back in the pool", pid)
+				}
+			}
+			if p.Err() != nil {
+				t.Fatalf("revived pool Err = %v", p.Err())
+			}
+		})
+	}
+}
+
+// A sibling's failure under one_for_all restarts the pool: every worker is
+// replaced, and the pool serves again.
+func TestManagerOneForAll(t *testing.T) {
+	sys := testSystem(t)
+	p := startPool(t, ManagerOptions{Size: 2, ActorSystem: sys})
+	s, events := supervised(t, sys, supervisor.Spec{
+		Name:     "app",
+		Strategy: supervisor.OneForAll,
+		Children: []supervisor.ChildSpec{
+			{ID: "pool", Props: func() *actor.Props { return ManagerProps(p) }},
+			{ID: "crasher", Props: func() *actor.Props {
+				return actor.PropsFromFunc(func(c actor.Context) {
+					if _, ok := c.Message().(string); ok {
+						panic("told to crash")
+					}
+				})
+			}},
+		},
+	})
+	old := pidsOf(p)
+	children, err := s.Children(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range children {
+		if c.ID == "crasher" {
+			sys.Root.Send(c.PID, "crash")
+		}
+	}
+	waitEvent(t, events, "the pool's restart", func(e supervisor.Event) bool {
+		x, ok := e.(supervisor.ChildRestarted)
+		return ok && x.Child == "pool"
+	})
+	eventually(t, "2 fresh workers", func() bool {
+		now := pidsOf(p)
+		return len(now) == 2 && !slices.ContainsFunc(now, func(pid int) bool { return slices.Contains(old, pid) })
+	})
+	if v, err := p.Call(context.Background(), "operator", "add", 2, 3); err != nil || v != int64(5) {
+		t.Fatalf("call after the one_for_all restart: %v %v", v, err)
+	}
+}
