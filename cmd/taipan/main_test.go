@@ -34,7 +34,7 @@ func TestCommands(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), tt.args, &out, &errOut)
+			err := run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("run(%q): %v\nstderr: %s", tt.args, err, errOut.String())

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan/snakes"
+)
+
+// runOptions is what `taipan run` was asked to do.
+type runOptions struct {
+	module, function string
+	python           string
+	paths            []string
+	size             int
+	pipeline         int
+	concurrency      int
+	timeout          time.Duration
+	unordered        bool
+	spread           bool
+	progress         string // auto, bar, lines, none
+	verbose          bool
+}
+
+// job is one input line; its result is an output line.
+type job struct {
+	index  int   // position among the calls, from 0
+	line   int   // line number in the input, from 1
+	args   []any // nil when err is set
+	err    error // a line that is not JSON, or not an array under -spread
+	out    []byte
+	failed bool
+}
+
+// runRun implements `taipan run MODULE.FUNC [FILE]`: it maps a Python
+// function over JSON lines on a pool of workers.
+func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	o := runOptions{}
+	fs.StringVar(&o.python, "python", "python3", "the Python interpreter")
+	path := fs.String("path", ".", "directories to add to sys.path, separated by ':'")
+	fs.IntVar(&o.size, "n", runtime.NumCPU(), "how many Python workers the pool keeps")
+	fs.IntVar(&o.pipeline, "pipeline", 0, "calls in flight per worker (0: the pool's default)")
+	fs.IntVar(&o.concurrency, "c", 0, "calls in flight in all (0: 2 per worker slot)")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long one call may run")
+	fs.BoolVar(&o.unordered, "unordered", false, "print results as they come, not in input order")
+	fs.BoolVar(&o.spread, "spread", false, "each line is a JSON array spread as positional arguments")
+	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (a bar when stderr is a terminal), bar, lines, none")
+	fs.BoolVar(&o.verbose, "v", false, "log the workers' output and records to stderr")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: taipan run [flags] MODULE.FUNC [FILE]   (one JSON value per line, from FILE or stdin)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		fs.Usage()
+		return usageError{"run needs MODULE.FUNC and at most one FILE"}
+	}
+	var ok bool
+	if o.module, o.function, ok = splitTarget(fs.Arg(0)); !ok {
+		return usageError{fmt.Sprintf("%q is not MODULE.FUNC", fs.Arg(0))}
+	}
+	switch o.progress {
+	case "auto", "bar", "lines", "none":
+	default:
+		return usageError{fmt.Sprintf("-progress %q: want auto, bar, lines or none", o.progress)}
+	}
+	if o.size <= 0 || o.pipeline < 0 || o.concurrency < 0 || o.timeout <= 0 {
+		return usageError{"-n and -timeout must be positive, -pipeline and -c not negative"}
+	}
+	o.paths = strings.Split(*path, ":")
+
+	in, total := stdin, -1
+	if fs.NArg() == 2 {
+		f, err := os.Open(fs.Arg(1))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if total, err = countLines(f); err != nil {
+			return err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		in = f
+	}
+	if o.progress == "auto" {
+		o.progress = "none"
+		if isTerminal(stderr) {
+			o.progress = "bar"
+		}
+	}
+	return mapLines(ctx, o, in, total, stdout, stderr)
+}
+
+// mapLines starts the pool, feeds it the input and prints the results and
+// the summary.
+func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout, stderr io.Writer) error {
+	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: o.python})
+	if err != nil {
+		return err
+	}
+	logger := hclog.NewNullLogger()
+	if o.verbose {
+		logger = hclog.New(&hclog.LoggerOptions{Name: "taipan", Output: stderr, Level: hclog.Debug})
+	}
+	pool, err := snakes.NewManager(ctx, snakes.ManagerOptions{
+		Name:        "run",
+		Size:        o.size,
+		Pipeline:    o.pipeline,
+		CallTimeout: o.timeout,
+		Worker:      snakes.Options{Interpreter: interp, Paths: o.paths, Logger: logger},
+	})
+	if err != nil {
+		return err
+	}
+	defer pool.Stop(context.Background())
+
+	inFlight := o.concurrency
+	if inFlight == 0 {
+		inFlight = 2 * o.size * max(o.pipeline, 1)
+	}
+	// window bounds the lines read but not yet printed: in order, a slow
+	// call holds back the ones after it, and memory must not grow with it.
+	window := make(chan struct{}, inFlight*16)
+	jobs := make(chan *job)
+	done := make(chan *job, inFlight)
+	st := &runStats{start: time.Now(), total: total}
+
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(jobs)
+		readErr <- readJobs(ctx, in, o.spread, window, jobs)
+	}()
+	var wg sync.WaitGroup
+	for range inFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				callJob(ctx, pool, o, j)
+				done <- j
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	stderr = &lockedWriter{w: stderr} // the progress and the errors share it
+	stopProgress := startProgress(o.progress, stderr, st)
+	clearBar := ""
+	if o.progress == "bar" {
+		clearBar = "\r\033[K"
+	}
+	werr := writeResults(stdout, stderr, clearBar, done, window, !o.unordered, st)
+	stopProgress()
+	rerr := <-readErr
+	st.summary(stderr)
+	switch {
+	case werr != nil:
+		return werr
+	case rerr != nil:
+		return rerr
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	if n := st.errorCount(); n > 0 {
+		return fmt.Errorf("run: %d of %d calls failed", n, st.callCount())
+	}
+	return nil
+}
+
+// readJobs reads one JSON value per line; blank lines are skipped. A line
+// that is not JSON becomes a job that fails, so its error is printed in
+// its place.
+func readJobs(ctx context.Context, in io.Reader, spread bool, window chan struct{}, jobs chan<- *job) error {
+	r := bufio.NewReaderSize(in, 64<<10)
+	index := 0
+	for line := 1; ; line++ {
+		text, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(text)) > 0 {
+			j := &job{index: index, line: line}
+			index++
+			j.args, j.err = parseLine(text, spread)
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("run: reading line %d: %w", line, err)
+		}
+	}
+}
+
+// parseLine reads a line's JSON value as the call's arguments.
+func parseLine(text []byte, spread bool) ([]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("invalid JSON: more than one value on the line")
+	}
+	v = fromJSON(v)
+	if !spread {
+		return []any{v}, nil
+	}
+	args, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("-spread wants a JSON array, got %s", bytes.TrimSpace(text))
+	}
+	return args, nil
+}
+
+// callJob makes the call and renders its output line.
+func callJob(ctx context.Context, pool *snakes.Manager, o runOptions, j *job) {
+	if j.err == nil && ctx.Err() != nil {
+		j.err = ctx.Err()
+	}
+	if j.err == nil {
+		var result any
+		result, j.err = pool.Call(ctx, o.module, o.function, j.args...)
+		if j.err == nil {
+			j.out, j.err = json.Marshal(jsonValue(result))
+		}
+	}
+	if j.err != nil {
+		j.failed = true
+		j.out = errorLine(j.line, j.err)
+	}
+	j.out = append(j.out, '\n')
+}
+
+// errorLine is the {"error": ...} line printed in place of a failed
+// call's result.
+func errorLine(line int, err error) []byte {
+	e := map[string]any{"line": line, "message": err.Error()}
+	var pe *snakes.PythonError
+	if errors.As(err, &pe) {
+		e["type"], e["message"] = pe.Type, pe.Message
+	}
+	b, _ := json.Marshal(map[string]any{"error": e}) // only strings and an int: cannot fail
+	return b
+}
+
+// writeResults prints each result, in input order unless ordered is
+// false, and the failed calls' errors on stderr too (after clearBar, which
+// erases a progress bar).
+func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, window <-chan struct{}, ordered bool, st *runStats) error {
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	pending := map[int]*job{}
+	next := 0
+	var werr error
+	emit := func(j *job) {
+		if werr == nil {
+			_, werr = w.Write(j.out)
+		}
+		if j.failed {
+			fmt.Fprintf(stderr, "%sline %d: %s\n", clearBar, j.line, strings.TrimSpace(errString(j.err)))
+		}
+		st.add(j.failed)
+		<-window
+	}
+	for j := range done {
+		if !ordered {
+			emit(j)
+		} else {
+			pending[j.index] = j
+			for p, ok := pending[next]; ok; p, ok = pending[next] {
+				delete(pending, next)
+				next++
+				emit(p)
+			}
+		}
+		if len(done) == 0 && werr == nil {
+			werr = w.Flush() // nothing else ready: let a reader of stdout see what we have
+		}
+	}
+	if werr == nil {
+		werr = w.Flush()
+	}
+	return werr
+}
+
+func errString(err error) string {
+	var pe *snakes.PythonError
+	if errors.As(err, &pe) {
+		return pe.Type + ": " + pe.Message
+	}
+	return err.Error()
+}
+
+// countLines counts the non-blank lines of r, for the progress bar.
+func countLines(r io.Reader) (int, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	n := 0
+	for {
+		text, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(text)) > 0 {
+			n++
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// isTerminal tells whether w is a terminal (a character device), without a
+// dependency on x/term.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// lockedWriter serialises writes from the progress and the results.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
