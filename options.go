@@ -1,0 +1,65 @@
+package taipan
+
+import (
+	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan/snakes"
+	"github.com/taipan-go/taipan/supervisor"
+)
+
+// Options configures Start. The zero value works; zero fields mean the
+// defaults of defaults.go.
+type Options struct {
+	// Python is the interpreter: a name looked up in PATH or a path
+	// (default "python3"). It is resolved once, to its real executable.
+	Python string
+
+	// Paths are the module paths of every worker (PYTHONPATH, before the
+	// runtime's own). Default: the calling program's directory — the
+	// directory of the source file that called Start when it exists on
+	// this machine (go run, go test), else the executable's directory.
+	Paths []string
+
+	// Worker is the template of every worker, pool and pet (environment,
+	// working directory, callbacks into Go, Init, AllowEval...). Its
+	// Interpreter and Paths are set from Python and Paths when nil.
+	Worker snakes.Options
+
+	// Default and IO configure the "default" pool (Size: the number of
+	// CPUs) and the "io" pool (Size: snakes.DefaultIOPoolSize); Pools are
+	// more pools by name; Routes send a module or a module.function to a
+	// pool (function entries beat module entries). A pool's zero
+	// Intensity is DefaultPoolMaxRestarts within
+	// DefaultPoolPeriod.
+	Default ManagerOptions
+	IO      ManagerOptions
+	Pools   map[string]ManagerOptions
+	Routes  map[string]string
+	// NoIO: start no "io" pool.
+	NoIO bool
+
+	// Supervision is the root supervisor's restart intensity and backoff
+	// (supervisor's defaults: 3 restarts in 5 s).
+	Supervision Supervision
+
+	// Children are the program's own actors, started under the root
+	// supervisor after the pools and the pets, stopped before them.
+	Children []supervisor.ChildSpec
+
+	// OnEvent receives the root supervisor's events (a child exited, was
+	// restarted, the intensity was exceeded...), on its goroutine: it
+	// must not block.
+	OnEvent func(supervisor.Event)
+
+	// Logger receives everything: supervision events, pool events, the
+	// workers' output and log records. Default: a logger that discards.
+	Logger hclog.Logger
+}
+
+// ManagerOptions configures one pool: snakes.ManagerOptions.
+type ManagerOptions = snakes.ManagerOptions
+
+// Supervision is the root supervisor's intensity and backoff.
+type Supervision struct {
+	Intensity supervisor.Intensity
+	Backoff   supervisor.Backoff
+}

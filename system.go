@@ -1,0 +1,258 @@
+package taipan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan/actors"
+	"github.com/taipan-go/taipan/snakes"
+	"github.com/taipan-go/taipan/supervisor"
+)
+
+// System is a running taipan: pools, pets and the watcher under one
+// supervision tree. It is safe for concurrent use.
+type System struct {
+	opts   Options
+	log    hclog.Logger
+	actors *actors.System
+	root   *supervisor.Supervisor
+	pools  *snakes.Pools
+	worker snakes.Options // the template, interpreter resolved
+
+	mu       sync.Mutex
+	stopped  bool
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start starts a System: it resolves the interpreter, starts the pools
+// (in parallel) and the pets, puts them under the root supervisor with
+// Options.Children, and returns once every worker is ready. On failure
+// everything already started is stopped and the error returned.
+func Start(ctx context.Context, opts Options) (*System, error) {
+	if len(opts.Paths) == 0 && len(opts.Worker.Paths) == 0 {
+		opts.Paths = []string{callerDir(1)}
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	s := &System{opts: opts, log: opts.Logger}
+	s.actors = actors.NewSystem(actors.Options{Logger: opts.Logger, Name: rootName})
+
+	w := opts.Worker
+	if len(w.Paths) == 0 {
+		w.Paths = opts.Paths
+	}
+	if w.Logger == nil {
+		w.Logger = opts.Logger.Named("python")
+	}
+	if w.Interpreter == nil && w.Profile == snakes.ProfileNative {
+		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python})
+		if err != nil {
+			s.abort()
+			return nil, fmt.Errorf("taipan: %w", err)
+		}
+		w.Interpreter = in
+	}
+	s.worker = w
+
+	pools := make(map[string]ManagerOptions, len(opts.Pools))
+	for name, o := range opts.Pools {
+		pools[name] = poolDefaults(o)
+	}
+	ps, err := snakes.NewPools(ctx, snakes.PoolsOptions{
+		Worker:      w,
+		Default:     poolDefaults(opts.Default),
+		IO:          poolDefaults(opts.IO),
+		NoIO:        opts.NoIO,
+		Pools:       pools,
+		Routes:      opts.Routes,
+		ActorSystem: s.actors.Actors,
+		Logger:      opts.Logger.Named("pool"),
+	})
+	if err != nil {
+		s.abort()
+		return nil, fmt.Errorf("taipan: %w", err)
+	}
+	s.pools = ps
+
+	var children []supervisor.ChildSpec
+	for _, name := range poolOrder(ps.Names()) {
+		p, _ := ps.Get(name)
+		children = append(children, poolChild(name, p))
+	}
+	children = append(children, opts.Children...)
+	s.root, err = supervisor.Start(ctx, s.actors.Root, supervisor.Spec{
+		Name:      rootName,
+		Intensity: opts.Supervision.Intensity,
+		Backoff:   opts.Supervision.Backoff,
+		Children:  children,
+		OnEvent:   opts.OnEvent,
+		Logger:    opts.Logger.Named("supervisor"),
+	})
+	if err != nil {
+		s.abort()
+		return nil, fmt.Errorf("taipan: starting the supervision tree: %w", err)
+	}
+	return s, nil
+}
+
+// poolDefaults applies Start's defaults to a pool's options.
+func poolDefaults(o ManagerOptions) ManagerOptions {
+	if o.Intensity.MaxRestarts == 0 {
+		o.Intensity = snakes.RestartIntensity{MaxRestarts: DefaultPoolMaxRestarts, Period: DefaultPoolPeriod}
+	}
+	return o
+}
+
+// poolOrder puts "default" first, "io" second, the others by name.
+func poolOrder(names []string) []string {
+	rank := func(n string) int {
+		switch n {
+		case snakes.PoolDefault:
+			return 0
+		case snakes.PoolIO:
+			return 1
+		}
+		return 2
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		return compareStrings(a, b)
+	})
+	return names
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// poolChild is the root supervisor's child that stands for pool p.
+func poolChild(name string, p *snakes.Manager) supervisor.ChildSpec {
+	return supervisor.ChildSpec{
+		ID:    poolChildPrefix + name,
+		Props: func() *actor.Props { return snakes.ManagerProps(p) },
+	}
+}
+
+// abort stops what a failed Start had started.
+func (s *System) abort() {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultStopTimeout)
+	defer cancel()
+	s.stop(ctx)
+}
+
+// Call calls module.function(args...) on the pool its route names (else
+// "default") and returns the result decoded into Go's native types.
+// Keyword arguments: pass snakes.Kwargs as the last argument.
+func (s *System) Call(ctx context.Context, module, function string, args ...any) (any, error) {
+	return s.pools.Call(ctx, module, function, args...)
+}
+
+// CallInto is Call decoding the result into target (a pointer).
+func (s *System) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
+	return s.pools.CallInto(ctx, target, module, function, args...)
+}
+
+// Cast calls module.function(args...) without waiting for its result.
+func (s *System) Cast(ctx context.Context, module, function string, args ...any) error {
+	return s.pools.Cast(ctx, module, function, args...)
+}
+
+// Stream calls a Python generator function and yields its items as they
+// are produced, with backpressure; breaking out of the loop closes the
+// generator.
+func (s *System) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
+	return s.pools.Stream(ctx, module, function, args...)
+}
+
+// Pools is the named pools: routing (Route, Unroute, Routes), sessions,
+// futures (Go), Map, Add and Remove of pools that the root supervisor
+// does not watch (use AddPool for one it does).
+func (s *System) Pools() *snakes.Pools { return s.pools }
+
+// Pool returns the pool named name.
+func (s *System) Pool(name string) (*snakes.Manager, error) { return s.pools.Get(name) }
+
+// AddPool starts a pool, routes nothing to it, and puts it under the root
+// supervisor.
+func (s *System) AddPool(ctx context.Context, name string, opts ManagerOptions) (*snakes.Manager, error) {
+	p, err := s.pools.Add(ctx, name, poolDefaults(opts))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.root.StartChild(ctx, poolChild(name, p)); err != nil {
+		s.pools.Remove(context.Background(), name)
+		return nil, fmt.Errorf("taipan: supervising pool %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// RemovePool takes a pool out of the tree and stops it gracefully.
+func (s *System) RemovePool(ctx context.Context, name string) error {
+	if err := s.root.TerminateChild(ctx, poolChildPrefix+name); err != nil && !errors.Is(err, supervisor.ErrUnknownChild) {
+		return err
+	}
+	return s.pools.Remove(ctx, name)
+}
+
+// Done is closed when the root supervisor has stopped: after Stop, or
+// when it gave up (its intensity exceeded); Err then says why.
+func (s *System) Done() <-chan struct{} { return s.root.Done() }
+
+// Err is why the root supervisor gave up, or nil.
+func (s *System) Err() error { return s.root.Err() }
+
+// Stop stops the system gracefully: the program's own children first,
+// then the pools and the pets refuse new calls and finish those in
+// flight until ctx ends (DefaultStopTimeout without a deadline), then
+// every worker is stopped by escalation, then the supervision tree and
+// the actor system. No Python process is left when it returns. Calling
+// it again returns the first call's outcome.
+func (s *System) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, DefaultStopTimeout)
+			defer cancel()
+		}
+		s.stopErr = s.stop(ctx)
+	})
+	return s.stopErr
+}
+
+func (s *System) stop(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	var errs []error
+	if s.root != nil {
+		for i := len(s.opts.Children) - 1; i >= 0; i-- {
+			if err := s.root.TerminateChild(ctx, s.opts.Children[i].ID); err != nil && !errors.Is(err, supervisor.ErrUnknownChild) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if s.pools != nil {
+		errs = append(errs, s.pools.Stop(ctx))
+	}
+	if s.root != nil {
+		errs = append(errs, s.root.Stop(ctx))
+	}
+	errs = append(errs, s.actors.Stop(ctx))
+	return errors.Join(errs...)
+}

@@ -1,0 +1,199 @@
+package taipan
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/taipan-go/taipan/snakes"
+	"github.com/taipan-go/taipan/supervisor"
+)
+
+func startSystem(t *testing.T, opts Options) *System {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		pids := allPids(s)
+		if err := s.Stop(context.Background()); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+		for _, pid := range pids {
+			if syscall.Kill(pid, 0) == nil && !zombie(pid) {
+				t.Errorf("python process %d survived Stop", pid)
+			}
+		}
+	})
+	return s
+}
+
+// zombie reports whether pid is a zombie (exited, not yet reaped by a
+// parent that is not us).
+func zombie(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "stat"))
+	if err != nil {
+		return true
+	}
+	i := len(b) - 1
+	for i > 0 && b[i] != ')' {
+		i--
+	}
+	return i+2 < len(b) && b[i+2] == 'Z'
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func allPids(s *System) []int {
+	var pids []int
+	for _, name := range s.Pools().Names() {
+		p, _ := s.Pool(name)
+		for _, w := range p.List() {
+			pids = append(pids, w.Pid)
+		}
+	}
+	return pids
+}
+
+func fixtures(t *testing.T) string {
+	d, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDefaultModulePathIsTheCallersDirectory(t *testing.T) {
+	wd, _ := os.Getwd()
+	if got := callerDir(0); got != wd {
+		t.Fatalf("callerDir = %q, want this test's directory %q", got, wd)
+	}
+}
+
+func TestSystemCallsAndRoutes(t *testing.T) {
+	s := startSystem(t, Options{
+		Paths:   []string{fixtures(t)},
+		Default: ManagerOptions{Size: 2},
+		IO:      ManagerOptions{Size: 1},
+		Pools:   map[string]ManagerOptions{"side": {Size: 1}},
+		Routes:  map[string]string{"facade_mod.pid": "side"},
+	})
+	ctx := context.Background()
+	if v, err := s.Call(ctx, "facade_mod", "add", 1, 2); err != nil || v != int64(3) {
+		t.Fatalf("Call = %v, %v", v, err)
+	}
+	var where string
+	if err := s.CallInto(ctx, &where, "facade_mod", "where"); err != nil || filepath.Dir(where) != fixtures(t) {
+		t.Fatalf("module loaded from %q (%v)", where, err)
+	}
+	side, _ := s.Pool("side")
+	pid, err := s.Call(ctx, "facade_mod", "pid")
+	if err != nil || len(side.List()) != 1 || pid != int64(side.List()[0].Pid) {
+		t.Fatalf("routed call ran in %v (%v), want the side pool's worker %v", pid, err, side.List())
+	}
+	if got := s.Pools().Names(); !slices.Equal(poolOrder(got), []string{"default", "io", "side"}) {
+		t.Fatalf("pools %v", got)
+	}
+	var n int
+	for v, err := range s.Stream(ctx, "builtins", "range", 3) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += int(v.(int64))
+	}
+	if n != 3 {
+		t.Fatalf("stream summed to %d", n)
+	}
+}
+
+// A pool past its restart intensity fails and the root supervisor
+// revives it: the same handle, fresh workers.
+func TestSystemRevivesAFailedPool(t *testing.T) {
+	events := make(chan supervisor.Event, 256)
+	s := startSystem(t, Options{
+		Paths:   []string{fixtures(t)},
+		NoIO:    true,
+		Default: ManagerOptions{Size: 2, Intensity: snakes.RestartIntensity{MaxRestarts: 1, Period: time.Minute}},
+		OnEvent: func(e supervisor.Event) { events <- e },
+	})
+	p, _ := s.Pool("default")
+	old := allPids(s)
+	for _, pid := range old {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	deadline := time.After(30 * time.Second)
+	for restarted := false; !restarted; {
+		select {
+		case e := <-events:
+			if r, ok := e.(supervisor.ChildRestarted); ok && r.Child == "pool:default" {
+				restarted = true
+			}
+		case <-deadline:
+			t.Fatal("the failed pool was not restarted")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	v, err := s.Call(ctx, "facade_mod", "pid")
+	for errors.Is(err, snakes.ErrPoolFailed) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+		v, err = s.Call(ctx, "facade_mod", "pid")
+	}
+	if err != nil || slices.Contains(old, int(v.(int64))) {
+		t.Fatalf("call after revival: %v %v (old pids %v)", v, err, old)
+	}
+	if q, _ := s.Pool("default"); q != p {
+		t.Fatal("the pool handle changed")
+	}
+	if s.Err() != nil {
+		t.Fatalf("root supervisor: %v", s.Err())
+	}
+}
+
+func TestSystemAddRemovePool(t *testing.T) {
+	s := startSystem(t, Options{Paths: []string{fixtures(t)}, NoIO: true, Default: ManagerOptions{Size: 1}})
+	ctx := context.Background()
+	p, err := s.AddPool(ctx, "extra", ManagerOptions{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pools().Route("facade_mod", "extra"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Call(ctx, "facade_mod", "pid"); err != nil || v != int64(p.List()[0].Pid) {
+		t.Fatalf("call routed to the added pool: %v %v", v, err)
+	}
+	if _, err := s.AddPool(ctx, "extra", ManagerOptions{Size: 1}); !errors.Is(err, snakes.ErrPoolExists) {
+		t.Fatalf("second AddPool: %v", err)
+	}
+	if err := s.RemovePool(ctx, "extra"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pool("extra"); !errors.Is(err, snakes.ErrNoSuchPool) {
+		t.Fatalf("Pool after RemovePool: %v", err)
+	}
+}
+
+func TestStartFailsCleanly(t *testing.T) {
+	_, err := Start(context.Background(), Options{Python: "/nonexistent/python3"})
+	if err == nil {
+		t.Fatal("Start with a missing interpreter succeeded")
+	}
+}
