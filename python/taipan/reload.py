@@ -5,6 +5,8 @@ submodules, and then every loaded module that imports any of them (directly or
 through others), each after the modules it depends on.  A module that fails to
 reload (a syntax error, an exception at import) keeps its old code, is
 reported with its error, and the modules depending on it are not reloaded.
+A named module that the worker never imported is left alone (not imported):
+the report then has no entry for it.
 """
 
 from __future__ import annotations
@@ -64,12 +66,19 @@ def plan(names: "List[str]") -> "List[str]":
     """The modules to reload for names, in reload order."""
     skip = _stdlib_dirs()
     selected = set()
+    loaded = [n for n, m in list(sys.modules.items()) if m is not None]
+    wanted = []  # type: List[str]
     for n in names:
-        selected.add(n)
+        # A module this worker never imported is not imported by a reload:
+        # it would run new code (and its side effects) in every worker; the
+        # worker imports it when it needs it, from the current file.
         prefix = n + "."
-        for m in list(sys.modules):
-            if m.startswith(prefix):
-                selected.add(m)
+        subs = [m for m in loaded if m.startswith(prefix)]
+        if n not in sys.modules and not subs:
+            continue
+        wanted.append(n)
+        selected.add(n)
+        selected.update(subs)
     user = {n: m for n, m in list(sys.modules.items())
             if m is not None and _is_user_module(m, skip)}
     # importers, transitively
@@ -95,7 +104,7 @@ def plan(names: "List[str]") -> "List[str]":
         state[n] = 2
         order.append(n)
 
-    for n in names:
+    for n in wanted:
         visit(n)
     for n in sorted(selected):
         visit(n)
