@@ -103,7 +103,8 @@ func skipped(owner string, w *Worker, why error) WorkerReload {
 // returns an error matching ErrRestartFailed (rolling: the workers not yet
 // replaced stay too). When ctx ends first, the error wraps ErrRestartFailed
 // and ctx's error; replacements already starting still take over when
-// ready. A stopped pool gives ErrPoolStopped.
+// ready. A stopped pool gives ErrPoolStopped; a pool that fails meanwhile
+// (ManagerOptions.Intensity), an error wrapping ErrRestartFailed and its *PoolFailedError.
 func (p *Manager) Restart(ctx context.Context, rolling bool) error {
 	p.mu.Lock()
 	if p.stopped {
@@ -165,6 +166,8 @@ func (p *Manager) replaceWorkers(ctx context.Context, old []*member) error {
 		switch {
 		case p.stopped:
 			return ErrPoolStopped
+		case p.failed != nil: // its workers retire: no restart to wait for
+			return fmt.Errorf("%w: %w", ErrRestartFailed, p.failed)
 		case len(failed) > 0:
 			return fmt.Errorf("%w: pool %s: no replacement could start for %s (the pool's log says why)",
 				ErrRestartFailed, p.opts.Name, strings.Join(failed, ", "))
