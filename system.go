@@ -49,9 +49,6 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	if len(w.Paths) == 0 {
 		w.Paths = opts.Paths
 	}
-	if w.Logger == nil {
-		w.Logger = opts.Logger.Named("python")
-	}
 	if w.Interpreter == nil && w.Profile == snakes.ProfileNative {
 		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python})
 		if err != nil {
@@ -209,6 +206,14 @@ func (s *System) RemovePool(ctx context.Context, name string) error {
 	}
 	return s.pools.Remove(ctx, name)
 }
+
+// Supervisor is the root supervisor: its children are the pools
+// ("pool:NAME") and Options.Children.
+func (s *System) Supervisor() *supervisor.Supervisor { return s.root }
+
+// Actors is the actor system everything runs in: spawn your own actors in
+// it, or send to the children of Supervisor.
+func (s *System) Actors() *actors.System { return s.actors }
 
 // Done is closed when the root supervisor has stopped: after Stop, or
 // when it gave up (its intensity exceeded); Err then says why.

@@ -18,7 +18,7 @@ import (
 
 // The examples, each built once into a temporary directory and run from
 // the repository root, as `go run ./examples/NAME` would be.
-var names = []string{"quickstart", "datasci", "callbacks", "streaming"}
+var names = []string{"quickstart", "datasci", "callbacks", "streaming", "supervision"}
 
 var build struct {
 	once sync.Once
@@ -229,5 +229,21 @@ func TestStreaming(t *testing.T) {
 		`python: count\(100\): finally ran after \d+ items`, // print() through the hclog logger
 		`^async generator: tick 2$`,
 		`^worker stopped$`,
+	)
+}
+
+func TestSupervision(t *testing.T) {
+	t.Parallel()
+	out := runExample(t, "supervision", t.TempDir()) // finds work.py next to its source
+	wantLines(t, out,
+		`^work\.square\(7\) = 49$`,
+		`child counter exited: panic: counter told to crash$`,
+		`child counter restarted as `,
+		`^counter restarted: its count starts again at 1$`,
+		`pool failed: .*2 worker crashes within 1m0s`,
+		`child pool:default exited: snakes: pool "default" failed`,
+		`child pool:default restarted as `,
+		`^pool revived: 2 fresh workers, the same handle$`,
+		`^stopped: no Python process left$`,
 	)
 }
