@@ -1,0 +1,141 @@
+package pets
+
+import (
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan/actors"
+	"github.com/taipan-go/taipan/snakes"
+	"github.com/taipan-go/taipan/supervisor"
+)
+
+// Options configures New. The zero value works; zero fields mean the
+// defaults of defaults.go (and of package supervisor for Intensity and
+// Backoff).
+type Options struct {
+	// System is the actor system the pets' supervisors run in. When nil,
+	// New creates one (actors.NewSystem) and Stop stops it.
+	System *actors.System
+
+	// Worker is the template of every pet's snakes.Options (Interpreter,
+	// Paths, AllowEval, grace periods...). Its ID is replaced by
+	// "<name>#<n>" (n counts the pet's processes); its OnExit is kept and
+	// called before the pet hears of the exit. When Interpreter is nil
+	// (native profile) New resolves python3 once.
+	Worker snakes.Options
+
+	// Logger receives the pets' events, and is the workers' logger when
+	// Worker.Logger is nil; default a logger that discards everything.
+	Logger hclog.Logger
+
+	// OnEvent receives every Event, in order for each pet. It must not
+	// block (send to a buffered channel, count, log).
+	OnEvent func(Event)
+
+	// Intensity and Backoff are every pet's restart limits (each pet has
+	// a supervisor of its own); PetOptions may override them.
+	Intensity supervisor.Intensity
+	Backoff   supervisor.Backoff
+
+	// CallTimeout bounds a call whose context has no deadline
+	// (DefaultCallTimeout); negative: no bound. PetOptions may override.
+	CallTimeout time.Duration
+
+	// KillOnException makes every pet restart after a call that raised a
+	// Python exception, in case the exception left it in a bad state.
+	KillOnException bool
+}
+
+// withDefaults fills the zero fields.
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Worker.Logger == nil {
+		o.Worker.Logger = o.Logger
+	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	return o
+}
+
+// PetOptions configures one pet (Adopt). The zero value is a permanent
+// pet made from Options.Worker.
+type PetOptions struct {
+	// Worker, when set, replaces Options.Worker as the pet's template.
+	// Init, Paths and Env below still apply on top of it.
+	Worker *snakes.Options
+
+	// Init is called in every incarnation of the pet before it takes
+	// calls: the place to build its state (load a model, open a
+	// connection). It runs again after each restart.
+	Init *snakes.InitCall
+
+	// Paths and Env are added to the template's.
+	Paths []string
+	Env   []string
+
+	// Restart: supervisor.Permanent (the zero value) and
+	// supervisor.Transient pets are restarted when their process exits
+	// (every exit a pet did not ask for is abnormal, so both behave
+	// alike); supervisor.Temporary pets are not: they die.
+	Restart supervisor.Restart
+
+	// CallTimeout overrides Options.CallTimeout when not zero; negative:
+	// no bound.
+	CallTimeout time.Duration
+
+	// KillOnException restarts this pet after a call that raised a Python
+	// exception (Options.KillOnException does it for every pet).
+	KillOnException bool
+
+	// Intensity and Backoff override Options' when not zero.
+	Intensity supervisor.Intensity
+	Backoff   supervisor.Backoff
+}
+
+// resolve merges the pet's options with the Pets' defaults.
+func (po PetOptions) resolve(o Options) PetOptions {
+	w := o.Worker
+	if po.Worker != nil {
+		w = *po.Worker
+		if w.Interpreter == nil {
+			w.Interpreter = o.Worker.Interpreter
+		}
+		if w.Logger == nil {
+			w.Logger = o.Worker.Logger
+		}
+	}
+	if po.Init != nil {
+		w.Init = po.Init
+	}
+	w.Paths = append(append([]string(nil), w.Paths...), po.Paths...)
+	w.Env = append(append([]string(nil), w.Env...), po.Env...)
+	po.Worker = &w
+	if po.CallTimeout == 0 {
+		po.CallTimeout = o.CallTimeout
+	}
+	po.KillOnException = po.KillOnException || o.KillOnException
+	if po.Intensity == (supervisor.Intensity{}) {
+		po.Intensity = o.Intensity
+	}
+	if po.Backoff == (supervisor.Backoff{}) {
+		po.Backoff = o.Backoff
+	}
+	return po
+}
+
+// shutdown is how long the pet's supervisor waits for its worker to stop:
+// the worker's whole stop escalation and a margin.
+func (po PetOptions) shutdown() supervisor.Shutdown {
+	grace := po.Worker.StopGrace
+	if grace <= 0 {
+		grace = snakes.DefaultStopGrace
+	}
+	signal := po.Worker.SignalGrace
+	if signal <= 0 {
+		signal = snakes.DefaultSignalGrace
+	}
+	return supervisor.Shutdown(grace + 2*signal + shutdownMargin)
+}
