@@ -67,7 +67,7 @@ type PetDied struct {
 	Err  error
 }
 
-func (e PetDied) String() string { return fmt.Sprintf("pet %s died: %v", e.Name, e.Err) }
+func (e PetDied) String() string   { return fmt.Sprintf("pet %s died: %v", e.Name, e.Err) }
 func (PetDied) level() hclog.Level { return hclog.Error }
 
 // PetSlain: Slay removed the pet.
