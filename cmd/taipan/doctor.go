@@ -74,7 +74,11 @@ func diagnose(ctx context.Context, env doctorEnv) []check {
 	var checks []check
 	path, err := env.lookPath(env.python)
 	if err != nil {
-		checks = append(checks, check{name: "interpreter", detail: fmt.Sprintf("%q not found on PATH", env.python),
+		where := "not found on PATH"
+		if strings.ContainsRune(env.python, '/') {
+			where = "not found or not executable"
+		}
+		checks = append(checks, check{name: "interpreter", detail: fmt.Sprintf("%q %s", env.python, where),
 			advice: "install Python 3 (Debian: apt-get install python3) or pass -python /path/to/python3"})
 	} else {
 		checks = append(checks, check{name: "interpreter", ok: true, detail: path})

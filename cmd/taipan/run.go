@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/taipan-go/taipan/snakes"
@@ -71,7 +72,10 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	var ok bool
 	if o.module, o.function, ok = splitTarget(fs.Arg(0)); !ok {
-		return usageError{fmt.Sprintf("%q is not MODULE.FUNC", fs.Arg(0))}
+		if !isIdentifier(fs.Arg(0)) {
+			return usageError{fmt.Sprintf("%q is not MODULE.FUNC", fs.Arg(0))}
+		}
+		o.module, o.function = "builtins", fs.Arg(0) // "len", "abs"
 	}
 	switch o.progress {
 	case "auto", "bar", "lines", "none":
@@ -129,6 +133,7 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 		return err
 	}
 	defer pool.Stop(context.Background())
+	o.module, o.function = resolveTarget(ctx, pool, o.module, o.function)
 
 	inFlight := o.concurrency
 	if inFlight == 0 {
@@ -181,6 +186,36 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 		return fmt.Errorf("run: %d of %d calls failed", n, st.callCount())
 	}
 	return nil
+}
+
+// resolveTarget turns "str.upper" (a builtin type's method, not a module's
+// function) into builtins + "str.upper", as `taipan call` does: when the
+// module cannot be found but builtins has the name, builtins it is.
+func resolveTarget(ctx context.Context, pool *snakes.Manager, module, function string) (string, string) {
+	if module == "builtins" {
+		return module, function
+	}
+	head, _, _ := strings.Cut(module, ".")
+	spec, err := pool.Call(ctx, "importlib.util", "find_spec", head)
+	if err != nil || spec != nil {
+		return module, function // found, or let the calls report the error
+	}
+	// Does builtins have it? Calling NAME.__name__.__str__ answers without
+	// calling NAME itself (types and builtin functions have a __name__).
+	if _, err := pool.Call(ctx, "builtins", head+".__name__.__str__"); err != nil {
+		return module, function
+	}
+	return "builtins", module + "." + function
+}
+
+// isIdentifier tells whether s can name a builtin ("len").
+func isIdentifier(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || (i > 0 && unicode.IsDigit(r))) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // readJobs reads one JSON value per line; blank lines are skipped. A line
@@ -243,8 +278,10 @@ func callJob(ctx context.Context, pool *snakes.Manager, o runOptions, j *job) {
 		j.err = ctx.Err()
 	}
 	if j.err == nil {
+		cctx, cancel := context.WithTimeout(ctx, o.timeout)
 		var result any
-		result, j.err = pool.Call(ctx, o.module, o.function, j.args...)
+		result, j.err = pool.Call(cctx, o.module, o.function, j.args...)
+		cancel()
 		if j.err == nil {
 			j.out, j.err = json.Marshal(jsonValue(result))
 		}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowPy sleeps longer for earlier inputs, so that unordered results come
+// back out of order and ordered ones must be held back.
+const slowPy = `
+import time
+
+def slow(n):
+    time.sleep(0.02 * (5 - n))
+    return n
+
+def fail_on_three(n):
+    if n == 3:
+        raise ValueError("three")
+    return n * 10
+`
+
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "slowmod.py"), []byte(slowPy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inputFile := filepath.Join(dir, "in.jsonl")
+	if err := os.WriteFile(inputFile, []byte("1\n4\n9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		args      []string
+		stdin     string
+		wantOut   string // stdout exactly; "" to skip
+		sortedOut string // stdout's lines sorted, for -unordered
+		wantErr   string // "" for success
+		wantUsage bool
+		wantLog   []string // substrings of stderr
+	}{
+		{name: "stdin in order", args: []string{"operator.neg"}, stdin: "1\n2\n3\n", wantOut: "-1\n-2\n-3\n",
+			wantLog: []string{"3 calls, 0 errors"}},
+		{name: "file argument", args: []string{"math.isqrt", inputFile}, wantOut: "1\n2\n3\n"},
+		{name: "blank lines skipped", args: []string{"str.upper"}, stdin: "\"a\"\n\n  \n\"b\"", wantOut: "\"A\"\n\"B\"\n"},
+		{name: "objects and lists as one argument", args: []string{"len"}, stdin: "{\"a\":1,\"b\":2}\n[1,2,3]\n", wantOut: "2\n3\n"},
+		{name: "spread", args: []string{"-spread", "operator.add"}, stdin: "[1,2]\n[\"a\",\"b\"]\n", wantOut: "3\n\"ab\"\n"},
+		{name: "order kept under concurrency", args: []string{"-n", "2", "-pipeline", "4", "slowmod.slow"}, stdin: "1\n2\n3\n4\n", wantOut: "1\n2\n3\n4\n"},
+		{name: "unordered", args: []string{"-n", "2", "-unordered", "slowmod.slow"}, stdin: "1\n2\n3\n4\n", sortedOut: "1\n2\n3\n4\n"},
+		{name: "python error in place", args: []string{"slowmod.fail_on_three"}, stdin: "1\n3\n5\n",
+			wantOut: "10\n{\"error\":{\"line\":2,\"message\":\"three\",\"type\":\"builtins.ValueError\"}}\n50\n",
+			wantErr: "1 of 3 calls failed", wantLog: []string{"line 2: builtins.ValueError: three", "3 calls, 1 errors"}},
+		{name: "bad JSON reported with its line number", args: []string{"operator.neg"}, stdin: "1\n{oops\n3\n",
+			wantOut: "-1\n{\"error\":{\"line\":2,\"message\":\"invalid JSON: invalid character 'o' looking for beginning of object key string\"}}\n-3\n",
+			wantErr: "1 of 3 calls failed", wantLog: []string{"line 2: invalid JSON"}},
+		{name: "two values on a line", args: []string{"operator.neg"}, stdin: "1 2\n", wantErr: "1 of 1 calls failed", wantLog: []string{"more than one value"}},
+		{name: "spread needs an array", args: []string{"-spread", "operator.neg"}, stdin: "5\n", wantErr: "1 of 1 calls failed", wantLog: []string{"wants a JSON array"}},
+		{name: "call timeout", args: []string{"-timeout", "50ms", "time.sleep"}, stdin: "30\n", wantErr: "1 of 1 calls failed"},
+		{name: "empty input", args: []string{"operator.neg"}, stdin: "", wantOut: "", wantLog: []string{"0 calls, 0 errors"}},
+		{name: "missing file", args: []string{"operator.neg", filepath.Join(dir, "nope")}, wantErr: "no such file"},
+		{name: "missing target", args: nil, wantErr: "needs MODULE.FUNC", wantUsage: true},
+		{name: "bad target", args: []string{"no-dot"}, wantErr: "not MODULE.FUNC", wantUsage: true},
+		{name: "bad progress", args: []string{"-progress", "fancy", "operator.neg"}, wantErr: "-progress", wantUsage: true},
+		{name: "bad size", args: []string{"-n", "0", "operator.neg"}, wantErr: "must be positive", wantUsage: true},
+		{name: "progress lines keep stdout clean", args: []string{"-progress", "lines", "operator.neg"}, stdin: "1\n2\n", wantOut: "-1\n-2\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			args := append([]string{"run", "-path", dir}, tt.args...)
+			err := run(ctx, args, strings.NewReader(tt.stdin), &out, &errOut)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("run(%q): %v\nstderr: %s", args, err, errOut.String())
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("run(%q) error = %v, want one containing %q\nstderr: %s", args, err, tt.wantErr, errOut.String())
+			}
+			var u usageError
+			if isUsage := errors.As(err, &u); isUsage != tt.wantUsage {
+				t.Fatalf("usage error = %v, want %v", isUsage, tt.wantUsage)
+			}
+			if tt.wantOut != "" || (tt.sortedOut == "" && tt.wantErr == "") {
+				if out.String() != tt.wantOut {
+					t.Fatalf("stdout = %q, want %q", out.String(), tt.wantOut)
+				}
+			}
+			if tt.sortedOut != "" {
+				lines := strings.SplitAfter(out.String(), "\n")
+				slices.Sort(lines)
+				if got := strings.Join(lines, ""); got != tt.sortedOut {
+					t.Fatalf("stdout lines = %q, want %q in any order", out.String(), tt.sortedOut)
+				}
+			}
+			for _, s := range tt.wantLog {
+				if !strings.Contains(errOut.String(), s) {
+					t.Fatalf("stderr = %q, want it to contain %q", errOut.String(), s)
+				}
+			}
+		})
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	tests := []struct {
+		name                 string
+		calls, errors, total int
+		bar                  bool
+		want                 string
+	}{
+		{name: "bar half way", calls: 50, errors: 1, total: 100, bar: true, want: "[===============               ]  50% 50/100 calls, 1 errors, 50 calls/s"},
+		{name: "bar done", calls: 100, total: 100, bar: true, want: "[==============================] 100% 100/100 calls, 0 errors, 100 calls/s"},
+		{name: "unknown total", calls: 7, total: -1, bar: true, want: "7 calls, 0 errors, 7 calls/s"},
+		{name: "lines", calls: 20000, total: 40000, want: "20000/40000 calls, 0 errors, 20.0k calls/s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := progressLine(tt.calls, tt.errors, tt.total, time.Second, tt.bar); got != tt.want {
+				t.Fatalf("progressLine = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
