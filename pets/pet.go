@@ -368,6 +368,17 @@ func (pt *pet) served(w *snakes.Worker, err error) {
 		return
 	}
 	pt.p.log.Warn("pet raised under KillOnException: restarting it", "pet", pt.name, "worker", w.ID(), "error", err)
+	// Detached now, so that the next call waits for the new process
+	// instead of finding this one on its way out.
+	pt.mu.Lock()
+	if pt.worker == w {
+		pt.worker = nil
+		if pt.dead == nil {
+			pt.state = Restarting
+		}
+		pt.notifyLocked()
+	}
+	pt.mu.Unlock()
 	pt.p.wg.Add(1)
 	go func() {
 		defer pt.p.wg.Done()

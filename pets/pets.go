@@ -191,7 +191,11 @@ func (p *Pets) Stop(ctx context.Context) error {
 		}
 	}
 	if p.ownSystem {
-		if e := p.sys.Stop(ctx); e != nil && err == nil {
+		// The pets are gone (killed if ctx ended): what is left stops at
+		// once, even past ctx.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopFallback)
+		defer cancel()
+		if e := p.sys.Stop(sctx); e != nil && err == nil {
 			err = e
 		}
 	}

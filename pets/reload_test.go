@@ -1,0 +1,170 @@
+package pets
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/taipan-go/taipan/snakes"
+	"github.com/taipan-go/taipan/supervisor"
+)
+
+// writeModule writes a module file; its size changes with value, so that
+// a stale cached bytecode is never taken for it.
+func writeModule(t *testing.T, dir, src string) {
+	t.Helper()
+	path := filepath.Join(dir, "hot.py")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Move the mtime on: a rewrite within the same second must not look
+	// unchanged to the import system.
+	future := time.Now().Add(time.Duration(len(src)) * time.Second)
+	if err := os.Chtimes(path, future, future); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReload edits a module on disk: Reload changes the result in every
+// pet, a syntax error leaves them on the old code and says why, a dead
+// pet is skipped.
+func TestReload(t *testing.T) {
+	dir := t.TempDir()
+	writeModule(t, dir, "def value():\n    return 1\n")
+	p, _ := newPets(t, Options{Worker: snakes.Options{Paths: []string{dir}}})
+	adopt(t, p, "a", PetOptions{}, "")
+	adopt(t, p, "b", PetOptions{}, "")
+	ctx := ctx30(t)
+	for _, name := range []string{"a", "b"} {
+		if v, err := p.Call(ctx, name, "hot", "value"); err != nil || v != int64(1) {
+			t.Fatalf("%s before: %v %v", name, v, err)
+		}
+	}
+	tests := []struct {
+		name   string
+		src    string
+		status snakes.ReloadStatus
+		want   int64
+	}{
+		{"edit", "def value():\n    return 22\n", snakes.Reloaded, 22},
+		{"syntax error", "def value(:\n    return 333\n", snakes.ReloadFailed, 22},
+		{"fixed", "def value():\n    return 4444\n", snakes.Reloaded, 4444},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			writeModule(t, dir, tt.src)
+			rep := p.Reload(ctx, "hot")
+			if len(rep) != 2 || rep[0].Owner != "pet:a" || rep[1].Owner != "pet:b" {
+				t.Fatalf("report %v", rep)
+			}
+			for _, r := range rep {
+				if r.Status != tt.status || r.Pid == 0 || (tt.status == snakes.ReloadFailed) != (r.Err != nil) {
+					t.Fatalf("report %v", r)
+				}
+			}
+			for _, name := range []string{"a", "b"} {
+				if v, err := p.Call(ctx, name, "hot", "value"); err != nil || v != tt.want {
+					t.Fatalf("%s: %v %v, want %d", name, v, err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestReloadSkipsDeadPet: a pet that is down is skipped, with the reason.
+func TestReloadSkipsDeadPet(t *testing.T) {
+	p, _ := newPets(t, Options{})
+	adopt(t, p, "gone", PetOptions{Restart: supervisor.Temporary}, "")
+	if err := killPid(info(t, p, "gone").Pid); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "dead", func() bool { return info(t, p, "gone").State == Dead })
+	rep := p.Reload(ctx30(t), "petmod")
+	if len(rep) != 1 || rep[0].Status != snakes.ReloadSkipped || !errors.Is(rep[0].Err, ErrPetDead) {
+		t.Fatalf("report %v", rep)
+	}
+}
+
+// TestRestart replaces every pet, rolling or not, under a steady stream
+// of calls: each pet gets a new process with its Init run again, and no
+// call fails.
+func TestRestart(t *testing.T) {
+	for _, rolling := range []bool{true, false} {
+		name := "all at once"
+		if rolling {
+			name = "rolling"
+		}
+		t.Run(name, func(t *testing.T) {
+			p, rec := newPets(t, Options{})
+			log := filepath.Join(t.TempDir(), "inits")
+			names := []string{"x", "y"}
+			for _, n := range names {
+				adopt(t, p, n, PetOptions{}, log)
+			}
+			ctx := ctx30(t)
+			old := map[string]int{}
+			for _, n := range names {
+				old[n] = info(t, p, n).Pid
+				if _, err := p.Call(ctx, n, "petmod", "incr", 10); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stop := make(chan struct{})
+			var calls, failed atomic.Int64
+			var firstErr atomic.Value
+			var wg sync.WaitGroup
+			for _, n := range names {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						if _, err := p.Call(ctx, n, "petmod", "incr"); err != nil {
+							failed.Add(1)
+							firstErr.CompareAndSwap(nil, err)
+						}
+						calls.Add(1)
+					}
+				}()
+			}
+			eventually(t, "some calls", func() bool { return calls.Load() > 20 })
+			if err := p.Restart(ctx, rolling); err != nil {
+				t.Fatal(err)
+			}
+			before := calls.Load()
+			eventually(t, "calls after the restart", func() bool { return calls.Load() > before+20 })
+			close(stop)
+			wg.Wait()
+			if failed.Load() != 0 {
+				t.Fatalf("%d of %d calls failed: %v", failed.Load(), calls.Load(), firstErr.Load())
+			}
+			for _, n := range names {
+				in := info(t, p, n)
+				if in.Pid == old[n] || in.Restarts != 1 || in.State != Running {
+					t.Fatalf("%s: %+v (old pid %d)", n, in, old[n])
+				}
+				eventually(t, "old process gone", func() bool { return !alive(old[n]) })
+				var st struct {
+					Tag string `erl:"tag"`
+				}
+				if err := p.CallInto(ctx, &st, n, "petmod", "get"); err != nil || st.Tag != n {
+					t.Fatalf("%s after restart: %+v %v", n, st, err)
+				}
+			}
+			if got := lines(t, log); got != 4 {
+				t.Fatalf("Init ran %d times, want 4", got)
+			}
+			if !rec.has(func(e Event) bool { x, ok := e.(PetRestarted); return ok && x.Requested }) {
+				t.Fatal("no requested PetRestarted")
+			}
+		})
+	}
+}
