@@ -2,20 +2,22 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/taipan-go/taipan/internal/bench"
 )
 
+// runBench implements `taipan bench`: every figure of DESIGN.md beside its
+// anchor, measured in one run, as a table or as JSON.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	quick := fs.Bool("quick", false, "about a tenth of the iterations (for CI: the figures exist, their precision suffers)")
+	python := fs.String("python", "python3", "the Python interpreter")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	fmt.Fprintln(stderr, "measuring the ETF codec against Erlang (about 20 s)…")
-	figs, err := bench.Codec(ctx)
+	figs, err := bench.Run(ctx, bench.Options{Python: *python, Quick: *quick, Progress: stderr})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,7 @@ package bench
 
 import (
 	"context"
-	"testing"
+	"time"
 
 	"github.com/taipan-go/taipan/erlterm"
 )
@@ -13,8 +13,8 @@ type GoCodec struct {
 }
 
 // MeasureGoCodec times the Go codec on ReferenceTerm, keeping the best of
-// rounds runs of each benchmark.
-func MeasureGoCodec(rounds int) (GoCodec, error) {
+// rounds runs of d each.
+func MeasureGoCodec(rounds int, d time.Duration) (GoCodec, error) {
 	var value any
 	if err := erlterm.Unmarshal(ReferenceTerm, &value); err != nil {
 		return GoCodec{}, err
@@ -24,43 +24,25 @@ func MeasureGoCodec(rounds int) (GoCodec, error) {
 		return GoCodec{}, err
 	}
 	var g GoCodec
-	best := func(cur *float64, r testing.BenchmarkResult) {
-		ns := float64(r.T.Nanoseconds()) / float64(r.N)
+	best := func(cur *float64, ns float64) {
 		if *cur == 0 || ns < *cur {
 			*cur = ns
 		}
 	}
-	for i := 0; i < rounds; i++ {
-		best(&g.EncodeAny, testing.Benchmark(func(b *testing.B) {
-			buf := make([]byte, 0, 1024)
-			for b.Loop() {
-				buf, _ = erlterm.Append(buf[:0], value)
-			}
+	buf := make([]byte, 0, 1024)
+	var reused ReferenceStruct
+	for range rounds {
+		best(&g.EncodeAny, timeLoop(d, func() { buf, _ = erlterm.Append(buf[:0], value) }))
+		best(&g.EncodeStruct, timeLoop(d, func() { buf, _ = erlterm.Append(buf[:0], &st) }))
+		best(&g.DecodeAny, timeLoop(d, func() {
+			var v any
+			_ = erlterm.Unmarshal(ReferenceTerm, &v)
 		}))
-		best(&g.EncodeStruct, testing.Benchmark(func(b *testing.B) {
-			buf := make([]byte, 0, 1024)
-			for b.Loop() {
-				buf, _ = erlterm.Append(buf[:0], &st)
-			}
-		}))
-		best(&g.DecodeAny, testing.Benchmark(func(b *testing.B) {
-			for b.Loop() {
-				var v any
-				_ = erlterm.Unmarshal(ReferenceTerm, &v)
-			}
-		}))
-		best(&g.DecodeStruct, testing.Benchmark(func(b *testing.B) {
-			for b.Loop() {
-				var v ReferenceStruct
-				_ = erlterm.Unmarshal(ReferenceTerm, &v)
-			}
-		}))
-		best(&g.DecodeReused, testing.Benchmark(func(b *testing.B) {
+		best(&g.DecodeStruct, timeLoop(d, func() {
 			var v ReferenceStruct
-			for b.Loop() {
-				_ = erlterm.Unmarshal(ReferenceTerm, &v)
-			}
+			_ = erlterm.Unmarshal(ReferenceTerm, &v)
 		}))
+		best(&g.DecodeReused, timeLoop(d, func() { _ = erlterm.Unmarshal(ReferenceTerm, &reused) }))
 	}
 	return g, nil
 }
@@ -69,13 +51,13 @@ func MeasureGoCodec(rounds int) (GoCodec, error) {
 // decode of ReferenceTerm against Erlang's own term_to_binary and
 // binary_to_term, timed in the same run (Go before and after Erlang, the
 // best of each kept).
-func Codec(ctx context.Context) ([]Figure, error) {
-	before, err := MeasureGoCodec(2)
+func Codec(ctx context.Context, d time.Duration, erlN int) ([]Figure, error) {
+	before, err := MeasureGoCodec(2, d)
 	if err != nil {
 		return nil, err
 	}
-	enc, dec, erlErr := ErlangCodec(ctx, ReferenceTerm, 200000, 3)
-	after, err := MeasureGoCodec(2)
+	enc, dec, erlErr := ErlangCodec(ctx, ReferenceTerm, erlN, 3)
+	after, err := MeasureGoCodec(2, d)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 )
 
@@ -13,13 +12,26 @@ type Figure struct {
 	Name   string  `json:"name"`
 	Ours   float64 `json:"ours"`   // in Unit
 	Anchor string  `json:"anchor"` // what it is compared with
-	Theirs float64 `json:"theirs"` // the anchor, in Unit, measured in the same run
+	Theirs float64 `json:"theirs"` // the anchor, in Unit: measured in the same run unless Quoted
 	Unit   string  `json:"unit"`
 	Ratio  float64 `json:"ratio"` // Ours / Theirs
 	Goal   float64 `json:"goal"`  // the ratio DESIGN.md asks for
 	Lower  bool    `json:"lower_is_better"`
 	Met    bool    `json:"met"`
+	Quoted bool    `json:"anchor_quoted"` // Theirs is DESIGN.md's figure, not measured here
 	Note   string  `json:"note,omitempty"`
+}
+
+// quoted marks a figure whose anchor is a quoted constant.
+func quoted(f Figure) Figure {
+	f.Quoted = true
+	return f
+}
+
+// info marks a figure that has no goal: it is printed for comparison.
+func info(f Figure) Figure {
+	f.Goal, f.Met = 0, false
+	return f
 }
 
 // newFigure computes the ratio and whether the goal is met.
@@ -49,8 +61,8 @@ func WriteTable(w io.Writer, figs []Figure) error {
 		if !f.Met {
 			met = "NO"
 		}
-		if f.Theirs == 0 {
-			met = "n/a"
+		if f.Theirs == 0 || f.Goal == 0 {
+			met, goal = "n/a", "-"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s: %s\t%.2f×\t%s\t%s\n", f.Name, format(f.Ours, f.Unit), f.Anchor, format(f.Theirs, f.Unit), f.Ratio, goal, met)
 	}
@@ -66,9 +78,11 @@ func format(v float64, unit string) string {
 	switch unit {
 	case "ns":
 		if v >= 1000 {
-			return strings.TrimSuffix(fmt.Sprintf("%.2f µs", v/1000), ".00 µs")
+			return fmt.Sprintf("%.2f µs", v/1000)
 		}
 		return fmt.Sprintf("%.0f ns", v)
+	case "calls/s":
+		return fmt.Sprintf("%.1fk calls/s", v/1000)
 	}
 	return fmt.Sprintf("%.1f %s", v, unit)
 }
