@@ -42,8 +42,8 @@ func (e PetExited) String() string {
 func (PetExited) level() hclog.Level { return hclog.Warn }
 
 // PetRestarted: a new incarnation of the pet is serving, its Init run
-// again. Requested is true for Restart (and a KillOnException retirement
-// does not count: it is a crash), false after a crash.
+// again. Requested is true after Restart, false after a crash (a process
+// retired under KillOnException counts as a crash).
 type PetRestarted struct {
 	Name, Worker string
 	Pid          int

@@ -346,13 +346,11 @@ func (pt *pet) childExited(child string, reason error) {
 	if current && pt.opts.Restart == supervisor.Temporary {
 		if pt.die(reason) {
 			// Its supervisor has nothing left to run.
-			pt.p.wg.Add(1)
-			go func() {
-				defer pt.p.wg.Done()
+			pt.p.background(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), stopFallback)
 				defer cancel()
 				pt.stopSupervisor(ctx)
-			}()
+			})
 		}
 	}
 }
@@ -379,11 +377,9 @@ func (pt *pet) served(w *snakes.Worker, err error) {
 		pt.notifyLocked()
 	}
 	pt.mu.Unlock()
-	pt.p.wg.Add(1)
-	go func() {
-		defer pt.p.wg.Done()
+	pt.p.background(func() {
 		w.Stop(context.Background()) // bounded by the worker's own escalation
-	}()
+	})
 }
 
 // info is a snapshot of the pet.

@@ -103,6 +103,24 @@ func (p *Pets) forget(pt *pet) {
 	}
 }
 
+// background runs fn on a goroutine that Stop waits for; once Stop has
+// begun it runs fn on the caller's (Stop is then waiting for the pets, not
+// for it).
+func (p *Pets) background(fn func()) {
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		fn()
+		return
+	}
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		fn()
+	}()
+}
+
 // emit logs an event and hands it to OnEvent.
 func (p *Pets) emit(e Event) {
 	p.log.Log(e.level(), e.String())

@@ -93,6 +93,9 @@ func (pt *pet) replace(ctx context.Context) error {
 	fresh := pt.newChild()
 	if _, err := sup.StartChild(ctx, pt.childSpec(fresh)); err != nil {
 		pt.keepOld(ctx, sup, old)
+		if pt.gone() {
+			return nil // slain or stopped meanwhile
+		}
 		return fmt.Errorf("pets: restarting %q: %w", pt.name, err)
 	}
 	if err := pt.awaitChild(ctx, fresh); err != nil {
@@ -104,6 +107,9 @@ func (pt *pet) replace(ctx context.Context) error {
 		defer cancel()
 		sup.TerminateChild(stop, fresh)
 		pt.keepOld(stop, sup, old)
+		if pt.gone() {
+			return nil
+		}
 		return fmt.Errorf("pets: restarting %q: %w", pt.name, err)
 	}
 	err := sup.TerminateChild(ctx, old)
@@ -115,6 +121,13 @@ func (pt *pet) replace(ctx context.Context) error {
 		return fmt.Errorf("pets: restarting %q: stopping the old incarnation: %w", pt.name, err)
 	}
 	return nil
+}
+
+// gone reports whether the pet is dead, slain or stopped.
+func (pt *pet) gone() bool {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	return pt.dead != nil
 }
 
 // keepOld undoes the retirement of child, the one that served before a
