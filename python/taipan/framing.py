@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from _thread import RLock
-from struct import Struct
+from struct import Struct, error as _StructError
 from time import perf_counter
 
-from .etf import DecodeError, decode_from, encode_into
+from .etf import (DEFAULT_MAX_DEPTH, DecodeError, _dec_unpickle,
+                  _ensure_recursion, decode_from, encode_into)
 from .errors import ProtocolError
 
 TYPE_CHECKING = False
@@ -92,22 +93,34 @@ class FrameReader:
         self._buf = b""
         self._pos = 0
         self._big = None  # type: Any
+        # _parse calls the decoder directly: allow its recursion up front,
+        # as decode_from would.
+        _ensure_recursion(DEFAULT_MAX_DEPTH)
 
     def read_frames(self) -> _List[Any]:
         """Block until at least one whole frame is here; return every whole
         frame buffered, decoded.  Raises EOFError at end of input and
         ProtocolError on garbage or an oversized frame."""
         while True:
-            frames = self._parse()
-            if frames:
-                return frames
-            self._fill()
+            if len(self._buf) - self._pos >= 4:
+                frames = self._parse()
+                if frames:
+                    return frames
+                self._fill()
+            else:
+                # Nothing (or a few bytes) buffered: _fill's common case.
+                data = os.read(self.fd, READ_SIZE)
+                if not data:
+                    raise EOFError
+                self._buf = self._buf[self._pos:] + data if self._buf else data
+                self._pos = 0
 
     def _parse(self) -> _List[Any]:
         buf = self._buf
         pos = self._pos
         n = len(buf)
         out = []
+        dec = _dec_unpickle
         while n - pos >= 4:
             ln = _unpack_u32(buf, pos)[0]
             if ln > self.max_frame:
@@ -119,7 +132,16 @@ class FrameReader:
             if end > n:
                 break
             try:
-                term, used = decode_from(buf, pos + 4)
+                if buf[pos + 4] == 131 and buf[pos + 5] != 80:
+                    # decode_from's common case inlined (one frame per
+                    # call: every Python call counts); its errors come
+                    # from decode_from itself below.
+                    try:
+                        term, used = dec(buf, pos + 5, DEFAULT_MAX_DEPTH)
+                    except (IndexError, _StructError, RecursionError):
+                        term, used = decode_from(buf, pos + 4)
+                else:
+                    term, used = decode_from(buf, pos + 4)
             except DecodeError as exc:
                 term, used = self._salvage(buf, pos + 4, exc)
             if used != end:
@@ -243,7 +265,12 @@ class FrameWriter:
         """Write every queued frame."""
         if self._buf:
             with self._lock:
-                self._write_locked()
+                data = self._buf
+                if data:
+                    self._buf = bytearray()  # swap first, as _write_locked
+                    n = os.write(self.fd, data)
+                    if n < len(data):
+                        self._write_rest(data, n)
 
     def flush_if_old(self) -> None:
         """Write the queued frames if the oldest has waited over FLUSH_AGE."""
@@ -261,10 +288,16 @@ class FrameWriter:
             self._write_all(data)
 
     def _write_all(self, data: bytearray) -> None:
-        fd = self.fd
-        n = os.write(fd, data)
+        n = os.write(self.fd, data)
         if n < len(data):
-            mv = memoryview(data)
+            self._write_rest(data, n)
+
+    def _write_rest(self, data: bytearray, n: int) -> None:
+        """Finish a short write: data[n:] is still to go."""
+        fd = self.fd
+        mv = memoryview(data)
+        try:
             while n < len(mv):
                 n += os.write(fd, mv[n:])
+        finally:
             mv.release()

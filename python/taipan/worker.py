@@ -38,7 +38,7 @@ from time import monotonic
 from .errors import (Cancelled, HostError, ProtocolError, cancelled_term,
                      error_term, type_name)
 from .framing import DEFAULT_MAX_FRAME, BadFrame, FrameReader, FrameWriter
-from .terms import Atom
+from .terms import Atom, List as _EList
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ class Runtime:
                 for f in frames[1:]:
                     self._route_locked(f)
         self._install_sigint()
-        self._wait(None)  # serve requests until end of input
+        self._serve()
         self._finish_output()
         return 0
 
@@ -265,6 +265,81 @@ class Runtime:
     # ------------------------------------------------------------------
     # the reader role
     # ------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        """The main thread's loop: serve requests until end of input.
+
+        _wait's protocol (queue and reader role under _mu) with its common
+        case unrolled: a sequential call costs one pass through here, with
+        the read, the routing and the call inline.  Every Python call saved
+        is ~0.1 us of a ~10 us round trip."""
+        mu = self._mu
+        acquire = mu.acquire
+        release = mu.release
+        queue = self._queue
+        popleft = queue.popleft
+        writer = self.writer
+        read_frames = self.reader.read_frames
+        route = self._route_locked
+        call = self._call
+        handle = self._handle
+        while True:
+            acquire()
+            if queue:
+                req = popleft()
+                release()
+                if writer._buf:
+                    writer.flush_if_old()
+                if type(req) is tuple and req[0] is A_C:
+                    call(req[1], req[2], req[3], req[4], None)
+                else:
+                    handle(req)
+                continue
+            if self._eof:
+                release()
+                return
+            if self._reading:  # a thread waiting for a host reply reads
+                try:
+                    self._sleep_locked(None)
+                finally:
+                    release()
+                continue
+            self._reading = True
+            release()
+            frames = None
+            try:
+                if writer._buf:
+                    writer.flush()
+                frames = read_frames()
+            except EOFError:
+                pass
+            except ProtocolError as exc:
+                self._fatal(exc)
+            except BaseException:
+                with mu:
+                    self._reading = False
+                    self._notify_all_locked()
+                raise
+            acquire()
+            self._reading = False
+            if frames is None:
+                self._eof = True
+            else:
+                for f in frames:
+                    route(f)
+            if self._sleepers:
+                self._notify_all_locked()
+            if not queue:
+                release()
+                continue
+            req = popleft()  # what the next pass would do first
+            release()
+            if writer._buf:
+                writer.flush_if_old()
+            if type(req) is tuple and req[0] is A_C:
+                call(req[1], req[2], req[3], req[4], None)
+            else:
+                handle(req)
 
     def _wait(self, ready: "Optional[Callable[[], bool]]",
               deadline: "Optional[float]" = None) -> int:
@@ -436,7 +511,8 @@ class Runtime:
 
     def _resolve(self, mod: "Any", fn: "Any") -> "Any":
         """The callable Module.Function (Function may be dotted)."""
-        m = mod.name if type(mod) is Atom else _name(mod)
+        t = type(mod)
+        m = mod if t is str else mod.name if t is Atom else _name(mod)
         module = sys.modules.get(m)
         if module is None:
             __import__(m)
@@ -482,9 +558,21 @@ class Runtime:
 
     def _call(self, id: "Any", mod: "Any", fn: "Any", args: "Any",
               kwargs: "Any") -> None:
+        # invoke() inlined for plain calls: this is the hot path.
         exit_exc = None
         try:
-            r = self.invoke(mod, fn, args, kwargs)
+            f = self._resolve(mod, fn)
+            t = type(args)
+            if kwargs or self.decoder is not None or (t is not _EList and t is not list):
+                args, kwargs = self._args(args, kwargs)
+            self._interrupt_pending = False
+            self._in_user = True
+            try:
+                r = f(*args, **kwargs) if kwargs else f(*args)
+                if type(r) is _coroutine_type:
+                    r = self.run_coroutine(r)
+            finally:
+                self._in_user = False
             if self.encoder is not None:
                 r = _walk(r, self.encoder, True)
             data = self.writer.frame((A_r, id, r))
@@ -492,7 +580,9 @@ class Runtime:
             if isinstance(exc, SystemExit):
                 exit_exc = exc
             data = self._error_frame(id, exc)
-        self._flush_partial()
+        out = self.stdout
+        if out is not None and (out._partial or self.stderr._partial):
+            self._flush_partial()
         self.writer.put(data)
         if exit_exc is not None:
             self._finish_output()
