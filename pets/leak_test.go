@@ -1,0 +1,56 @@
+package pets
+
+import (
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/taipan-go/taipan/snakes"
+)
+
+// TestStopLeavesNoGoroutines: after a life of adoptions, crashes, restarts
+// and slays, Stop leaves no goroutine of the pets (nor of their own actor
+// system) behind.
+func TestStopLeavesNoGoroutines(t *testing.T) {
+	in, err := testInterp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	ctx := ctx30(t)
+	p, err := New(ctx, Options{Worker: snakes.Options{Interpreter: in, Paths: []string{fixtures(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adopt(t, p, "a", PetOptions{}, "")
+	adopt(t, p, "b", PetOptions{KillOnException: true}, "")
+	if err := syscall.Kill(info(t, p, "a").Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Call(ctx, "b", "petmod", "boom"); err == nil {
+		t.Fatal("boom did not raise")
+	}
+	for _, n := range []string{"a", "b"} {
+		if _, err := p.Call(ctx, n, "petmod", "incr"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Restart(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Slay(ctx, "a", snakes.SlayBrutal); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines before, %d after Stop:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
