@@ -2,8 +2,10 @@ package taipan
 
 import (
 	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan/pets"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
+	"github.com/taipan-go/taipan/watcher"
 )
 
 // Options configures Start. The zero value works; zero fields mean the
@@ -36,6 +38,23 @@ type Options struct {
 	Routes  map[string]string
 	// NoIO: start no "io" pool.
 	NoIO bool
+
+	// Pets are named long-lived workers adopted at start (in name order);
+	// System.Pets adopts more. Each pet lives under a supervisor of its
+	// own: a crashed pet comes back under its name with its Init run
+	// again.
+	Pets map[string]pets.PetOptions
+	// PetDefaults are the pets' shared settings (call timeout,
+	// KillOnException, restart intensity and backoff, OnEvent); its
+	// System, Worker and Logger are set by Start.
+	PetDefaults pets.Options
+
+	// HotReload, when not nil, starts the watcher: a change to a .py file
+	// under the module paths reloads it in every pool worker, session and
+	// pet (StrategyReload), or restarts them all, rolling
+	// (StrategyRestart). Its Paths default to the module paths; its
+	// Target and Logger are set by Start.
+	HotReload *watcher.Options
 
 	// Supervision is the root supervisor's restart intensity and backoff
 	// (supervisor's defaults: 3 restarts in 5 s).

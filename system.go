@@ -11,8 +11,10 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/hashicorp/go-hclog"
 	"github.com/taipan-go/taipan/actors"
+	"github.com/taipan-go/taipan/pets"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
+	"github.com/taipan-go/taipan/watcher"
 )
 
 // System is a running taipan: pools, pets and the watcher under one
@@ -23,7 +25,9 @@ type System struct {
 	actors *actors.System
 	root   *supervisor.Supervisor
 	pools  *snakes.Pools
-	worker snakes.Options // the template, interpreter resolved
+	pets   *pets.Pets
+	watch  *watcher.Watcher // nil without HotReload
+	worker snakes.Options   // the template, interpreter resolved
 
 	mu       sync.Mutex
 	stopped  bool
@@ -79,10 +83,46 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	}
 	s.pools = ps
 
+	po := opts.PetDefaults
+	po.System, po.Worker = s.actors, w
+	if po.Logger == nil {
+		po.Logger = opts.Logger.Named("pets")
+	}
+	if s.pets, err = pets.New(ctx, po); err != nil {
+		s.abort()
+		return nil, fmt.Errorf("taipan: %w", err)
+	}
+	names := make([]string, 0, len(opts.Pets))
+	for name := range opts.Pets {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := s.pets.Adopt(ctx, name, opts.Pets[name]); err != nil {
+			s.abort()
+			return nil, fmt.Errorf("taipan: pet %q: %w", name, err)
+		}
+	}
+
 	var children []supervisor.ChildSpec
 	for _, name := range poolOrder(ps.Names()) {
 		p, _ := ps.Get(name)
 		children = append(children, poolChild(name, p))
+	}
+	if opts.HotReload != nil {
+		wo := *opts.HotReload
+		if len(wo.Paths) == 0 {
+			wo.Paths = w.Paths
+		}
+		wo.Target = reloadTarget{s}
+		if wo.Logger == nil {
+			wo.Logger = opts.Logger.Named("watcher")
+		}
+		if s.watch, err = watcher.New(wo); err != nil {
+			s.abort()
+			return nil, fmt.Errorf("taipan: %w", err)
+		}
+		children = append(children, watcherChild(s.watch))
 	}
 	children = append(children, opts.Children...)
 	s.root, err = supervisor.Start(ctx, s.actors.Root, supervisor.Spec{
@@ -96,6 +136,14 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	if err != nil {
 		s.abort()
 		return nil, fmt.Errorf("taipan: starting the supervision tree: %w", err)
+	}
+	if s.watch != nil {
+		select { // changes made once Start has returned are seen
+		case <-s.watch.Ready():
+		case <-ctx.Done():
+			s.abort()
+			return nil, fmt.Errorf("taipan: arming the watcher: %w", ctx.Err())
+		}
 	}
 	return s, nil
 }
@@ -182,6 +230,10 @@ func (s *System) Stream(ctx context.Context, module, function string, args ...an
 // does not watch (use AddPool for one it does).
 func (s *System) Pools() *snakes.Pools { return s.pools }
 
+// Pets is the named long-lived workers: Adopt, Call, Cast, Stream,
+// Slay, List.
+func (s *System) Pets() *pets.Pets { return s.pets }
+
 // Pool returns the pool named name.
 func (s *System) Pool(name string) (*snakes.Manager, error) { return s.pools.Get(name) }
 
@@ -252,9 +304,21 @@ func (s *System) stop(ctx context.Context) error {
 			}
 		}
 	}
+	if s.watch != nil && s.root != nil {
+		if err := s.root.TerminateChild(ctx, "watcher"); err != nil && !errors.Is(err, supervisor.ErrUnknownChild) {
+			errs = append(errs, err)
+		}
+	}
+	var wg sync.WaitGroup
+	var petsErr error
+	if s.pets != nil {
+		wg.Go(func() { petsErr = s.pets.Stop(ctx) })
+	}
 	if s.pools != nil {
 		errs = append(errs, s.pools.Stop(ctx))
 	}
+	wg.Wait()
+	errs = append(errs, petsErr)
 	if s.root != nil {
 		errs = append(errs, s.root.Stop(ctx))
 	}

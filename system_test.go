@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/pets"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
+	"github.com/taipan-go/taipan/watcher"
 )
 
 func startSystem(t *testing.T, opts Options) *System {
@@ -195,5 +197,98 @@ func TestStartFailsCleanly(t *testing.T) {
 	_, err := Start(context.Background(), Options{Python: "/nonexistent/python3"})
 	if err == nil {
 		t.Fatal("Start with a missing interpreter succeeded")
+	}
+}
+
+func TestSystemPetsAndHotReload(t *testing.T) {
+	dir := t.TempDir()
+	mod := filepath.Join(dir, "live.py")
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(mod, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("STATE = []\n\ndef init():\n    STATE.append('ready')\n\ndef version():\n    return 1\n\ndef state():\n    return len(STATE)\n")
+	reports := make(chan watcher.Report, 16)
+	s := startSystem(t, Options{
+		Paths:     []string{dir},
+		NoIO:      true,
+		Default:   ManagerOptions{Size: 2},
+		Pets:      map[string]pets.PetOptions{"keeper": {Init: &snakes.InitCall{Module: "live", Function: "init"}}},
+		HotReload: &watcher.Options{Debounce: 50 * time.Millisecond, OnReport: func(r watcher.Report) { reports <- r }},
+	})
+	ctx := context.Background()
+	// Both pool workers load the module; a session holds one of them.
+	sess, err := s.Pools().Session(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if v, err := sess.Call(ctx, "live", "version"); err != nil || v != int64(1) {
+		t.Fatalf("session call: %v %v", v, err)
+	}
+	if v, err := s.Call(ctx, "live", "version"); err != nil || v != int64(1) {
+		t.Fatalf("pool call: %v %v", v, err)
+	}
+	if v, err := s.Pets().Call(ctx, "keeper", "live", "state"); err != nil || v != int64(1) {
+		t.Fatalf("pet state after Init: %v %v", v, err)
+	}
+
+	write("STATE = []\n\ndef init():\n    STATE.append('ready')\n\ndef version():\n    return 2\n\ndef state():\n    return len(STATE)\n")
+	var r watcher.Report
+	select {
+	case r = <-reports:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no reload report after the edit")
+	}
+	if !slices.Equal(r.Modules, []string{"live"}) {
+		t.Fatalf("report modules %v", r.Modules)
+	}
+	owners := map[string]int{}
+	for _, w := range r.Workers {
+		if w.Status == snakes.Reloaded {
+			owners[w.Owner]++
+		}
+	}
+	if owners["default"] != 2 || owners["pet:keeper"] != 1 {
+		t.Fatalf("reloaded workers by owner %v, want 2 of the pool and the pet: %v", owners, r)
+	}
+	if v, err := sess.Call(ctx, "live", "version"); err != nil || v != int64(2) {
+		t.Fatalf("session after reload: %v %v", v, err)
+	}
+	if v, err := s.Pets().Call(ctx, "keeper", "live", "version"); err != nil || v != int64(2) {
+		t.Fatalf("pet after reload: %v %v", v, err)
+	}
+
+	// A manual Reload goes through the watcher's log and hook too.
+	r = s.Reload(ctx, "live")
+	if rel, failed, _ := r.Counts(); rel != 3 || failed != 0 {
+		t.Fatalf("manual reload: %v", r)
+	}
+	<-reports
+
+	// RestartAll: every worker replaced (the session's once it ends), the
+	// pet's Init run again.
+	before := allPids(s)
+	petBefore, _ := s.Pets().Info("keeper")
+	if err := s.RestartAll(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	sess.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for slices.ContainsFunc(allPids(s), func(pid int) bool { return slices.Contains(before, pid) }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("workers %v survived RestartAll (before: %v)", allPids(s), before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	petAfter, _ := s.Pets().Info("keeper")
+	if petAfter.Pid == petBefore.Pid {
+		t.Fatal("the pet survived RestartAll")
+	}
+	st := s.Stats()
+	if st.Pools["default"].Workers != 2 || len(st.Pets) != 1 || st.Pets[0].Name != "keeper" {
+		t.Fatalf("stats %+v", st)
 	}
 }
