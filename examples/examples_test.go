@@ -105,7 +105,7 @@ func TestQuickstart(t *testing.T) {
 	t.Parallel()
 	out := runExample(t, "quickstart", "")
 	wantLines(t, out,
-		`^started Python 3\.\d+\.\d+, worker pid \d+$`,
+		`^started Python 3\.\d+\.\d+, pool "default" of \d+ workers$`,
 		`^builtins\.pow\(2, 10\) = 1024 \(int64\)$`,
 		`^builtins\.str\.upper\("taipan"\) = "TAIPAN"$`,
 		`= "Welcome, Gopher!!"$`,
@@ -116,7 +116,7 @@ func TestQuickstart(t *testing.T) {
 		`^    return a / b$`,
 		`^builtins\.ZeroDivisionError: division by zero$`,
 		`^greet\.ratio\(1, 4\) = 0\.25`,
-		`^worker stopped$`,
+		`^stopped: no Python process left$`,
 	)
 }
 
@@ -125,7 +125,7 @@ func TestQuickstart(t *testing.T) {
 func TestQuickstartElsewhere(t *testing.T) {
 	t.Parallel()
 	out := runExample(t, "quickstart", t.TempDir())
-	wantLines(t, out, `^worker stopped$`)
+	wantLines(t, out, `^stopped: no Python process left$`)
 }
 
 func TestDatasci(t *testing.T) {

@@ -1,11 +1,12 @@
-// Command quickstart starts one Python worker, calls a few functions and
-// stops it:
+// Command quickstart starts taipan — a supervised pool of Python workers —
+// calls a few functions and stops it:
 //
 //	go run ./examples/quickstart
 //
 // It calls a builtin, a function of its own Python module (greet.py, next
-// to this file) with keyword arguments, decodes a dict into a Go struct,
-// and shows a Python exception as a *snakes.PythonError with its traceback.
+// to this file: taipan's default module path is the calling program's
+// directory) with keyword arguments, decodes a dict into a Go struct, and
+// shows a Python exception as a *snakes.PythonError with its traceback.
 package main
 
 import (
@@ -13,10 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"time"
 
+	"github.com/taipan-go/taipan"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -31,25 +31,23 @@ func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	// Resolve python3 once: its real executable, taipan's runtime installed
-	// in the user's cache. Pass the result to every Start.
-	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{})
+	// python3 from PATH (resolved once to its real executable), this
+	// program's directory as the module path, a "default" pool sized to
+	// the CPUs (and an "io" pool, not needed here).
+	sys, err := taipan.Start(ctx, taipan.Options{NoIO: true})
 	if err != nil {
 		return err
 	}
-	dir, err := exampleDir("greet.py")
+	defer sys.Stop(context.Background())
+	version, err := sys.Call(ctx, "platform", "python_version")
 	if err != nil {
 		return err
 	}
-	w, err := snakes.Start(ctx, snakes.Options{Interpreter: interp, Paths: []string{dir}})
-	if err != nil {
-		return err
-	}
-	defer w.Stop(context.Background())
-	fmt.Printf("started Python %s, worker pid %d\n", interp.Version, w.Pid())
+	st := sys.Stats().Pools["default"]
+	fmt.Printf("started Python %s, pool \"default\" of %d workers\n", version, st.Workers)
 
 	// 1. A builtin: any importable module works, dotted functions too.
-	p, err := w.Call(ctx, "builtins", "pow", 2, 10)
+	p, err := sys.Call(ctx, "builtins", "pow", 2, 10)
 	if err != nil {
 		return err
 	}
@@ -58,14 +56,14 @@ func run() error {
 		return fmt.Errorf("pow(2, 10) = %v, want 1024", p)
 	}
 	var up string
-	if err := w.CallInto(ctx, &up, "builtins", "str.upper", "taipan"); err != nil {
+	if err := sys.CallInto(ctx, &up, "builtins", "str.upper", "taipan"); err != nil {
 		return err
 	}
 	fmt.Printf("builtins.str.upper(\"taipan\") = %q\n", up)
 
 	// 2. Our own module, with keyword arguments (a trailing snakes.Kwargs).
 	var hello string
-	if err := w.CallInto(ctx, &hello, "greet", "greet", "Gopher",
+	if err := sys.CallInto(ctx, &hello, "greet", "greet", "Gopher",
 		snakes.Kwargs{"greeting": "Welcome", "punctuation": "!!"}); err != nil {
 		return err
 	}
@@ -80,7 +78,7 @@ func run() error {
 		Total int     `erl:"total"`
 		Mean  float64 `erl:"mean"`
 	}
-	if err := w.CallInto(ctx, &s, "greet", "summary", []int{3, 5, 8, 13}); err != nil {
+	if err := sys.CallInto(ctx, &s, "greet", "summary", []int{3, 5, 8, 13}); err != nil {
 		return err
 	}
 	fmt.Printf("greet.summary([3, 5, 8, 13]) = %+v\n", s)
@@ -88,41 +86,23 @@ func run() error {
 		return fmt.Errorf("summary returned %+v", s)
 	}
 
-	// 4. A Python exception is a *snakes.PythonError; the worker keeps serving.
-	_, err = w.Call(ctx, "greet", "ratio", 1, 0)
+	// 4. A Python exception is a *snakes.PythonError; the pool keeps serving.
+	_, err = sys.Call(ctx, "greet", "ratio", 1, 0)
 	var pyErr *snakes.PythonError
 	if !errors.As(err, &pyErr) {
 		return fmt.Errorf("ratio(1, 0): want a *snakes.PythonError, got %v", err)
 	}
 	fmt.Printf("greet.ratio(1, 0) failed: %s\n", pyErr.Type)
 	fmt.Println(pyErr.FormatTraceback())
-	r, err := w.Call(ctx, "greet", "ratio", 1, 4)
+	r, err := sys.Call(ctx, "greet", "ratio", 1, 4)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("greet.ratio(1, 4) = %v: the worker is still serving\n", r)
+	fmt.Printf("greet.ratio(1, 4) = %v: the pool is still serving\n", r)
 
-	if err := w.Stop(ctx); err != nil {
+	if err := sys.Stop(ctx); err != nil {
 		return err
 	}
-	fmt.Println("worker stopped")
+	fmt.Println("stopped: no Python process left")
 	return nil
-}
-
-// exampleDir finds the directory holding this example's Python module: the
-// directory of this source file (known when built from source, as with go
-// run or go test), else ./examples/quickstart or . under the working
-// directory.
-func exampleDir(module string) (string, error) {
-	var candidates []string
-	if _, file, _, ok := runtime.Caller(0); ok {
-		candidates = append(candidates, filepath.Dir(file))
-	}
-	candidates = append(candidates, filepath.Join("examples", "quickstart"), ".")
-	for _, d := range candidates {
-		if _, err := os.Stat(filepath.Join(d, module)); err == nil {
-			return filepath.Abs(d)
-		}
-	}
-	return "", fmt.Errorf("cannot find %s (run from the repository root)", module)
 }
