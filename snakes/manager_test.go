@@ -352,7 +352,12 @@ func TestManagerCallTimeout(t *testing.T) {
 	if !errors.Is(err, ErrTimeout) || !errors.As(err, &ae) {
 		t.Fatalf("sleep: %v, want an AbandonError with ErrTimeout", err)
 	}
-	v, err := p.Call(context.Background(), "fixtures", "echo", 7)
+	// The next call waits for the replacement to start: give it a
+	// deadline of its own (CallTimeout bounds only calls without one), as
+	// a start may take longer than 200 ms on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	v, err := p.Call(ctx, "fixtures", "echo", 7)
 	if err != nil || v != int64(7) {
 		t.Fatalf("next call: %v, %v", v, err)
 	}
