@@ -69,7 +69,7 @@ func BenchmarkPool2Callers2VsRawEcho(b *testing.B) {
 // ≥ 114k calls/s, 2× ErlPort's 57k), one call per worker at a time and
 // with several in flight per worker.
 func BenchmarkPool2Callers8(b *testing.B) {
-	for _, pipeline := range []int{1, 4, 8} {
+	for _, pipeline := range []int{1, 2, 4, 8} {
 		b.Run("pipeline"+itoa(pipeline), func(b *testing.B) {
 			p := benchPool(b, ManagerOptions{Size: 2, Pipeline: pipeline})
 			ctx := context.Background()

@@ -575,7 +575,7 @@ class Runtime:
                 self._in_user = False
             if self.encoder is not None:
                 r = _walk(r, self.encoder, True)
-            data = self.writer.frame((A_r, id, r))
+            data = self.writer.result(id, r)
         except BaseException as exc:
             if isinstance(exc, SystemExit):
                 exit_exc = exc
