@@ -2,7 +2,10 @@ package snakes
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
+	"math/bits"
 
 	"github.com/taipan-go/taipan/erlterm"
 )
@@ -32,13 +35,67 @@ func (w *Worker) CallInto(ctx context.Context, target any, module, function stri
 // re-dispatch it to another worker.
 func (w *Worker) callInto(ctx context.Context, target any, module, function string, args []any) (sent bool, err error) {
 	pos, kw := splitKwargs(args)
+	if kw == nil && w.compat == nil {
+		// The commonest request: its frame is written without a Tuple.
+		pc := plainCall{module: module, function: function, args: argList(pos)}
+		return w.requestSent(ctx, target, nil, &pc)
+	}
 	var req erlterm.Tuple
 	if kw == nil {
 		req = erlterm.Tuple{tagAtom(tagCall), nil, module, function, argList(pos)}
 	} else {
 		req = erlterm.Tuple{tagAtom(tagKwCall), nil, module, function, argList(pos), map[string]any(kw)}
 	}
-	return w.requestSent(ctx, target, req)
+	return w.requestSent(ctx, target, req, nil)
+}
+
+// plainCall is {'C', Id, Module, Function, Args} before it has an id.
+type plainCall struct {
+	module, function string
+	args             []any
+}
+
+// appendCallFrame appends the frame of {'C', id, Module, Function, Args}:
+// the bytes appendFrame makes of that Tuple, with the header written by
+// hand (no Tuple to build, no boxing of the id and the names, no walk of
+// the tuple by the encoder). Python's worker parses this form by hand too.
+func appendCallFrame(dst []byte, id uint64, pc *plainCall) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, versionMagic, 104, 5, 100, 0, 1, tagCall)
+	switch {
+	case id <= math.MaxUint8:
+		dst = append(dst, 97, byte(id))
+	case id <= math.MaxInt32:
+		dst = append(dst, 98)
+		dst = binary.BigEndian.AppendUint32(dst, uint32(id))
+	default: // SMALL_BIG: byte count, sign, little-endian magnitude
+		n := (bits.Len64(id) + 7) / 8
+		dst = append(dst, 110, byte(n), 0)
+		for ; n > 0; n-- {
+			dst = append(dst, byte(id))
+			id >>= 8
+		}
+	}
+	if uint64(len(pc.module)) > math.MaxUint32 || uint64(len(pc.function)) > math.MaxUint32 {
+		return dst[:start], erlterm.ErrTooLarge
+	}
+	dst = append(dst, 109)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(pc.module)))
+	dst = append(dst, pc.module...)
+	dst = append(dst, 109)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(pc.function)))
+	dst = append(dst, pc.function...)
+	// erlterm.Append starts with a version byte: let it land on the
+	// header's last byte, then put that byte back.
+	n := len(dst) - 1
+	last := dst[n]
+	out, err := erlterm.Append(dst[:n], pc.args)
+	if err != nil {
+		return dst[:start], err
+	}
+	out[n] = last
+	binary.BigEndian.PutUint32(out[start:], uint32(len(out)-start-4))
+	return out, nil
 }
 
 // argList makes sure the arguments travel as a list (nil as []).
@@ -52,13 +109,14 @@ func argList(args []any) []any {
 // request sends req (whose element 1 is filled with the call's id), waits
 // for the reply and decodes it into target.
 func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) error {
-	_, err := w.requestSent(ctx, target, req)
+	_, err := w.requestSent(ctx, target, req, nil)
 	return err
 }
 
 // requestSent is request that also reports whether the request was handed
-// to the worker (queued or written): when sent is false it never ran.
-func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple) (sent bool, err error) {
+// to the worker (queued or written): when sent is false it never ran. A
+// plain call comes as pc instead of req (native profile only).
+func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple, pc *plainCall) (sent bool, err error) {
 	if w.compat != nil {
 		if err := w.Err(); err != nil {
 			return false, err
@@ -72,12 +130,17 @@ func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple)
 	if err != nil {
 		return false, err
 	}
-	req[1] = c.id
 	bp := w.reqBig.Swap(nil) // a big buffer kept from a big request
 	if bp == nil {
 		bp = w.bufs.Get().(*[]byte)
 	}
-	frame, err := appendFrame((*bp)[:0], req)
+	var frame []byte
+	if pc != nil {
+		frame, err = appendCallFrame((*bp)[:0], c.id, pc)
+	} else {
+		req[1] = c.id
+		frame, err = appendFrame((*bp)[:0], req)
+	}
 	if err != nil {
 		w.putReqBuf(bp, (*bp)[:0])
 		w.unregister(c)
