@@ -178,13 +178,7 @@ func (p *Manager) onStarted(s *workerStarted) {
 // Manager.mu held.
 func (p *Manager) failStartLocked(err error) {
 	if len(p.members) == 0 && p.pending == 0 {
-		for p.waiters.Len() > 0 {
-			e := p.waiters.Front()
-			wt := e.Value.(*waiter)
-			p.waiters.Remove(e)
-			wt.elem = nil
-			wt.ch <- grant{err: err}
-		}
+		p.failWaitersLocked(err)
 	}
 	if p.retrying {
 		return

@@ -90,13 +90,7 @@ func (p *Manager) failLocked(err *PoolFailedError) {
 	p.failed = err
 	p.restarts = p.restarts[:0]
 	p.log.Error("pool failed", "error", err)
-	for p.waiters.Len() > 0 {
-		e := p.waiters.Front()
-		wt := e.Value.(*waiter)
-		p.waiters.Remove(e)
-		wt.elem = nil
-		wt.ch <- grant{err: err}
-	}
+	p.failWaitersLocked(err)
 	for _, m := range append([]*member(nil), p.members...) {
 		p.retireLocked(m, "pool failed")
 	}
@@ -138,4 +132,16 @@ func (p *Manager) supervise(hook func(error)) {
 	p.mu.Lock()
 	p.failHook = hook
 	p.mu.Unlock()
+}
+
+// failWaitersLocked fails every queued caller with err, in order.
+// Manager.mu held.
+func (p *Manager) failWaitersLocked(err error) {
+	for p.waiters.Len() > 0 {
+		e := p.waiters.Front()
+		wt := e.Value.(*waiter)
+		p.waiters.Remove(e)
+		wt.elem = nil
+		wt.ch <- grant{err: err}
+	}
 }

@@ -401,15 +401,23 @@ func (ps *Pools) stop(ctx context.Context) error {
 	ps.stopped = true
 	ps.mu.Unlock()
 	ps.busy.Wait() // an Add that finishes now stops its own pool
-	pools := *ps.pools.Load()
+	err := ps.each(func(p *Manager) error { return p.Stop(ctx) })
+	if ps.own {
+		ps.system.Shutdown()
+	}
+	return err
+}
+
+// each runs fn on every pool, in parallel, and joins their errors.
+func (ps *Pools) each(fn func(*Manager) error) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, p := range pools {
+	for _, p := range *ps.pools.Load() {
 		wg.Go(func() {
-			if err := p.Stop(ctx); err != nil {
+			if err := fn(p); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -417,8 +425,5 @@ func (ps *Pools) stop(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	if ps.own {
-		ps.system.Shutdown()
-	}
 	return errors.Join(errs...)
 }

@@ -2,7 +2,6 @@ package snakes
 
 import (
 	"context"
-	"errors"
 	"sync"
 )
 
@@ -39,21 +38,5 @@ func (ps *Pools) Restart(ctx context.Context, rolling bool) error {
 	if stopped {
 		return ErrPoolStopped
 	}
-	pools := *ps.pools.Load()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, p := range pools {
-		wg.Go(func() {
-			if err := p.Restart(ctx, rolling); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return ps.each(func(p *Manager) error { return p.Restart(ctx, rolling) })
 }
