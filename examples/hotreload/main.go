@@ -70,6 +70,7 @@ func run() error {
 		return err
 	}
 	wctx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching() // on the early returns too
 	served := make(chan error, 1)
 	go func() { served <- w.Serve(wctx) }()
 	select {
