@@ -10,12 +10,9 @@ import (
 )
 
 // RegisterFunc makes fn callable from Python as name ("Module.Function",
-// or "Function" for calls whose module is empty). Calls run concurrently
-// (each on a goroutine of its own, except one that arrives while a single
-// call is in flight: it runs on that caller's goroutine, which saves a
-// goroutine start and a thread wake-up each way, and that call returns
-// only once fn has), so Python threads can call concurrently, and fn may
-// call back into the same worker. A failing, panicking or timed-out fn is answered
+// or "Function" for calls whose module is empty). Each call runs on its own
+// goroutine, so Python threads can call concurrently, and may call back
+// into the same worker. A failing, panicking or timed-out fn is answered
 // with {'e', Id, {go, Message}}: Python is never left waiting.
 func (w *Worker) RegisterFunc(name string, fn Func) {
 	w.funcMu.Lock()
