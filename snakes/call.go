@@ -24,12 +24,6 @@ type call struct {
 	wake   chan struct{} // capacity 1: a reply arrived, or the reader role is free
 	target any           // where the result is decoded (kind call)
 
-	// A callback frame the call's own goroutine read while holding the
-	// reader role, to run itself (see runsInline). Reader role, then the
-	// call's goroutine.
-	callback   []byte
-	callbackID uint64
-
 	// guarded by Worker.mu
 	done      bool
 	counted   bool     // completed while parked: counted in Worker.expect

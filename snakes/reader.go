@@ -35,15 +35,6 @@ func (w *Worker) await(c *call) {
 			w.mu.Lock()
 			w.reading = false
 			w.handoff()
-			if cb := c.callback; cb != nil {
-				// A callback for the call we wait for: run it here,
-				// role released, as Python waits for its answer.
-				c.callback = nil
-				w.mu.Unlock()
-				w.wg.Add(1)
-				w.runCallback(cb, c.callbackID)
-				w.mu.Lock()
-			}
 			continue
 		}
 		c.waiting = true
@@ -107,9 +98,6 @@ func (w *Worker) readLoop(c *call, drain bool) {
 				if !w.dispatch(big, c, true) {
 					return
 				}
-				if c != nil && c.callback != nil {
-					return
-				}
 				if w.rspent && cap(big) <= keepBigFrame && !w.decode.ZeroCopy {
 					w.rbig = big // decoded into copies: reuse it
 				}
@@ -119,9 +107,6 @@ func (w *Worker) readLoop(c *call, drain bool) {
 			w.rstart += 4 + n
 			if !w.dispatch(f, c, false) {
 				return
-			}
-			if c != nil && c.callback != nil {
-				return // to run it: see await
 			}
 		}
 		if w.rstart == w.rend {
@@ -287,10 +272,6 @@ func (w *Worker) dispatch(f []byte, self *call, owned bool) bool {
 	case tagCall:
 		if h.hasID && h.arity == 6 {
 			fr := own(f, owned)
-			if self != nil && w.runsInline(self) {
-				self.callback, self.callbackID = fr, h.id
-				return true
-			}
 			w.wg.Add(1)
 			go w.runCallback(fr, h.id)
 			// Let it run on this thread before the next read blocks: a
@@ -333,24 +314,6 @@ func (w *Worker) dispatch(f []byte, self *call, owned bool) bool {
 	}
 	w.log.Warn("unexpected frame from the worker", "term", t)
 	return true
-}
-
-// runsInline reports whether a callback read by self's goroutine is run
-// by that goroutine (await) rather than on a goroutine of its own: when
-// self is the only call in flight, the callback is almost surely the
-// running call's own (Python waits for it, and so does self), and running
-// it in place saves a goroutine start and a thread wake-up on the way
-// there and back (about a third of the round trip on 2 cores). A callback
-// from a Python thread that happens to arrive then delays self's return
-// by its own run at most.
-func (w *Worker) runsInline(self *call) bool {
-	if self.callback != nil {
-		return false
-	}
-	w.mu.Lock()
-	ok := len(w.calls) == 1 && w.calls[self.id] == self
-	w.mu.Unlock()
-	return ok
 }
 
 // own returns f itself if the caller owns it, else a copy (the read
