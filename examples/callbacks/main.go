@@ -12,12 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"sync/atomic"
 	"time"
 
+	"github.com/taipan-go/taipan"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -35,10 +34,7 @@ func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	dir, err := exampleDir("hostcalls.py")
-	if err != nil {
-		return err
-	}
+	dir := taipan.ProgramDir() // this program's directory: its .py module is there
 	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{})
 	if err != nil {
 		return err
@@ -141,22 +137,4 @@ func run() error {
 	}
 	fmt.Println("worker stopped")
 	return nil
-}
-
-// exampleDir finds the directory holding this example's Python module: the
-// directory of this source file (known when built from source, as with go
-// run or go test), else ./examples/callbacks or . under the working
-// directory.
-func exampleDir(module string) (string, error) {
-	var candidates []string
-	if _, file, _, ok := runtime.Caller(0); ok {
-		candidates = append(candidates, filepath.Dir(file))
-	}
-	candidates = append(candidates, filepath.Join("examples", "callbacks"), ".")
-	for _, d := range candidates {
-		if _, err := os.Stat(filepath.Join(d, module)); err == nil {
-			return filepath.Abs(d)
-		}
-	}
-	return "", fmt.Errorf("cannot find %s (run from the repository root)", module)
 }

@@ -14,11 +14,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/taipan-go/taipan"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -56,10 +56,7 @@ func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	dir, err := exampleDir("colstats.py")
-	if err != nil {
-		return err
-	}
+	dir := taipan.ProgramDir() // this program's directory: its .py module is there
 	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{})
 	if err != nil {
 		return err
@@ -133,22 +130,4 @@ func run() error {
 func sortedList(l []snakes.WorkerInfo) []snakes.WorkerInfo {
 	sort.Slice(l, func(i, j int) bool { return l[i].ID < l[j].ID })
 	return l
-}
-
-// exampleDir finds the directory holding this example's Python module: the
-// directory of this source file (known when built from source, as with go
-// run or go test), else ./examples/datasci or . under the working
-// directory.
-func exampleDir(module string) (string, error) {
-	var candidates []string
-	if _, file, _, ok := runtime.Caller(0); ok {
-		candidates = append(candidates, filepath.Dir(file))
-	}
-	candidates = append(candidates, filepath.Join("examples", "datasci"), ".")
-	for _, d := range candidates {
-		if _, err := os.Stat(filepath.Join(d, module)); err == nil {
-			return filepath.Abs(d)
-		}
-	}
-	return "", fmt.Errorf("cannot find %s (run from the repository root)", module)
 }

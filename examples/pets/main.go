@@ -13,11 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"syscall"
 	"time"
 
+	"github.com/taipan-go/taipan"
 	"github.com/taipan-go/taipan/pets"
 	"github.com/taipan-go/taipan/snakes"
 )
@@ -32,10 +31,7 @@ func main() {
 func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	dir, err := exampleDir("petshop.py")
-	if err != nil {
-		return err
-	}
+	dir := taipan.ProgramDir() // this program's directory: its .py module is there
 	restarted := make(chan pets.PetRestarted, 4)
 	shop, err := pets.New(ctx, pets.Options{
 		Worker: snakes.Options{Paths: []string{dir}},
@@ -133,21 +129,4 @@ func run() error {
 	}
 	fmt.Println("pets stopped")
 	return nil
-}
-
-// exampleDir finds the directory holding this example's Python module: the
-// directory of this source file (known when built from source, as with go
-// run or go test), else ./examples/pets or . under the working directory.
-func exampleDir(module string) (string, error) {
-	var candidates []string
-	if _, file, _, ok := runtime.Caller(0); ok {
-		candidates = append(candidates, filepath.Dir(file))
-	}
-	candidates = append(candidates, filepath.Join("examples", "pets"), ".")
-	for _, d := range candidates {
-		if _, err := os.Stat(filepath.Join(d, module)); err == nil {
-			return filepath.Abs(d)
-		}
-	}
-	return "", fmt.Errorf("cannot find %s (run from the repository root)", module)
 }

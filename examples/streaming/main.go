@@ -12,11 +12,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -31,10 +30,7 @@ func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	dir, err := exampleDir("numbers.py")
-	if err != nil {
-		return err
-	}
+	dir := taipan.ProgramDir() // this program's directory: its .py module is there
 	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{})
 	if err != nil {
 		return err
@@ -108,22 +104,4 @@ func run() error {
 	}
 	fmt.Println("worker stopped")
 	return nil
-}
-
-// exampleDir finds the directory holding this example's Python module: the
-// directory of this source file (known when built from source, as with go
-// run or go test), else ./examples/streaming or . under the working
-// directory.
-func exampleDir(module string) (string, error) {
-	var candidates []string
-	if _, file, _, ok := runtime.Caller(0); ok {
-		candidates = append(candidates, filepath.Dir(file))
-	}
-	candidates = append(candidates, filepath.Join("examples", "streaming"), ".")
-	for _, d := range candidates {
-		if _, err := os.Stat(filepath.Join(d, module)); err == nil {
-			return filepath.Abs(d)
-		}
-	}
-	return "", fmt.Errorf("cannot find %s (run from the repository root)", module)
 }
