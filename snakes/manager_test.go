@@ -24,10 +24,7 @@ func startPool(t testing.TB, opts ManagerOptions) *Manager {
 // workers' environment (see pythonsWithMarker).
 func startPoolMarked(t testing.TB, opts ManagerOptions) (*Manager, string) {
 	t.Helper()
-	opts.Worker.Interpreter = interp(t)
-	opts.Worker.Paths = append(opts.Worker.Paths, fixturesDir(t))
-	marker := fmt.Sprintf("pool-%d-%d", os.Getpid(), time.Now().UnixNano())
-	opts.Worker.Env = append(opts.Worker.Env, "SNAKES_MARKER="+marker)
+	marker := markedFixtures(t, &opts.Worker, "pool")
 	if opts.Size == 0 {
 		opts.Size = 2
 	}
@@ -37,15 +34,33 @@ func startPoolMarked(t testing.TB, opts ManagerOptions) (*Manager, string) {
 	if err != nil {
 		t.Fatalf("NewManager: %v", err)
 	}
+	stopAndCheck(t, marker, p.Stop)
+	return p, marker
+}
+
+// markedFixtures points a worker template at the fixtures and marks its
+// processes' environment with a fresh marker (see pythonsWithMarker),
+// which it returns.
+func markedFixtures(t testing.TB, w *Options, kind string) string {
+	t.Helper()
+	w.Interpreter = interp(t)
+	w.Paths = append(w.Paths, fixturesDir(t))
+	marker := fmt.Sprintf("%s-%d-%d", kind, os.Getpid(), time.Now().UnixNano())
+	w.Env = append(w.Env, "SNAKES_MARKER="+marker)
+	return marker
+}
+
+// stopAndCheck stops with stop at the end of the test, then checks that no
+// Python process with the marker remains.
+func stopAndCheck(t testing.TB, marker string, stop func(context.Context) error) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		p.Stop(ctx)
+		stop(ctx)
 		if left := pythonsWithMarker(marker); len(left) > 0 {
 			t.Errorf("Python processes left after Stop: %v", left)
 		}
 	})
-	return p, marker
 }
 
 // eventually polls cond until it holds or 5 s pass.

@@ -22,10 +22,7 @@ func startPools(t testing.TB, opts PoolsOptions) *Pools {
 
 func startPoolsMarked(t testing.TB, opts PoolsOptions) (*Pools, string) {
 	t.Helper()
-	opts.Worker.Interpreter = interp(t)
-	opts.Worker.Paths = append(opts.Worker.Paths, fixturesDir(t))
-	marker := fmt.Sprintf("pools-%d-%d", os.Getpid(), time.Now().UnixNano())
-	opts.Worker.Env = append(opts.Worker.Env, "SNAKES_MARKER="+marker)
+	marker := markedFixtures(t, &opts.Worker, "pools")
 	if opts.Default.Size == 0 {
 		opts.Default.Size = 1
 	}
@@ -38,14 +35,7 @@ func startPoolsMarked(t testing.TB, opts PoolsOptions) (*Pools, string) {
 	if err != nil {
 		t.Fatalf("NewPools: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		ps.Stop(ctx)
-		if left := pythonsWithMarker(marker); len(left) > 0 {
-			t.Errorf("Python processes left after Stop: %v", left)
-		}
-	})
+	stopAndCheck(t, marker, ps.Stop)
 	return ps, marker
 }
 
