@@ -35,6 +35,7 @@ func (w *Worker) handshake(ctx context.Context, interp *Interpreter) error {
 		"capture_output": !o.NoCaptureOutput,
 		"max_frame":      o.MaxFrame,
 		"init":           init,
+		"spin":           max(o.Spin, 0).Seconds(),
 	}}
 	c, err := w.register(kindHello, nil)
 	if err != nil {

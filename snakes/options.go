@@ -98,6 +98,11 @@ type Options struct {
 	StreamCredit int
 	// IdleRead: see DefaultIdleRead.
 	IdleRead time.Duration
+
+	// Spin is how long a reader polls its pipe before it sleeps, on both
+	// sides: the host while a caller waits for a reply, Python while it
+	// waits for the next request (DefaultSpin; negative: never poll).
+	Spin time.Duration
 }
 
 // InitCall is a function called once in the worker at start.
@@ -136,6 +141,9 @@ func (o Options) withDefaults() Options {
 	o.MaxFrame = orInt(o.MaxFrame, DefaultMaxFrame)
 	o.StreamCredit = orInt(o.StreamCredit, DefaultStreamCredit)
 	o.IdleRead = orDuration(o.IdleRead, DefaultIdleRead)
+	if o.Spin == 0 {
+		o.Spin = DefaultSpin
+	}
 	o.LogLevel = orInt(o.LogLevel, 20)
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/taipan-go/taipan/erlterm"
+	"golang.org/x/sys/unix"
 )
 
 // The reply pipe is read by whoever waits (leader/follower): a caller
@@ -150,9 +151,53 @@ func (w *Worker) readPipe(b []byte) (int, error) {
 		}
 	}
 	w.flushBeforeRead()
-	n, err := syscall.Read(w.rfd, b)
+	n, err := w.readSpin(b)
 	w.readDone()
 	return n, err
+}
+
+// readSpin is one read of the non-blocking reply pipe: when nothing is
+// there yet and a caller waits for a reply, it polls for up to the spin
+// budget (spin.go) before it sleeps in poll(2).
+func (w *Worker) readSpin(b []byte) (int, error) {
+	n, err := syscall.Read(w.rfd, b)
+	if err != syscall.EAGAIN {
+		return n, err
+	}
+	var start time.Time
+	if w.spin.full > 0 && w.waitingReplies() {
+		start = time.Now()
+		deadline := start.Add(w.spin.budget())
+		for time.Now().Before(deadline) {
+			runtime.Gosched() // goroutines woken by this reader run first
+			n, err = syscall.Read(w.rfd, b)
+			if err != syscall.EAGAIN {
+				w.spin.waited(time.Since(start), true)
+				return n, err
+			}
+		}
+	}
+	for {
+		fds := [1]unix.PollFd{{Fd: int32(w.rfd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds[:], -1); err != nil && err != unix.EINTR {
+			return 0, err
+		}
+		n, err = syscall.Read(w.rfd, b)
+		if err != syscall.EAGAIN {
+			if !start.IsZero() {
+				w.spin.waited(time.Since(start), false)
+			}
+			return n, err
+		}
+	}
+}
+
+// waitingReplies reports whether a caller waits for a reply.
+func (w *Worker) waitingReplies() bool {
+	w.mu.Lock()
+	n := len(w.calls)
+	w.mu.Unlock()
+	return n > 0
 }
 
 // bigReplyBuf is a buffer of n bytes for a big reply: the one kept from

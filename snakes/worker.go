@@ -31,7 +31,7 @@ type Worker struct {
 	decode erlterm.DecodeOptions
 
 	wfd int // request pipe, write end (blocking, raw)
-	rfd int // reply pipe, read end (blocking, raw)
+	rfd int // reply pipe, read end (raw, non-blocking: see readSpin)
 
 	// The writer: flat combining (writer.go).
 	wmu      sync.Mutex
@@ -56,8 +56,9 @@ type Worker struct {
 	expect    atomic.Int32 // callers woken with their reply that have not returned yet
 	rstart    int
 	rend      int
-	rbig      []byte // a big reply buffer kept for the next big reply (reader role)
-	rspent    bool   // dispatch decoded its frame in place and kept nothing of it
+	rbig      []byte     // a big reply buffer kept for the next big reply (reader role)
+	spin      spinBudget // the reader role's polling budget
+	rspent    bool       // dispatch decoded its frame in place and kept nothing of it
 
 	// A big request buffer kept for the next request (requests.go).
 	reqBig atomic.Pointer[[]byte]
@@ -221,6 +222,18 @@ func (w *Worker) spawn(interp *Interpreter) error {
 	}
 	w.cmd, w.pid = cmd, cmd.Process.Pid
 	w.wfd, w.rfd, w.wfdOpen = req[1], rep[0], true
+	if err := syscall.SetNonblock(w.rfd, true); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		syscall.Close(req[1])
+		syscall.Close(rep[0])
+		if outR != nil {
+			outR.Close()
+		}
+		errR.Close()
+		return err
+	}
+	w.spin = newSpinBudget(w.opts.Spin)
 	if w.compat != nil && w.compat.packet != 4 {
 		if err := w.startRelay(); err != nil { // compat.go
 			cmd.Process.Kill()

@@ -136,6 +136,10 @@ class FrameReader:
         self._buf = b""
         self._pos = 0
         self._big = None  # type: Any
+        #: Seconds to poll the (then non-blocking) fd before sleeping in
+        #: select: see set_spin.
+        self.spin = 0.0
+        self._spin_cur = 0.0
         # _parse calls the decoder directly: allow its recursion up front,
         # as decode_from would.
         _ensure_recursion(DEFAULT_MAX_DEPTH)
@@ -152,7 +156,10 @@ class FrameReader:
                 self._fill()
             else:
                 # Nothing (or a few bytes) buffered: _fill's common case.
-                data = os.read(self.fd, READ_SIZE)
+                try:
+                    data = os.read(self.fd, READ_SIZE)
+                except BlockingIOError:
+                    data = self._wait_read()
                 if not data:
                     raise EOFError
                 self._buf = self._buf[self._pos:] + data if self._buf else data
@@ -211,6 +218,51 @@ class FrameReader:
             raise ProtocolError("undecodable frame: %s" % exc) from None
         return BadFrame(term, exc), used
 
+    def set_spin(self, seconds: float) -> None:
+        """Poll for up to ``seconds`` before sleeping when no data is there
+        (the fd is made non-blocking); 0 turns polling off."""
+        self.spin = self._spin_cur = max(float(seconds), 0.0)
+        if self.spin:
+            os.set_blocking(self.fd, False)
+
+    def _wait_read(self) -> bytes:
+        """Read the non-blocking fd once data is there: polling for up to
+        the current budget, then sleeping in select.  The budget adapts as
+        in the host (snakes/spin.go): halved after a poll that found
+        nothing, back to full after a wait shorter than it."""
+        fd = self.fd
+        read = os.read
+        full = self.spin
+        cur = self._spin_cur
+        start = perf_counter() if full else 0.0
+        if cur:
+            end = start + cur
+            while True:
+                try:
+                    data = read(fd, READ_SIZE)
+                except BlockingIOError:
+                    if perf_counter() >= end:
+                        break
+                    continue
+                self._spin_cur = full
+                return data
+        import select
+        while True:
+            select.select((fd,), (), ())
+            try:
+                data = read(fd, READ_SIZE)
+                break
+            except BlockingIOError:
+                pass
+        if full:
+            if perf_counter() - start <= full:
+                self._spin_cur = full
+            elif cur > full / 16:
+                self._spin_cur = cur / 2
+            else:
+                self._spin_cur = 0.0
+        return data
+
     def _fill(self) -> None:
         buf = self._buf
         pos = self._pos
@@ -220,7 +272,10 @@ class FrameReader:
             if total - rest > READ_SIZE:
                 self._fill_big(buf, pos, rest, total)
                 return
-        data = os.read(self.fd, READ_SIZE)
+        try:
+            data = os.read(self.fd, READ_SIZE)
+        except BlockingIOError:
+            data = self._wait_read()
         if not data:
             raise EOFError
         self._buf = buf[pos:] + data if rest else data
@@ -246,7 +301,12 @@ class FrameReader:
         fd = self.fd
         try:
             while got < total:
-                k = readv(fd, [mv[got:total]])
+                try:
+                    k = readv(fd, [mv[got:total]])
+                except BlockingIOError:
+                    import select
+                    select.select((fd,), (), ())
+                    continue
                 if k == 0:
                     raise EOFError
                 got += k

@@ -198,6 +198,9 @@ class Runtime:
         level = opts.get("log_level")
         if type(level) is int:
             self.log_level = level
+        spin = opts.get("spin")
+        if type(spin) in (int, float) and spin > 0:
+            self.reader.set_spin(spin)
         mf = opts.get("max_frame")
         if type(mf) is int and mf > 0:
             self.reader.max_frame = self.writer.max_frame = mf
