@@ -156,9 +156,9 @@ func (w *Worker) readPipe(b []byte) (int, error) {
 	return n, err
 }
 
-// readSpin is one read of the non-blocking reply pipe: when nothing is
-// there yet and a caller waits for a reply, it polls for up to the spin
-// budget (spin.go) before it sleeps in poll(2).
+// readSpin is one read of the reply pipe. When the pipe is non-blocking
+// (Spin > 0), nothing is there yet and a caller waits for a reply, it polls
+// for up to the spin budget (spin.go) before it sleeps in poll(2).
 func (w *Worker) readSpin(b []byte) (int, error) {
 	n, err := syscall.Read(w.rfd, b)
 	if err != syscall.EAGAIN {

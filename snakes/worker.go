@@ -31,7 +31,7 @@ type Worker struct {
 	decode erlterm.DecodeOptions
 
 	wfd int // request pipe, write end (blocking, raw)
-	rfd int // reply pipe, read end (raw, non-blocking: see readSpin)
+	rfd int // reply pipe, read end (raw; non-blocking when Spin > 0: see readSpin)
 
 	// The writer: flat combining (writer.go).
 	wmu      sync.Mutex
@@ -178,6 +178,16 @@ func (w *Worker) spawn(interp *Interpreter) error {
 	}
 	setPipeSize(req[1])
 	setPipeSize(rep[0])
+	if w.opts.Spin > 0 {
+		// Our end only (its own open file description): readSpin polls
+		// it. Without polling, reads block as they always did.
+		if err := syscall.SetNonblock(rep[0], true); err != nil {
+			for _, fd := range [...]int{req[0], req[1], rep[0], rep[1]} {
+				syscall.Close(fd)
+			}
+			return err
+		}
+	}
 	childReq := os.NewFile(uintptr(req[0]), "taipan-requests")
 	childRep := os.NewFile(uintptr(rep[1]), "taipan-replies")
 	defer childReq.Close()
@@ -222,17 +232,6 @@ func (w *Worker) spawn(interp *Interpreter) error {
 	}
 	w.cmd, w.pid = cmd, cmd.Process.Pid
 	w.wfd, w.rfd, w.wfdOpen = req[1], rep[0], true
-	if err := syscall.SetNonblock(w.rfd, true); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		syscall.Close(req[1])
-		syscall.Close(rep[0])
-		if outR != nil {
-			outR.Close()
-		}
-		errR.Close()
-		return err
-	}
 	w.spin = newSpinBudget(w.opts.Spin)
 	if w.compat != nil && w.compat.packet != 4 {
 		if err := w.startRelay(); err != nil { // compat.go
