@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/rawecho"
 )
 
 func benchPool(b *testing.B, opts ManagerOptions) *Manager {
@@ -41,28 +43,34 @@ func runCallers(b *testing.B, k, n int, call func(g int) error) time.Duration {
 // against 2 raw Go↔Python echo processes driven by one goroutine each
 // (a perfect pool of 2 with no protocol), in alternating blocks of the
 // same run. ratio is pool calls/s ÷ raw echo calls/s (goal ≥ 0.9).
+// spin-ratio is the same against 2 echoes that poll their pipes for
+// DefaultSpin as the workers do: the honest anchor for polling workers.
 func BenchmarkPool2Callers2VsRawEcho(b *testing.B) {
 	p := benchPool(b, ManagerOptions{Size: 2})
-	echoes := []*rawEcho{startRawEcho(b, interp(b).Path), startRawEcho(b, interp(b).Path)}
+	echoes := []*rawecho.Echo{startRawEcho(b, 0), startRawEcho(b, 0)}
+	spinning := []*rawecho.Echo{startRawEcho(b, DefaultSpin), startRawEcho(b, DefaultSpin)}
 	f := addFrame(b)
-	for _, e := range echoes {
-		e.roundTrip(f)
-	}
 	ctx := context.Background()
-	var poolT, echoT time.Duration
+	var poolT, echoT, spinT time.Duration
 	const block = 1000
 	b.ResetTimer()
 	for done := 0; done < b.N; done += block {
 		n := min(block, b.N-done)
-		echoT += runCallers(b, 2, n, func(g int) error { echoes[g].roundTrip(f); return nil })
+		echoT += runCallers(b, 2, n, func(g int) error { return echoes[g].RoundTrip(f) })
+		spinT += runCallers(b, 2, n, func(g int) error { return spinning[g].RoundTrip(f) })
 		poolT += runCallers(b, 2, n, func(int) error {
 			_, err := p.Call(ctx, "operator", "add", 1, 2)
 			return err
 		})
+		if b.Failed() { // runCallers reported an error
+			b.FailNow()
+		}
 	}
 	b.ReportMetric(float64(b.N)/poolT.Seconds(), "pool-calls/s")
 	b.ReportMetric(float64(b.N)/echoT.Seconds(), "echo-calls/s")
 	b.ReportMetric(echoT.Seconds()/poolT.Seconds(), "ratio")
+	b.ReportMetric(float64(b.N)/spinT.Seconds(), "spin-echo-calls/s")
+	b.ReportMetric(spinT.Seconds()/poolT.Seconds(), "spin-ratio")
 }
 
 // BenchmarkPool2Callers8: a pool of 2 with 8 concurrent callers (goal

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/rawecho"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -38,12 +39,12 @@ func (e *env) sequential(ctx context.Context) ([]Figure, error) {
 		return nil, err
 	}
 	defer w.Stop(context.Background())
-	echo, err := startRawEcho(e.interp.Path)
+	echo, err := rawecho.Start(e.interp.Path, 0) // blocking: the historical anchor
 	if err != nil {
 		return nil, err
 	}
-	defer echo.close()
-	frame, err := addFrame()
+	defer echo.Close()
+	frame, err := rawecho.AddFrame()
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func (e *env) sequential(ctx context.Context) ([]Figure, error) {
 	for done := 0; done < e.n.sequential; done += block {
 		t0 := time.Now()
 		for range block {
-			if err := echo.roundTrip(frame); err != nil {
+			if err := echo.RoundTrip(frame); err != nil {
 				return nil, err
 			}
 		}
@@ -106,18 +107,18 @@ func callers(k, n int, call func(g int) error) (float64, error) {
 // default pipeline (one call per worker) and with 4 in flight per worker,
 // against ErlPort's quoted figure and 2 raw echo processes driven flat out.
 func (e *env) pool(ctx context.Context) ([]Figure, error) {
-	frame, err := addFrame()
+	frame, err := rawecho.AddFrame()
 	if err != nil {
 		return nil, err
 	}
-	echoes := make([]*rawEcho, 2)
+	echoes := make([]*rawecho.Echo, 2)
 	for i := range echoes {
-		if echoes[i], err = startRawEcho(e.interp.Path); err != nil {
+		if echoes[i], err = rawecho.Start(e.interp.Path, 0); err != nil {
 			return nil, err
 		}
-		defer echoes[i].close()
+		defer echoes[i].Close()
 	}
-	raw, err := callers(2, e.n.pool, func(g int) error { return echoes[g].roundTrip(frame) })
+	raw, err := callers(2, e.n.pool, func(g int) error { return echoes[g].RoundTrip(frame) })
 	if err != nil {
 		return nil, err
 	}
