@@ -114,6 +114,17 @@ def _call(buf: bytes, p: int, end: int) -> Any:
     return (_A_C, id, mod, fn, args)
 
 
+def next_spin(full: float, cur: float, waited: float) -> float:
+    """The polling budget after a wait of ``waited`` seconds that polling
+    (``cur`` seconds of it) did not end: full again when the data came
+    within the full budget, else halved, and none below full/16."""
+    if waited <= full:
+        return full
+    if cur > full / 16:
+        return cur / 2
+    return 0.0
+
+
 class BadFrame:
     """A well-formed frame whose payload could not be fully decoded (an opaque
     python object that does not unpickle).  ``term`` is the frame decoded
@@ -248,12 +259,7 @@ class FrameReader:
                     self._spin_cur = full
                     return os.read(self.fd, READ_SIZE)
         data = os.read(self.fd, READ_SIZE)
-        if perf_counter() - start <= full:
-            self._spin_cur = full
-        elif cur > full / 16:
-            self._spin_cur = cur / 2
-        else:
-            self._spin_cur = 0.0
+        self._spin_cur = next_spin(full, cur, perf_counter() - start)
         return data
 
     def _fill(self) -> None:

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from taipan import etf
-from taipan.framing import FrameReader
+from taipan.framing import FrameReader, next_spin
 
 from .workerutil import A, Worker
 
@@ -49,29 +49,37 @@ class SpinTest(unittest.TestCase):
         os.write(self.w, frame((A("x"), 1)))
         self.assertEqual(self.reader.read_frames(), [(A("x"), 1)])
 
-    def test_data_while_polling_keeps_the_budget(self) -> None:
-        t = write_later(self.w, frame(1), 0.0002)
-        self.assertEqual(self.reader.read_frames(), [1])
-        t.join()
-        self.assertEqual(self.reader._spin_cur, 0.005)
+    def test_data_arriving_later(self) -> None:
+        # Whether it comes while polling or after: read either way.
+        for delay in (0.0, 0.0002, 0.02):
+            t = write_later(self.w, frame(delay), delay)
+            self.assertEqual(self.reader.read_frames(), [delay])
+            t.join()
 
-    def test_late_data_halves_then_stops_polling(self) -> None:
+    def test_late_data_stops_polling(self) -> None:
+        # 10x the budget, every time: the budget halves down to nothing.
         budgets = []
-        for i in range(8):
-            t = write_later(self.w, frame(i), 0.05)  # 10x the budget
+        for i in range(6):
+            t = write_later(self.w, frame(i), 0.05)
             self.assertEqual(self.reader.read_frames(), [i])
             t.join()
             budgets.append(self.reader._spin_cur)
-        self.assertEqual(budgets[0], 0.0025)
-        self.assertEqual(budgets[-1], 0.0)
-        self.assertEqual(budgets, sorted(budgets, reverse=True))
-        # A quick one again restores the full budget.
-        os.write(self.w, frame(9))
-        self.assertEqual(self.reader.read_frames(), [9])
-        t = write_later(self.w, frame(10), 0)
-        self.assertEqual(self.reader.read_frames(), [10])
-        t.join()
-        self.assertEqual(self.reader._spin_cur, 0.005)
+        self.assertEqual(budgets, [0.0025, 0.00125, 0.000625, 0.0003125, 0.0, 0.0])
+
+    def test_next_spin(self) -> None:
+        full = 0.004
+        cases = [
+            ("came within the budget", full, 0.001, full),
+            ("came at the budget", full, full, full),
+            ("short wait restores a spent budget", 0.0, 0.003, full),
+            ("late: halved", full, 0.1, full / 2),
+            ("late: halved again", full / 4, 0.1, full / 8),
+            ("late at the floor: none", full / 16, 0.1, 0.0),
+            ("late with none: none", 0.0, 0.1, 0.0),
+        ]
+        for name, cur, waited, want in cases:
+            with self.subTest(name):
+                self.assertEqual(next_spin(full, cur, waited), want)
 
     def test_end_of_input(self) -> None:
         write_later(self.w, b"", 0).join()
