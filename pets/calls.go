@@ -126,25 +126,22 @@ func (p *Pets) run(ctx context.Context, name string, do func(context.Context, *s
 	}
 }
 
-// unsent reports whether err says the request never reached w's process:
-// w refused it (it was being stopped or replaced) or the request pipe was
-// already broken (EPIPE: the process is dying). It then waits, briefly,
-// for a dying process to be gone, so that the retry finds the pet
-// changed.
+// unsent reports whether err says the request never reached w's process
+// (snakes.ErrNotSent: w had exited or was stopping, or the request pipe
+// was already broken), so that sending it to the next incarnation is
+// safe. A broken pipe means the process is on its way out: it waits,
+// briefly, for it to be gone, so that the retry finds the pet changed.
 func unsent(w *snakes.Worker, err error) bool {
-	var ae *snakes.AbandonError
-	if errors.As(err, &ae) || errors.Is(err, snakes.ErrWorkerExited) {
+	if !errors.Is(err, snakes.ErrNotSent) {
 		return false
 	}
 	if errors.Is(err, syscall.EPIPE) {
-		// The process has closed its end: it is exiting.
 		t := time.NewTimer(epipeWait)
 		defer t.Stop()
 		select {
 		case <-w.Exited():
 		case <-t.C:
 		}
-		return true
 	}
-	return errors.Is(err, snakes.ErrStopped)
+	return true
 }

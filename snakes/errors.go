@@ -30,7 +30,28 @@ var (
 	// ProfileErlPort: Stream, Eval, Exec, Reload, keyword arguments, and
 	// values ErlPort's Python side cannot decode, such as maps).
 	ErrUnsupported = errors.New("snakes: not supported by the worker's profile")
+	// ErrNotSent: the request never reached the process, because the
+	// worker had exited or was stopping, or its request pipe was already
+	// broken. It never ran, so sending it to another worker (or the next
+	// incarnation) is safe: pools and pets do. It is matched alongside the
+	// cause (ErrWorkerExited, ErrStopped, ...), whose message it keeps.
+	ErrNotSent = errors.New("snakes: request not sent")
 )
+
+// unsentError marks err, the reason a request was not handed to a worker
+// that takes no more requests, with ErrNotSent.
+type unsentError struct{ err error }
+
+func (e *unsentError) Error() string   { return e.err.Error() }
+func (e *unsentError) Unwrap() []error { return []error{ErrNotSent, e.err} }
+
+// notSent marks err with ErrNotSent (nil stays nil).
+func notSent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &unsentError{err}
+}
 
 // Frame is one line of a Python traceback.
 type Frame struct {

@@ -2,6 +2,7 @@ package snakes
 
 import (
 	"context"
+	"errors"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -119,16 +120,17 @@ func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) err
 func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple, pc *plainCall) (sent bool, err error) {
 	if w.compat != nil {
 		if err := w.Err(); err != nil {
-			return false, err
+			return false, notSent(err)
 		}
-		return true, w.compatRequest(ctx, target, req)
+		err := w.compatRequest(ctx, target, req)
+		return !errors.Is(err, ErrNotSent), err
 	}
 	if err := ctx.Err(); err != nil {
 		return false, w.ctxError(err)
 	}
 	c, err := w.register(kindCall, target)
 	if err != nil {
-		return false, err
+		return false, notSent(err)
 	}
 	bp := w.reqBig.Swap(nil) // a big buffer kept from a big request
 	if bp == nil {
@@ -151,9 +153,9 @@ func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple,
 	if err != nil {
 		w.unregister(c)
 		if e := w.Err(); e != nil {
-			return false, e
+			return false, notSent(e)
 		}
-		return false, err
+		return false, notSent(err)
 	}
 	disarm := w.watchContext(ctx, c)
 	w.await(c)
@@ -208,13 +210,16 @@ func (w *Worker) post(t erlterm.Tuple) error {
 		return w.compatPost(t)
 	}
 	if err := w.Err(); err != nil {
-		return err
+		return notSent(err)
 	}
 	frame, err := appendFrame(nil, t)
 	if err != nil {
 		return fmt.Errorf("snakes: encoding: %w", err)
 	}
-	return w.send(frame)
+	if err := w.send(frame); err != nil {
+		return notSent(err)
+	}
+	return nil
 }
 
 // Eval evaluates a Python expression in the worker's namespace (kept

@@ -32,18 +32,20 @@ func (w *Worker) Stream(ctx context.Context, module, function string, args ...an
 		}
 		c, err := w.register(kindStream, nil)
 		if err != nil {
-			yield(nil, err)
+			yield(nil, notSent(err))
 			return
 		}
 		credit := w.opts.StreamCredit
 		frame, err := appendFrame(nil, erlterm.Tuple{tagAtom(tagStream), c.id, module, function,
 			argList(pos), map[string]any(kw), credit})
-		if err == nil {
-			err = w.send(frame)
-		}
 		if err != nil {
 			w.unregister(c)
 			yield(nil, fmt.Errorf("snakes: starting the stream: %w", err))
+			return
+		}
+		if err := w.send(frame); err != nil {
+			w.unregister(c)
+			yield(nil, notSent(fmt.Errorf("snakes: starting the stream: %w", err)))
 			return
 		}
 		disarm := w.watchContext(ctx, c)

@@ -1,0 +1,75 @@
+package pets
+
+import (
+	"context"
+	"errors"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/taipan-go/taipan/snakes"
+)
+
+// unsent decides which failed requests go to the pet's next incarnation:
+// those its process never received, and no other.
+func TestUnsent(t *testing.T) {
+	in, err := testInterp()
+	if err != nil {
+		t.Fatalf("resolving python: %v", err)
+	}
+	start := func(t *testing.T) *snakes.Worker {
+		w, err := snakes.Start(context.Background(), snakes.Options{Interpreter: in, Paths: []string{fixtures(t)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Stop(context.Background()) })
+		return w
+	}
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		run  func(t *testing.T, w *snakes.Worker) error
+		want bool
+	}{
+		{"its process had exited", func(t *testing.T, w *snakes.Worker) error {
+			syscall.Kill(w.Pid(), syscall.SIGKILL)
+			<-w.Exited()
+			for w.Err() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			_, err := w.Call(ctx, "operator", "add", 1, 2)
+			return err
+		}, true},
+		{"it died under the call", func(t *testing.T, w *snakes.Worker) error {
+			go func() {
+				time.Sleep(100 * time.Millisecond)
+				syscall.Kill(w.Pid(), syscall.SIGKILL)
+			}()
+			_, err := w.Call(ctx, "time", "sleep", 30)
+			return err
+		}, false},
+		{"a Python exception", func(t *testing.T, w *snakes.Worker) error {
+			_, err := w.Call(ctx, "operator", "truediv", 1, 0)
+			return err
+		}, false},
+		{"an unencodable argument", func(t *testing.T, w *snakes.Worker) error {
+			_, err := w.Call(ctx, "operator", "add", make(chan int), 1)
+			return err
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := start(t)
+			err := tt.run(t, w)
+			if err == nil {
+				t.Fatal("the request succeeded")
+			}
+			if got := unsent(w, err); got != tt.want {
+				t.Fatalf("unsent(%v) = %v, want %v", err, got, tt.want)
+			}
+		})
+	}
+	if unsent(nil, errors.New("other")) {
+		t.Fatal("an unrelated error counts as unsent")
+	}
+}
