@@ -2,8 +2,8 @@ package snakes
 
 import (
 	"context"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
