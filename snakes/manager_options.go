@@ -26,7 +26,9 @@ type ManagerOptions struct {
 	// Worker is the template of every worker's Options. Its ID is replaced
 	// by "<Name>-<n>"; its OnExit is kept and called before the pool hears
 	// of the exit. When Worker.Interpreter is nil (native profile) the
-	// interpreter is resolved once by NewManager.
+	// interpreter is resolved once by NewManager. Unless Worker.Spin is
+	// set, a pool of NumCPU workers or more (Size+MaxOverflow) does not
+	// poll its pipes (Spin -1): its pollers could take every core.
 	Worker Options
 
 	// Name names the pool in logs and prefixes worker ids (DefaultPoolName).
@@ -138,6 +140,12 @@ func (o ManagerOptions) withDefaults() ManagerOptions {
 		o.Size = runtime.NumCPU()
 	}
 	o.MaxOverflow = max(o.MaxOverflow, 0)
+	if o.Worker.Spin == 0 && o.Size+o.MaxOverflow >= runtime.NumCPU() {
+		// Workers that poll while they could fill every core take the
+		// cores from each other and from the host that feeds them (on 2
+		// cores a pool of 2 with 8 callers did 10–20% fewer calls/s).
+		o.Worker.Spin = -1
+	}
 	if o.MaxWaiters == 0 {
 		o.MaxWaiters = DefaultMaxWaiters
 	}

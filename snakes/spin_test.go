@@ -3,6 +3,7 @@ package snakes
 import (
 	"context"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -128,4 +129,32 @@ func workerSpin(t *testing.T, w *Worker) float64 {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// A pool that could fill every core with pollers does not poll, unless its
+// worker template says so.
+func TestManagerSpinDefault(t *testing.T) {
+	cpus := runtime.NumCPU()
+	tests := []struct {
+		name           string
+		size, overflow int
+		spin, want     time.Duration
+	}{
+		{"fewer workers than cores", cpus - 1, 0, 0, 0},
+		{"as many as the cores", cpus, 0, 0, -1},
+		{"overflow reaching the cores", cpus - 1, 1, 0, -1},
+		{"explicit spin kept", cpus, 0, 20 * time.Microsecond, 20 * time.Microsecond},
+		{"explicit off kept", 1, 0, -1, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.size < 1 {
+				t.Skip("one core")
+			}
+			o := ManagerOptions{Size: tt.size, MaxOverflow: tt.overflow, Worker: Options{Spin: tt.spin}}.withDefaults()
+			if o.Worker.Spin != tt.want {
+				t.Fatalf("Worker.Spin %v, want %v", o.Worker.Spin, tt.want)
+			}
+		})
+	}
 }
