@@ -46,6 +46,8 @@ type Manager struct {
 	pending  int // worker starts in progress
 	replace  int // of which replacements for recycled workers
 	seq      int
+	reloads  []startReload // reloads that ran while workers were starting
+	reloadN  uint64        // reloads recorded so far
 	stopped  bool
 	backoff  time.Duration // the next refill retry's delay, after failed starts
 	retrying bool          // a refill retry is scheduled
@@ -374,7 +376,7 @@ func (p *Manager) spawnLocked(old *member, initial bool) {
 		p.replace++
 	}
 	p.seq++
-	p.send(&spawnWorker{id: fmt.Sprintf("%s-%d", p.opts.Name, p.seq), replaces: old, initial: initial})
+	p.send(&spawnWorker{id: fmt.Sprintf("%s-%d", p.opts.Name, p.seq), replaces: old, initial: initial, reloads: p.reloadN})
 }
 
 // retireLocked stops handing m out; it is stopped (and replaced) once free.

@@ -22,6 +22,7 @@ type (
 		id       string
 		replaces *member // recycling: the worker it replaces
 		initial  bool    // one of the first Size workers
+		reloads  uint64  // Manager.reloadN when the start was asked for
 	}
 	workerStarted struct {
 		m        *member
@@ -99,6 +100,7 @@ func (p *Manager) startWorker(s *spawnWorker) {
 		p.mu.Lock()
 		p.procs[w] = struct{}{}
 		p.mu.Unlock()
+		p.catchUpReloads(w, s.reloads)
 	}
 	p.send(&workerStarted{m: m, err: err, replaces: s.replaces, initial: s.initial})
 }
@@ -110,6 +112,9 @@ func (p *Manager) onStarted(s *workerStarted) {
 	defer p.mu.Unlock()
 	defer p.cond.Broadcast()
 	p.pending--
+	if p.pending == 0 {
+		p.reloads = nil // every start has caught up
+	}
 	if s.replaces != nil {
 		p.replace--
 	}

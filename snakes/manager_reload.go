@@ -3,6 +3,7 @@ package snakes
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -49,6 +50,12 @@ func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload 
 	for range p.pending {
 		out = append(out, WorkerReload{Owner: owner, Worker: "(starting)", Status: ReloadSkipped, Err: ErrWorkerStarting})
 	}
+	if p.pending > 0 {
+		// Their Init may have imported the old files: each reloads these
+		// modules once started, before it serves (catchUpReloads).
+		p.reloadN++
+		p.reloads = append(p.reloads, startReload{n: p.reloadN, modules: modules})
+	}
 	p.mu.Unlock()
 
 	var wg sync.WaitGroup
@@ -64,6 +71,42 @@ func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload 
 	}
 	wg.Wait()
 	return out
+}
+
+// startReload is a Reload that ran while workers were starting.
+type startReload struct {
+	n       uint64 // its rank among the pool's reloads (Manager.reloadN)
+	modules []string
+}
+
+// catchUpReloads reloads, in w (started, not yet serving), the modules of
+// every Reload that ran after its start was asked for (since: the pool's
+// reloadN then): its Init may have imported a file that changed during
+// its start, and Reload skipped it then. Outcomes are logged: nobody waits
+// for them.
+func (p *Manager) catchUpReloads(w *Worker, since uint64) {
+	for {
+		p.mu.Lock()
+		var modules []string
+		for _, r := range p.reloads {
+			if r.n > since {
+				modules = append(modules, r.modules...)
+				since = r.n
+			}
+		}
+		p.mu.Unlock()
+		if len(modules) == 0 {
+			return
+		}
+		slices.Sort(modules)
+		modules = slices.Compact(modules)
+		ctx, cancel := p.callContext(p.life)
+		r := reloadWorker(ctx, p.opts.Name, w, modules)
+		if cancel != nil {
+			cancel()
+		}
+		p.log.Debug("started worker caught up with a reload", "worker", w.ID(), "outcome", r.String())
+	}
 }
 
 // reloadWorker reloads modules in one worker and tells what became of it.

@@ -397,3 +397,45 @@ func TestPoolsReloadAndRestart(t *testing.T) {
 		t.Errorf("Reload after Stop: %v", r)
 	}
 }
+
+// A worker whose Init imported a module just before the file changed, and
+// that Reload skipped because it was still starting, reloads the module
+// once started, before it serves.
+func TestManagerReloadCatchesUpWithStartingWorker(t *testing.T) {
+	dir := t.TempDir()
+	mod := filepath.Join(dir, "stale.py")
+	writeFile(t, mod, reloadModule("1"))
+	marker := filepath.Join(dir, "init-done")
+	writeFile(t, filepath.Join(dir, "slowinit.py"),
+		"import time\n\ndef init(marker):\n    import stale\n    open(marker, 'w').close()\n    time.sleep(1.0)\n")
+	p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Paths: []string{dir},
+		Init: &InitCall{Module: "slowinit", Function: "init", Args: []any{marker}}}})
+	os.Remove(marker)
+	ctx := context.Background()
+
+	restarted := make(chan error, 1)
+	go func() { restarted <- p.Restart(ctx, true) }()
+	// The replacement has imported stale (version 1) and is still starting.
+	slowly(t, "the replacement's Init", func() bool { _, err := os.Stat(marker); return err == nil })
+	writeFile(t, mod, reloadModule("2"))
+	report := p.Reload(ctx, "stale")
+	starting := 0
+	for _, r := range report {
+		if errors.Is(r.Err, ErrWorkerStarting) {
+			starting++
+		}
+	}
+	if starting != 1 {
+		t.Fatalf("report %v: want one worker starting", report)
+	}
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	var v int64
+	if err := p.CallInto(ctx, &v, "stale", "value"); err != nil {
+		t.Fatal(err)
+	}
+	if v != 2 {
+		t.Fatalf("stale.value() = %d after the replacement started: it kept the old code", v)
+	}
+}
