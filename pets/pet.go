@@ -37,6 +37,9 @@ type pet struct {
 	lastErr  error // why the last incarnation exited
 	dead     error // the error calls get once the pet is gone for good
 	changed  chan struct{}
+	reloads  []petReload       // the latest reloads (at most maxReloadLog)
+	reloadN  uint64            // reloads so far
+	sinceOf  map[string]uint64 // each incarnation (worker id): reloadN when it was made
 
 	calls    atomic.Uint64
 	lastUsed atomic.Int64
@@ -55,6 +58,7 @@ func newPet(p *Pets, name string, opts PetOptions) *pet {
 		p: p, name: name, opts: opts, adopted: time.Now(),
 		byChild: make(map[string]*snakes.Worker),
 		retired: make(map[string]bool),
+		sinceOf: make(map[string]uint64),
 		changed: make(chan struct{}),
 		qsig:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
@@ -93,10 +97,12 @@ func (pt *pet) workerOptions() snakes.Options {
 	pt.mu.Lock()
 	pt.ninc++
 	n := pt.ninc
+	id := fmt.Sprintf("%s#%d", pt.name, n)
+	pt.sinceOf[id] = pt.reloadN
 	pt.mu.Unlock()
 	o := *pt.opts.Worker
-	o.ID = fmt.Sprintf("%s#%d", pt.name, n)
-	id, userExit := o.ID, o.OnExit
+	o.ID = id
+	userExit := o.OnExit
 	o.OnExit = func(err error) {
 		if userExit != nil {
 			userExit(err)
@@ -110,6 +116,7 @@ func (pt *pet) workerOptions() snakes.Options {
 func (pt *pet) workerExited(id string, err error) {
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
+	delete(pt.sinceOf, id)
 	if pt.worker == nil || pt.worker.ID() != id {
 		return
 	}
@@ -148,8 +155,10 @@ func (pt *pet) await(ctx context.Context) (*snakes.Worker, error) {
 	}
 }
 
-// attach makes w, the worker of child, the one that serves.
+// attach makes w, the worker of child, the one that serves, once it has
+// caught up with the reloads made while it started.
 func (pt *pet) attach(child string, w *snakes.Worker) {
+	pt.catchUpReloads(w)
 	pt.mu.Lock()
 	if pt.dead != nil || pt.retired[child] {
 		pt.mu.Unlock()
@@ -160,6 +169,7 @@ func (pt *pet) attach(child string, w *snakes.Worker) {
 		pt.mu.Unlock()
 		return
 	}
+	delete(pt.sinceOf, w.ID()) // serving: later reloads reach it
 	first := pt.state == Starting
 	pt.worker, pt.child, pt.state, pt.started = w, child, Running, time.Now()
 	requested := pt.request

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/taipan-go/taipan/snakes"
@@ -14,7 +15,9 @@ import (
 // at once; a busy pet reloads right after the calls it has queued) and
 // reports each pet's outcome, by name, with Owner "pet:<name>". A pet
 // that is not running is skipped (ReloadSkipped, Err says why): its next
-// incarnation imports the new code anyway. A module that fails to reload
+// incarnation reloads the modules before it serves, in case its Init
+// imported them before they changed (so does an incarnation that a
+// Restart is starting). A module that fails to reload
 // (a syntax error) leaves the pet serving the old code (ReloadFailed).
 func (p *Pets) Reload(ctx context.Context, modules ...string) []snakes.WorkerReload {
 	pets := p.snapshot()
@@ -31,11 +34,18 @@ func (p *Pets) Reload(ctx context.Context, modules ...string) []snakes.WorkerRel
 	return out
 }
 
-// reload reloads the modules in the pet's current worker.
+// reload reloads the modules in the pet's current worker. An incarnation
+// starting meanwhile (a restart, a rolling replacement) catches up before
+// it serves (catchUpReloads).
 func (pt *pet) reload(ctx context.Context, modules []string) snakes.WorkerReload {
 	owner := "pet:" + pt.name
 	pt.mu.Lock()
 	w, state, dead := pt.worker, pt.state, pt.dead
+	pt.reloadN++
+	pt.reloads = append(pt.reloads, petReload{n: pt.reloadN, modules: modules})
+	if len(pt.reloads) > maxReloadLog {
+		pt.reloads = slices.Delete(pt.reloads, 0, len(pt.reloads)-maxReloadLog)
+	}
 	pt.mu.Unlock()
 	switch {
 	case dead != nil:
@@ -46,6 +56,53 @@ func (pt *pet) reload(ctx context.Context, modules []string) snakes.WorkerReload
 	}
 	res, err := w.Reload(ctx, modules...)
 	return snakes.NewWorkerReload(owner, w, res, err)
+}
+
+// petReload is one Reload of a pet, kept for the incarnations starting
+// meanwhile.
+type petReload struct {
+	n       uint64 // its rank among the pet's reloads (pet.reloadN)
+	modules []string
+}
+
+// maxReloadLog bounds the reloads a pet keeps for its starting
+// incarnations: an incarnation starts within seconds, and the watcher sends
+// a batch at most every few hundred milliseconds.
+const maxReloadLog = 64
+
+// catchUpReloads reloads in w, a new incarnation not yet serving, the
+// modules of the reloads made after it was created: its Init may have
+// imported a file that changed while it started, and Reload could not
+// reach it then. Outcomes are logged; nobody waits for them.
+func (pt *pet) catchUpReloads(w *snakes.Worker) {
+	for {
+		pt.mu.Lock()
+		since, ok := pt.sinceOf[w.ID()]
+		var modules []string
+		for _, r := range pt.reloads {
+			if r.n > since {
+				modules = append(modules, r.modules...)
+				since = r.n
+			}
+		}
+		if ok {
+			pt.sinceOf[w.ID()] = since
+		}
+		pt.mu.Unlock()
+		if !ok || len(modules) == 0 {
+			return
+		}
+		slices.Sort(modules)
+		modules = slices.Compact(modules)
+		ctx, cancel := context.WithCancel(context.Background())
+		if pt.opts.CallTimeout > 0 {
+			ctx, cancel = context.WithTimeout(context.Background(), pt.opts.CallTimeout)
+		}
+		res, err := w.Reload(ctx, modules...)
+		cancel()
+		r := snakes.NewWorkerReload("pet:"+pt.name, w, res, err)
+		pt.p.log.Debug("new incarnation caught up with a reload", "pet", pt.name, "outcome", r.String())
+	}
 }
 
 // Restart replaces every live pet by a new incarnation (a new process,

@@ -168,3 +168,41 @@ func TestRestart(t *testing.T) {
 		})
 	}
 }
+
+// A new incarnation whose Init imported a module just before the file
+// changed reloads it before it serves: Reload reached only the old one.
+func TestReloadCatchesUpWithNewIncarnation(t *testing.T) {
+	dir := t.TempDir()
+	mod := filepath.Join(dir, "stalepet.py")
+	if err := os.WriteFile(mod, []byte("def value():\n    return 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(dir, "init-done")
+	init := "import time\n\ndef init(marker):\n    import stalepet\n    open(marker, 'w').close()\n    time.sleep(1.0)\n"
+	if err := os.WriteFile(filepath.Join(dir, "slowinit.py"), []byte(init), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := newPets(t, Options{})
+	adopt(t, p, "slow", PetOptions{Paths: []string{dir},
+		Init: &snakes.InitCall{Module: "slowinit", Function: "init", Args: []any{marker}}}, "")
+	os.Remove(marker)
+	ctx := ctx30(t)
+
+	restarted := make(chan error, 1)
+	go func() { restarted <- p.Restart(ctx, true) }()
+	eventually(t, "the new incarnation's Init", func() bool { _, err := os.Stat(marker); return err == nil })
+	if err := os.WriteFile(mod, []byte("def value():\n    return 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.Reload(ctx, "stalepet") // reaches the old incarnation only
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	var v int64
+	if err := p.CallInto(ctx, &v, "slow", "stalepet", "value"); err != nil {
+		t.Fatal(err)
+	}
+	if v != 2 {
+		t.Fatalf("stalepet.value() = %d in the new incarnation: it kept the old code", v)
+	}
+}
