@@ -81,7 +81,7 @@ func (p *Pets) Stream(ctx context.Context, name, module, function string, args .
 			}
 			started, retry := false, false
 			for v, err := range w.Stream(ctx, module, function, args...) {
-				if err != nil && !started && unsent(w, err) {
+				if err != nil && !started && neverRan(w, err) {
 					retry = true
 					break
 				}
@@ -118,7 +118,7 @@ func (p *Pets) run(ctx context.Context, name string, do func(context.Context, *s
 			return err
 		}
 		err = do(ctx, w)
-		if err != nil && unsent(w, err) {
+		if err != nil && neverRan(w, err) {
 			continue
 		}
 		pt.served(w, err)
@@ -126,13 +126,14 @@ func (p *Pets) run(ctx context.Context, name string, do func(context.Context, *s
 	}
 }
 
-// unsent reports whether err says the request never reached w's process
-// (snakes.ErrNotSent: w had exited or was stopping, or the request pipe
-// was already broken), so that sending it to the next incarnation is
-// safe. A broken pipe means the process is on its way out: it waits,
-// briefly, for it to be gone, so that the retry finds the pet changed.
-func unsent(w *snakes.Worker, err error) bool {
-	if !errors.Is(err, snakes.ErrNotSent) {
+// neverRan reports whether err says the request never ran in w's process
+// (snakes.ErrNotRun: w had exited or was stopping, its request pipe was
+// already broken, or it was still queued behind another request when the
+// process died), so that sending it to the next incarnation is safe. A
+// broken pipe means the process is on its way out: it waits, briefly, for
+// it to be gone, so that the retry finds the pet changed.
+func neverRan(w *snakes.Worker, err error) bool {
+	if !errors.Is(err, snakes.ErrNotRun) {
 		return false
 	}
 	if errors.Is(err, syscall.EPIPE) {

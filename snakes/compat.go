@@ -334,7 +334,7 @@ func (w *Worker) compatRequest(ctx context.Context, target any, req erlterm.Tupl
 	}
 	c, err := w.register(kindCall, target)
 	if err != nil {
-		return notSent(err)
+		return notRun(err)
 	}
 	frame, err := w.compat.appendFrame(nil, erlterm.Tuple{tagAtom(tagCall), c.id,
 		erlterm.Atom(text(req[2])), erlterm.Atom(text(req[3])), req[4]})
@@ -345,9 +345,9 @@ func (w *Worker) compatRequest(ctx context.Context, target any, req erlterm.Tupl
 	if err := w.send(frame); err != nil {
 		w.unregister(c)
 		if e := w.Err(); e != nil {
-			return notSent(e)
+			return notRun(e)
 		}
-		return notSent(err)
+		return notRun(err)
 	}
 	disarm := w.watchContext(ctx, c)
 	w.await(c)
@@ -359,7 +359,7 @@ func (w *Worker) compatRequest(ctx context.Context, target any, req erlterm.Tupl
 // is dropped (an error reply is logged), a Send is {'M', Message}.
 func (w *Worker) compatPost(t erlterm.Tuple) error {
 	if err := w.Err(); err != nil {
-		return notSent(err)
+		return notRun(err)
 	}
 	c := w.compat
 	var term erlterm.Tuple
@@ -392,7 +392,7 @@ func (w *Worker) compatPost(t erlterm.Tuple) error {
 	if err != nil && castID != 0 {
 		c.takeCast(castID)
 	}
-	return notSent(err)
+	return notRun(err)
 }
 
 // takeCast reports whether id is a Cast's, forgetting it.

@@ -30,27 +30,30 @@ var (
 	// ProfileErlPort: Stream, Eval, Exec, Reload, keyword arguments, and
 	// values ErlPort's Python side cannot decode, such as maps).
 	ErrUnsupported = errors.New("snakes: not supported by the worker's profile")
-	// ErrNotSent: the request never reached the process, because the
-	// worker had exited or was stopping, or its request pipe was already
-	// broken. It never ran, so sending it to another worker (or the next
-	// incarnation) is safe: pools and pets do. It is matched alongside the
-	// cause (ErrWorkerExited, ErrStopped, ...), whose message it keeps.
-	ErrNotSent = errors.New("snakes: request not sent")
+	// ErrNotRun: the request never ran in the process, so sending it to
+	// another worker (or the next incarnation) is safe — pools and pets
+	// do. Either it never reached the process (the worker had exited or
+	// was stopping, or its request pipe was already broken), or it was
+	// still waiting behind an earlier request when the process died (a
+	// worker runs its requests one at a time, in order). It is matched
+	// alongside the cause (ErrWorkerExited, ErrStopped, ...), whose message
+	// it keeps.
+	ErrNotRun = errors.New("snakes: request never ran")
 )
 
-// unsentError marks err, the reason a request was not handed to a worker
-// that takes no more requests, with ErrNotSent.
-type unsentError struct{ err error }
+// notRunError marks err, the reason a request failed without running, with
+// ErrNotRun.
+type notRunError struct{ err error }
 
-func (e *unsentError) Error() string   { return e.err.Error() }
-func (e *unsentError) Unwrap() []error { return []error{ErrNotSent, e.err} }
+func (e *notRunError) Error() string   { return e.err.Error() }
+func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.err} }
 
-// notSent marks err with ErrNotSent (nil stays nil).
-func notSent(err error) error {
+// notSent marks err with ErrNotRun (nil stays nil).
+func notRun(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &unsentError{err}
+	return &notRunError{err}
 }
 
 // Frame is one line of a Python traceback.

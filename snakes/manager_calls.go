@@ -13,10 +13,11 @@ import (
 // back. When ctx has no deadline the pool's CallTimeout bounds the whole
 // call, waiting included.
 //
-// A call that never reached its worker (it had died, or was stopped, in
-// the meantime) is re-dispatched to another one: it never ran. A call
-// whose worker died while it was in flight is not (it may have run): its
-// error is the *ExitError (ErrWorkerExited). A worker left in an unknown
+// A call that never ran (its worker had died, or was stopped, in the
+// meantime; or, with Pipeline > 1, it was still queued behind another call
+// when the process died: ErrNotRun) is re-dispatched to another worker. A
+// call that may have run is not: its error is the *ExitError
+// (ErrWorkerExited). A worker left in an unknown
 // state (an abandoned call, an exit, a Python exception under
 // KillOnException) is stopped and replaced.
 func (p *Manager) Call(ctx context.Context, module, function string, args ...any) (any, error) {
@@ -41,9 +42,10 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 			p.release(m, true, true, false)
 			return nil
 		}
-		broken := p.callFailed(m, sent, err)
-		p.release(m, true, sent, broken)
-		if !sent && workerGone(err) {
+		ran := sent && !errors.Is(err, ErrNotRun)
+		broken := p.callFailed(m, ran, err)
+		p.release(m, true, ran, broken)
+		if !ran && workerGone(err) {
 			p.stats.redispatched.Add(1)
 			continue
 		}

@@ -20,10 +20,12 @@ const (
 	// worker killed) takes no other call with it, and no call waits behind
 	// a slow one. More keeps the pipe busy when every worker is busy:
 	// BenchmarkPool2Callers8 (short calls, 8 callers, pool of 2, 2 cores)
-	// measured 35k calls/s at 1, 61k at 2, 90k at 4, 91k at 8. It stays 1
-	// because a worker that dies takes the calls already written to it
-	// with it (only unsent ones are re-dispatched) and an io pool's calls
-	// would queue behind slow ones; 4 is the setting for short calls.
+	// measured 35k calls/s at 1, 61k at 2, 90k at 4, 91k at 8. A worker
+	// that dies takes only its running call with it: the calls queued
+	// behind it never ran and are re-dispatched (ErrNotRun). It stays 1
+	// because a call queued behind a slow one waits for it even when
+	// another worker frees up first (an io pool's calls would); 4 is the
+	// setting for short, even calls.
 	DefaultPipeline = 1
 
 	// DefaultCallTimeout bounds a pool call whose context has no deadline

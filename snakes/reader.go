@@ -251,10 +251,15 @@ func (w *Worker) endOfReplies() {
 	w.mu.Lock()
 	if w.dead == nil {
 		w.dead = w.exitErr
+		neverRan := w.neverRanLocked()
 		for _, c := range w.calls {
 			c.err = w.exitErr
+			if neverRan(c) {
+				c.err = notRun(w.exitErr)
+			}
 			w.complete(c)
 		}
+		w.order = nil
 		syscall.Close(w.rfd)
 	}
 	w.mu.Unlock()
@@ -316,6 +321,9 @@ func (w *Worker) dispatch(f []byte, self *call, owned bool) bool {
 		return true
 	case tagCall:
 		if h.hasID && h.arity == 6 {
+			w.mu.Lock()
+			w.callbacks++ // the running request waits: others may nest (run_order.go)
+			w.mu.Unlock()
 			fr := own(f, owned)
 			w.wg.Add(1)
 			go w.runCallback(fr, h.id)

@@ -120,17 +120,17 @@ func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) err
 func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple, pc *plainCall) (sent bool, err error) {
 	if w.compat != nil {
 		if err := w.Err(); err != nil {
-			return false, notSent(err)
+			return false, notRun(err)
 		}
 		err := w.compatRequest(ctx, target, req)
-		return !errors.Is(err, ErrNotSent), err
+		return !errors.Is(err, ErrNotRun), err
 	}
 	if err := ctx.Err(); err != nil {
 		return false, w.ctxError(err)
 	}
 	c, err := w.register(kindCall, target)
 	if err != nil {
-		return false, notSent(err)
+		return false, notRun(err)
 	}
 	bp := w.reqBig.Swap(nil) // a big buffer kept from a big request
 	if bp == nil {
@@ -153,9 +153,9 @@ func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple,
 	if err != nil {
 		w.unregister(c)
 		if e := w.Err(); e != nil {
-			return false, notSent(e)
+			return false, notRun(e)
 		}
-		return false, notSent(err)
+		return false, notRun(err)
 	}
 	disarm := w.watchContext(ctx, c)
 	w.await(c)
@@ -210,14 +210,14 @@ func (w *Worker) post(t erlterm.Tuple) error {
 		return w.compatPost(t)
 	}
 	if err := w.Err(); err != nil {
-		return notSent(err)
+		return notRun(err)
 	}
 	frame, err := appendFrame(nil, t)
 	if err != nil {
 		return fmt.Errorf("snakes: encoding: %w", err)
 	}
 	if err := w.send(frame); err != nil {
-		return notSent(err)
+		return notRun(err)
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func (w *Worker) Stream(ctx context.Context, module, function string, args ...an
 		}
 		c, err := w.register(kindStream, nil)
 		if err != nil {
-			yield(nil, notSent(err))
+			yield(nil, notRun(err))
 			return
 		}
 		credit := w.opts.StreamCredit
@@ -45,7 +45,7 @@ func (w *Worker) Stream(ctx context.Context, module, function string, args ...an
 		}
 		if err := w.send(frame); err != nil {
 			w.unregister(c)
-			yield(nil, notSent(fmt.Errorf("snakes: starting the stream: %w", err)))
+			yield(nil, notRun(fmt.Errorf("snakes: starting the stream: %w", err)))
 			return
 		}
 		disarm := w.watchContext(ctx, c)

@@ -58,6 +58,8 @@ type Worker struct {
 	rend      int
 	rbig      []byte     // a big reply buffer kept for the next big reply (reader role)
 	spin      spinBudget // the reader role's polling budget
+	order     []written  // requests in the order written (run_order.go); guarded by mu
+	callbacks uint64     // callbacks received from the worker; guarded by mu
 	rspent    bool       // dispatch decoded its frame in place and kept nothing of it
 
 	// A big request buffer kept for the next request (requests.go).

@@ -28,6 +28,7 @@ func (w *Worker) send(frame []byte) error {
 	w.writing = true
 	w.wmu.Unlock()
 
+	w.noteWritten(frame)
 	err := writeAll(w.wfd, frame)
 	var ownErr = err
 	for {
@@ -45,6 +46,7 @@ func (w *Worker) send(frame []byte) error {
 		buf := w.wbuf
 		w.wbuf = w.wspare[:0]
 		w.wmu.Unlock()
+		w.noteWritten(buf)
 		err = writeAll(w.wfd, buf)
 		if cap(buf) <= 1<<20 { // do not keep a huge buffer around
 			w.wmu.Lock()

@@ -51,6 +51,12 @@ def exit_now(delay, code):
     os._exit(code)
 
 
+def sleep_marked(path, seconds):
+    open(path, "w").close()
+    time.sleep(seconds)
+    return "done"
+
+
 def segfault(delay):
     import ctypes
     time.sleep(delay)

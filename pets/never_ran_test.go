@@ -10,9 +10,9 @@ import (
 	"github.com/taipan-go/taipan/snakes"
 )
 
-// unsent decides which failed requests go to the pet's next incarnation:
+// neverRan decides which failed requests go to the pet's next incarnation:
 // those its process never received, and no other.
-func TestUnsent(t *testing.T) {
+func TestNeverRan(t *testing.T) {
 	in, err := testInterp()
 	if err != nil {
 		t.Fatalf("resolving python: %v", err)
@@ -64,12 +64,12 @@ func TestUnsent(t *testing.T) {
 			if err == nil {
 				t.Fatal("the request succeeded")
 			}
-			if got := unsent(w, err); got != tt.want {
-				t.Fatalf("unsent(%v) = %v, want %v", err, got, tt.want)
+			if got := neverRan(w, err); got != tt.want {
+				t.Fatalf("neverRan(%v) = %v, want %v", err, got, tt.want)
 			}
 		})
 	}
-	if unsent(nil, errors.New("other")) {
-		t.Fatal("an unrelated error counts as unsent")
+	if neverRan(nil, errors.New("other")) {
+		t.Fatal("an unrelated error counts as never ran")
 	}
 }
