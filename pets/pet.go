@@ -37,9 +37,8 @@ type pet struct {
 	lastErr  error // why the last incarnation exited
 	dead     error // the error calls get once the pet is gone for good
 	changed  chan struct{}
-	reloads  []petReload       // the latest reloads (at most maxReloadLog)
-	reloadN  uint64            // reloads so far
-	sinceOf  map[string]uint64 // each incarnation (worker id): reloadN when it was made
+	reloads  snakes.ReloadLog  // the latest reloads
+	sinceOf  map[string]uint64 // each incarnation (worker id): the log's mark when it was made
 
 	calls    atomic.Uint64
 	lastUsed atomic.Int64
@@ -98,7 +97,7 @@ func (pt *pet) workerOptions() snakes.Options {
 	pt.ninc++
 	n := pt.ninc
 	id := fmt.Sprintf("%s#%d", pt.name, n)
-	pt.sinceOf[id] = pt.reloadN
+	pt.sinceOf[id] = pt.reloads.Mark()
 	pt.mu.Unlock()
 	o := *pt.opts.Worker
 	o.ID = id

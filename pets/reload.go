@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/taipan-go/taipan/snakes"
@@ -41,11 +40,7 @@ func (pt *pet) reload(ctx context.Context, modules []string) snakes.WorkerReload
 	owner := "pet:" + pt.name
 	pt.mu.Lock()
 	w, state, dead := pt.worker, pt.state, pt.dead
-	pt.reloadN++
-	pt.reloads = append(pt.reloads, petReload{n: pt.reloadN, modules: modules})
-	if len(pt.reloads) > maxReloadLog {
-		pt.reloads = slices.Delete(pt.reloads, 0, len(pt.reloads)-maxReloadLog)
-	}
+	pt.reloads.Record(modules)
 	pt.mu.Unlock()
 	switch {
 	case dead != nil:
@@ -58,18 +53,6 @@ func (pt *pet) reload(ctx context.Context, modules []string) snakes.WorkerReload
 	return snakes.NewWorkerReload(owner, w, res, err)
 }
 
-// petReload is one Reload of a pet, kept for the incarnations starting
-// meanwhile.
-type petReload struct {
-	n       uint64 // its rank among the pet's reloads (pet.reloadN)
-	modules []string
-}
-
-// maxReloadLog bounds the reloads a pet keeps for its starting
-// incarnations: an incarnation starts within seconds, and the watcher sends
-// a batch at most every few hundred milliseconds.
-const maxReloadLog = 64
-
 // catchUpReloads reloads in w, a new incarnation not yet serving, the
 // modules of the reloads made after it was created: its Init may have
 // imported a file that changed while it started, and Reload could not
@@ -78,22 +61,14 @@ func (pt *pet) catchUpReloads(w *snakes.Worker) {
 	for {
 		pt.mu.Lock()
 		since, ok := pt.sinceOf[w.ID()]
-		var modules []string
-		for _, r := range pt.reloads {
-			if r.n > since {
-				modules = append(modules, r.modules...)
-				since = r.n
-			}
-		}
+		modules, mark := pt.reloads.Since(since)
 		if ok {
-			pt.sinceOf[w.ID()] = since
+			pt.sinceOf[w.ID()] = mark
 		}
 		pt.mu.Unlock()
 		if !ok || len(modules) == 0 {
 			return
 		}
-		slices.Sort(modules)
-		modules = slices.Compact(modules)
 		ctx, cancel := context.WithCancel(context.Background())
 		if pt.opts.CallTimeout > 0 {
 			ctx, cancel = context.WithTimeout(context.Background(), pt.opts.CallTimeout)

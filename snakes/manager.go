@@ -46,8 +46,7 @@ type Manager struct {
 	pending  int // worker starts in progress
 	replace  int // of which replacements for recycled workers
 	seq      int
-	reloads  []startReload // reloads that ran while workers were starting
-	reloadN  uint64        // reloads recorded so far
+	reloads  ReloadLog // reloads that ran while workers were starting
 	stopped  bool
 	backoff  time.Duration // the next refill retry's delay, after failed starts
 	retrying bool          // a refill retry is scheduled
@@ -376,7 +375,7 @@ func (p *Manager) spawnLocked(old *member, initial bool) {
 		p.replace++
 	}
 	p.seq++
-	p.send(&spawnWorker{id: fmt.Sprintf("%s-%d", p.opts.Name, p.seq), replaces: old, initial: initial, reloads: p.reloadN})
+	p.send(&spawnWorker{id: fmt.Sprintf("%s-%d", p.opts.Name, p.seq), replaces: old, initial: initial, reloads: p.reloads.Mark()})
 }
 
 // retireLocked stops handing m out; it is stopped (and replaced) once free.

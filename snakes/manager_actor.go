@@ -22,7 +22,7 @@ type (
 		id       string
 		replaces *member // recycling: the worker it replaces
 		initial  bool    // one of the first Size workers
-		reloads  uint64  // Manager.reloadN when the start was asked for
+		reloads  uint64  // Manager.reloads' mark when the start was asked for
 	}
 	workerStarted struct {
 		m        *member
@@ -113,7 +113,7 @@ func (p *Manager) onStarted(s *workerStarted) {
 	defer p.cond.Broadcast()
 	p.pending--
 	if p.pending == 0 {
-		p.reloads = nil // every start has caught up
+		p.reloads.Reset() // every start has caught up
 	}
 	if s.replaces != nil {
 		p.replace--

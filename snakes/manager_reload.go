@@ -3,7 +3,6 @@ package snakes
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -53,8 +52,7 @@ func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload 
 	if p.pending > 0 {
 		// Their Init may have imported the old files: each reloads these
 		// modules once started, before it serves (catchUpReloads).
-		p.reloadN++
-		p.reloads = append(p.reloads, startReload{n: p.reloadN, modules: modules})
+		p.reloads.Record(modules)
 	}
 	p.mu.Unlock()
 
@@ -73,33 +71,18 @@ func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload 
 	return out
 }
 
-// startReload is a Reload that ran while workers were starting.
-type startReload struct {
-	n       uint64 // its rank among the pool's reloads (Manager.reloadN)
-	modules []string
-}
-
 // catchUpReloads reloads, in w (started, not yet serving), the modules of
-// every Reload that ran after its start was asked for (since: the pool's
-// reloadN then): its Init may have imported a file that changed during
-// its start, and Reload skipped it then. Outcomes are logged: nobody waits
-// for them.
+// every Reload that ran after its start was asked for (since: the log's
+// mark then). Outcomes are logged: nobody waits for them.
 func (p *Manager) catchUpReloads(w *Worker, since uint64) {
 	for {
 		p.mu.Lock()
-		var modules []string
-		for _, r := range p.reloads {
-			if r.n > since {
-				modules = append(modules, r.modules...)
-				since = r.n
-			}
-		}
+		modules, mark := p.reloads.Since(since)
 		p.mu.Unlock()
 		if len(modules) == 0 {
 			return
 		}
-		slices.Sort(modules)
-		modules = slices.Compact(modules)
+		since = mark
 		ctx, cancel := p.callContext(p.life)
 		r := reloadWorker(ctx, p.opts.Name, w, modules)
 		if cancel != nil {
