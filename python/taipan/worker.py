@@ -697,7 +697,7 @@ class Runtime:
         Raises HostError on timeout or end of input.  From the main thread,
         requests arriving meanwhile run inline (re-entrancy)."""
         id = next(self._ids)
-        data = self.writer.frame((A_C, id, module, function, args, context))
+        data = self.writer.host_call(id, module, function, args, context)
         mu = self._mu
         with mu:
             if self._eof:
