@@ -27,7 +27,7 @@ func NewSystem(opts Options) *System {
 	logger := opts.Logger.Named(opts.Name)
 	cfg := []actor.ConfigOption{
 		actor.WithLoggerFactory(func(s *actor.ActorSystem) *slog.Logger {
-			return slog.New(NewSlogHandler(logger)).With("system", s.ID)
+			return slog.New(quietStopLetters{NewSlogHandler(logger)}).With("system", s.ID)
 		}),
 	}
 	if opts.DeadLetterThrottle < 0 {

@@ -169,3 +169,53 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A Stop sent to an actor already gone (what protoactor does to the
+// children a supervisor stopped itself) is logged at debug level; any
+// other dead letter as protoactor logs it.
+func TestStopDeadLettersAreDebug(t *testing.T) {
+	tests := []struct {
+		level     hclog.Level
+		wantStop  string // the level of the Stop's dead letter, "" for none
+		wantOther string
+	}{
+		{hclog.Info, "", "[INFO]"},
+		{hclog.Debug, "[DEBUG]", "[INFO]"},
+	}
+	levelOf := func(l string) string {
+		for _, lv := range []string{"[DEBUG]", "[INFO]", "[WARN]", "[ERROR]"} {
+			if strings.Contains(l, lv) {
+				return lv
+			}
+		}
+		return "?"
+	}
+	for _, tt := range tests {
+		t.Run(tt.level.String(), func(t *testing.T) {
+			var buf syncBuffer
+			sys := NewSystem(Options{Logger: hclog.New(&hclog.LoggerOptions{Output: &buf, Level: tt.level}), Name: "dl"})
+			defer sys.Stop(context.Background())
+			pid := sys.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+			if err := sys.Root.StopFuture(pid).Wait(); err != nil {
+				t.Fatal(err)
+			}
+			sys.Root.Stop(pid)
+			sys.Root.Send(pid, "hello")
+			time.Sleep(100 * time.Millisecond) // dead letters go through the event stream
+			var stop, other string
+			for _, l := range strings.Split(buf.String(), "\n") {
+				switch {
+				case !strings.Contains(l, "[DeadLetter]"):
+				case strings.Contains(l, "hello"):
+					other = levelOf(l)
+				default:
+					stop = levelOf(l)
+				}
+			}
+			if stop != tt.wantStop || other != tt.wantOther {
+				t.Fatalf("the Stop's dead letter at %q (want %q), the other at %q (want %q)\n%s",
+					stop, tt.wantStop, other, tt.wantOther, buf.String())
+			}
+		})
+	}
+}
