@@ -178,7 +178,7 @@ func TestReloadCatchesUpWithNewIncarnation(t *testing.T) {
 		t.Fatal(err)
 	}
 	marker := filepath.Join(dir, "init-done")
-	init := "import time\n\ndef init(marker):\n    import stalepet\n    open(marker, 'w').close()\n    time.sleep(1.0)\n"
+	init := "import time\n\ndef init(marker):\n    import stalepet\n    open(marker, 'w').close()\n    time.sleep(2.0)\n"
 	if err := os.WriteFile(filepath.Join(dir, "slowinit.py"), []byte(init), 0o644); err != nil {
 		t.Fatal(err)
 	}

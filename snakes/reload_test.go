@@ -407,7 +407,7 @@ func TestManagerReloadCatchesUpWithStartingWorker(t *testing.T) {
 	writeFile(t, mod, reloadModule("1"))
 	marker := filepath.Join(dir, "init-done")
 	writeFile(t, filepath.Join(dir, "slowinit.py"),
-		"import time\n\ndef init(marker):\n    import stale\n    open(marker, 'w').close()\n    time.sleep(1.0)\n")
+		"import time\n\ndef init(marker):\n    import stale\n    open(marker, 'w').close()\n    time.sleep(2.0)\n")
 	p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Paths: []string{dir},
 		Init: &InitCall{Module: "slowinit", Function: "init", Args: []any{marker}}}})
 	os.Remove(marker)
