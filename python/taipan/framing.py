@@ -157,6 +157,11 @@ def next_spin(full: float, cur: float, waited: float) -> float:
     return 0.0
 
 
+def _too_deep() -> EncodeError:
+    """The error of a term the encoder's recursion could not finish."""
+    return EncodeError("term nested too deeply (or it contains itself)")
+
+
 class BadFrame:
     """A well-formed frame whose payload could not be fully decoded (an opaque
     python object that does not unpickle).  ``term`` is the frame decoded
@@ -365,9 +370,14 @@ class FrameWriter:
         or ValueError when it exceeds max_frame."""
         out = bytearray(b"\0\0\0\0")
         encode_into(out, term)
+        return self._sealed(out)
+
+    def _sealed(self, out: bytearray) -> bytearray:
+        """out, a frame with room for its length in front, with the length
+        written; ValueError when it exceeds max_frame."""
         n = len(out) - 4
         if n > self.max_frame:
-            raise ValueError("reply of %d bytes exceeds max_frame %d"
+            raise ValueError("frame of %d bytes exceeds max_frame %d"
                              % (n, self.max_frame))
         _pack_u32_into(out, 0, n)
         return out
@@ -382,14 +392,8 @@ class FrameWriter:
         try:
             _enc(term, out, None)
         except RecursionError:
-            raise EncodeError("term nested too deeply (or it contains "
-                              "itself)") from None
-        n = len(out) - 4
-        if n > self.max_frame:
-            raise ValueError("reply of %d bytes exceeds max_frame %d"
-                             % (n, self.max_frame))
-        _pack_u32_into(out, 0, n)
-        return out
+            raise _too_deep() from None
+        return self._sealed(out)
 
     def host_call(self, id: int, module: Any, function: Any, args: Any,
                   context: Any) -> bytearray:
@@ -415,14 +419,8 @@ class FrameWriter:
             else:
                 _enc(context, out, None)
         except RecursionError:
-            raise EncodeError("term nested too deeply (or it contains "
-                              "itself)") from None
-        n = len(out) - 4
-        if n > self.max_frame:
-            raise ValueError("call of %d bytes exceeds max_frame %d"
-                             % (n, self.max_frame))
-        _pack_u32_into(out, 0, n)
-        return out
+            raise _too_deep() from None
+        return self._sealed(out)
 
     def put(self, data: bytearray) -> None:
         """Queue one frame; writes the batch when its oldest frame has waited
