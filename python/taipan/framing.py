@@ -95,7 +95,8 @@ def _reply(buf: bytes, p: int, end: int, tag: Any) -> Any:
     """The host's reply to a host call, whose Id starts at buf[p], parsed
     by hand in its usual form (a small or 32-bit Id; the decoder does the
     rest), or None for anything else (the general decoder then parses it).
-    The decoder's 3-tuple path costs more than the reply (~1.5 us)."""
+    The decoder's 3-tuple path costs more than the reply (~1.5 us).  The Id
+    is read as in _call, inline on purpose (a helper call costs ~0.1 us)."""
     try:
         t = buf[p]
         if t == 97:
