@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,13 +27,16 @@ func (w *Worker) watchContext(ctx context.Context, c *call) func() bool {
 }
 
 // abandon gets a worker back from a call nobody waits for any more: it
-// sends {'X', Id}; a queued call or a stream answers at once and the worker
-// stays in a known state. A call still queued behind a running one is
-// dropped on the host's side (dropIfQueued). A running call cannot hear X,
-// so after CancelGrace the worker is marked broken (it is never handed out again),
-// interrupted (SIGINT: KeyboardInterrupt in the call), then terminated
-// (SIGTERM) and killed (SIGKILL), each after SignalGrace, until the call
-// completes one way or another. The call's error says how far it went.
+// sends {'X', Id}. A call still queued behind a running one is dropped on
+// the host's side at once (dropIfQueued): its X will drop it in Python, or
+// it runs to completion, and either way the worker stays in a known state.
+// A stream answers X between items: it gets CancelGrace to do so. A
+// running call cannot hear X: its caller is released now (release), the
+// worker takes no more calls, and the escalation goes on in the
+// background: after CancelGrace the process group is interrupted (SIGINT:
+// KeyboardInterrupt in the call), then terminated (SIGTERM) and killed
+// (SIGKILL), each after SignalGrace, until the call completes one way or
+// another; then the worker is stopped.
 func (w *Worker) abandon(c *call, cause error) {
 	w.mu.Lock()
 	if c.done || c.abandoned {
@@ -48,14 +52,20 @@ func (w *Worker) abandon(c *call, cause error) {
 		if frame, err := appendFrame(nil, erlterm.Tuple{tagAtom(tagCancel), c.id}); err == nil {
 			w.send(frame)
 		}
-		if waitFor(watch, w.opts.CancelGrace) {
-			return
-		}
 	}
 	if w.dropIfQueued(c) {
 		return
 	}
+	if c.kind == kindStream && w.compat == nil && waitFor(watch, w.opts.CancelGrace) {
+		return
+	}
 	w.setRefuse(fmt.Errorf("%w: broken: an abandoned call did not stop", ErrStopped))
+	w.release(c)
+	// Whatever the outcome, the worker's state is unknown: stop it.
+	defer w.stopBroken()
+	if w.compat == nil && c.kind != kindStream && waitFor(watch, w.opts.CancelGrace) {
+		return // it finished by itself
+	}
 	steps := []struct {
 		sig   syscall.Signal
 		stage string
@@ -64,8 +74,6 @@ func (w *Worker) abandon(c *call, cause error) {
 		{syscall.SIGTERM, "terminated (SIGTERM)"},
 		{syscall.SIGKILL, "killed (SIGKILL)"},
 	}
-	// Whatever the outcome, the worker's state is unknown: stop it.
-	defer w.stopBroken()
 	for _, s := range steps {
 		w.mu.Lock()
 		c.stage = s.stage
@@ -82,6 +90,21 @@ func (w *Worker) abandon(c *call, cause error) {
 	}
 }
 
+// release lets the caller of an abandoned call go before the call
+// completes: its waiter wakes (a follower on its wake channel, the reader
+// role holder through the wake fd) and returns an *AbandonError whose
+// Outcome follows the escalation. The late reply, if any, is dropped.
+func (w *Worker) release(c *call) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c.done || c.released {
+		return
+	}
+	c.released, c.stage, c.target = true, "abandoned", nil
+	c.signal()
+	w.wakeReaderLocked()
+}
+
 // waitFor waits up to d for ch to close.
 func waitFor(ch <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -94,14 +117,40 @@ func waitFor(ch <-chan struct{}, d time.Duration) bool {
 	}
 }
 
-// abandonedError is the error of an abandoned call, once it completed.
+// abandonedError is the error of a call after its wait: final itself,
+// unless the call was abandoned.
 func (w *Worker) abandonedError(c *call, final error) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !c.abandoned {
 		return final
 	}
-	return &AbandonError{Cause: c.cause, Stage: c.stage, Err: final}
+	e := &AbandonError{Cause: c.cause, Stage: c.stage, settled: c.watch}
+	if c.done {
+		e.outcome = func() (string, error) { return e.Stage, final }
+		return e
+	}
+	var once sync.Once
+	var stage string
+	var err error
+	e.outcome = func() (string, error) {
+		once.Do(func() { stage, err = w.lateOutcome(c) })
+		return stage, err
+	}
+	return e
+}
+
+// lateOutcome is how a released call ended: its stage and its error (the
+// exit, or the worker's error reply; a late result is dropped).
+func (w *Worker) lateOutcome(c *call) (string, error) {
+	w.mu.Lock()
+	stage, err, frame, off, isErr := c.stage, c.err, c.frame, c.frameOff, c.errFrame
+	c.frame = nil
+	w.mu.Unlock()
+	if err == nil && isErr && frame != nil {
+		err = decodeError(w.decode, frame, off)
+	}
+	return stage, err
 }
 
 // dropIfQueued completes an abandoned call that has not answered X because

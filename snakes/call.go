@@ -23,6 +23,10 @@ type call struct {
 	kind   callKind
 	wake   chan struct{} // capacity 1: a reply arrived, or the reader role is free
 	target any           // where the result is decoded (kind call)
+	// cancellable: the caller's context can end, so a reader holding the
+	// role for this call must be wakeable (reader.go). Set before the call
+	// is registered.
+	cancellable bool
 
 	// guarded by Worker.mu
 	done      bool
@@ -36,15 +40,17 @@ type call struct {
 	items     [][]byte // stream items not yet consumed (frames)
 	itemOffs  []int
 	abandoned bool          // its context ended: see abandon.go
+	released  bool          // abandoned and its caller let go before it completed
 	cause     error         // ErrTimeout or ErrCancelled
 	stage     string        // how far the escalation went
 	watch     chan struct{} // closed on completion, for the escalation
 }
 
 // ready reports whether the call's waiter has something to do: the call
-// is complete, or (a stream) an item is there. Worker.mu held.
+// is complete, released (abandon.go), or (a stream) an item is there.
+// Worker.mu held.
 func (c *call) ready() bool {
-	return c.done || len(c.items) > 0
+	return c.done || c.released || len(c.items) > 0
 }
 
 // complete marks the call done and wakes whoever waits for it. Worker.mu

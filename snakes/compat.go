@@ -162,7 +162,7 @@ func (c *compat) appendFrame(dst []byte, term any) ([]byte, error) {
 	}
 	n := len(body)
 	if n > c.maxFrame {
-		return dst[:start], fmt.Errorf("snakes: a frame of %d bytes is over the limit of %d (--packet %d)", n, c.maxFrame, c.packet)
+		return dst[:start], &TooLargeError{Size: n, Limit: c.maxFrame}
 	}
 	for i := c.packet - 1; i >= 0; i-- {
 		out[start+i] = byte(n)
@@ -349,6 +349,7 @@ func (w *Worker) compatRequest(ctx context.Context, target any, req erlterm.Tupl
 		}
 		return notRun(err)
 	}
+	c.cancellable = ctx.Done() != nil
 	disarm := w.watchContext(ctx, c)
 	w.await(c)
 	disarm()

@@ -388,9 +388,14 @@ func TestCompatDeadlineSignals(t *testing.T) {
 	}
 	// No cancel frame (ErlPort's side would die of it) and no CancelGrace:
 	// SIGINT at once, KeyboardInterrupt answers the call.
+	<-ae.Settled()
+	stage, final := ae.Outcome()
 	var pe *PythonError
-	if ae.Stage != "interrupted (SIGINT)" || !errors.As(err, &pe) || pe.Type != "builtins.KeyboardInterrupt" {
-		t.Errorf("stage %q, err %v", ae.Stage, err)
+	if stage != "interrupted (SIGINT)" || !errors.As(final, &pe) || pe.Type != "builtins.KeyboardInterrupt" {
+		t.Errorf("stage %q, final %v", stage, final)
+	}
+	if errors.As(err, &pe) {
+		t.Errorf("the caller's error %v matches *PythonError: a timeout must not", err)
 	}
 	if elapsed > 3*time.Second {
 		t.Errorf("took %v", elapsed)

@@ -1,6 +1,7 @@
 package snakes
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,7 +40,35 @@ var (
 	// alongside the cause (ErrWorkerExited, ErrStopped, ...), whose message
 	// it keeps.
 	ErrNotRun = errors.New("snakes: request never ran")
+	// ErrTooLarge: a request's frame is over the worker's MaxFrame. It is
+	// refused before anything is sent (the worker would have to kill
+	// itself over it); the worker stays up. The error is a *TooLargeError.
+	ErrTooLarge = errors.New("snakes: request too large")
 )
+
+// TooLargeError is a request refused because its frame is over the
+// worker's MaxFrame. It matches ErrTooLarge.
+type TooLargeError struct {
+	Size  int // the frame's size in bytes
+	Limit int // the worker's MaxFrame
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("snakes: request too large: a frame of %d bytes is over the worker's max frame of %d bytes "+
+		"(raise Options.MaxFrame — a pool's Worker.MaxFrame —, or pass big data another way)", e.Size, e.Limit)
+}
+
+// Unwrap returns ErrTooLarge.
+func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
+
+// checkFrame refuses a request frame (length prefix included) over
+// MaxFrame: Python would take it for a protocol violation and exit.
+func (w *Worker) checkFrame(frame []byte) error {
+	if n := len(frame) - 4; n > w.opts.MaxFrame {
+		return &TooLargeError{Size: n, Limit: w.opts.MaxFrame}
+	}
+	return nil
+}
 
 // notRunError marks err, the reason a request failed without running, with
 // ErrNotRun.
@@ -138,34 +167,65 @@ func (e *ExitError) Unwrap() []error {
 }
 
 // AbandonError is the error of a call whose context ended before its
-// reply: it wraps ErrTimeout or ErrCancelled and says how far the host had
-// to go to get the worker back (Stage).
+// reply. It matches ErrTimeout and context.DeadlineExceeded (a deadline)
+// or ErrCancelled and context.Canceled (a cancellation), and never a
+// *PythonError or an *ExitError: a timeout is a timeout, whatever Python
+// was doing when it was interrupted.
+//
+// The caller is released at once. A call that had not started is dropped
+// and its worker stays usable; a running one cannot be stopped politely,
+// so its worker takes no more calls and is interrupted, terminated and
+// killed in the background (abandon.go). Settled and Outcome tell how that
+// went, for logs and tests.
 type AbandonError struct {
 	// Cause is ErrTimeout or ErrCancelled.
 	Cause error
-	// Stage is how far the escalation went: "cancelled" (the worker
-	// answered the X frame), "interrupted (SIGINT)", "terminated
-	// (SIGTERM)" or "killed (SIGKILL)".
+	// Stage is how far the host had gone when the caller was released:
+	// "cancelled (queued)" (the call had not started: dropped, the worker
+	// is usable), "cancelled" (the worker answered the cancel frame),
+	// "abandoned" (the call was running: the escalation goes on in the
+	// background), or a signal stage when it ended before the release.
 	Stage string
-	// Err is what finally ended the call (the worker's answer, or its
-	// exit), when there was one.
-	Err error
+
+	settled <-chan struct{}
+	outcome func() (string, error)
 }
 
 func (e *AbandonError) Error() string {
-	s := e.Cause.Error() + ": worker " + e.Stage
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
+	return e.Cause.Error() + ": worker " + e.Stage
 }
 
-// Unwrap returns the cause (ErrTimeout or ErrCancelled) and the final error.
+// Unwrap returns the cause and the matching context error, so that
+// errors.Is finds ErrTimeout and context.DeadlineExceeded alike.
 func (e *AbandonError) Unwrap() []error {
-	if e.Err != nil {
-		return []error{e.Cause, e.Err}
+	if e.Cause == ErrTimeout {
+		return []error{e.Cause, context.DeadlineExceeded}
 	}
-	return []error{e.Cause}
+	return []error{e.Cause, context.Canceled}
+}
+
+// Timeout reports whether the call's deadline passed (net.Error's
+// convention).
+func (e *AbandonError) Timeout() bool { return e.Cause == ErrTimeout }
+
+// Settled is closed once the abandoned call has ended one way or another
+// in the worker (its reply, the worker's answer to the interrupt, or its
+// exit).
+func (e *AbandonError) Settled() <-chan struct{} { return e.settled }
+
+// Outcome says, once Settled is closed, how far the escalation went
+// ("cancelled", "interrupted (SIGINT)", "terminated (SIGTERM)", "killed
+// (SIGKILL)", ...) and what ended the call: the worker's reply (the
+// *PythonError of a KeyboardInterrupt carries the traceback of where
+// Python was), or the *ExitError. Before Settled it reports the stage
+// so far and a nil error.
+func (e *AbandonError) Outcome() (stage string, err error) {
+	select {
+	case <-e.settled:
+	default:
+		return e.Stage, nil
+	}
+	return e.outcome()
 }
 
 // protocolError details an ErrProtocol: what the worker sent that was not

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/taipan-go/taipan/erlterm"
-	"golang.org/x/sys/unix"
 )
 
 // The reply pipe is read by whoever waits (leader/follower): a caller
@@ -75,6 +74,7 @@ func (w *Worker) releaseRole() {
 // returns when c is ready (c non-nil), when a caller waits (c nil and not
 // drain: the background reader hands over), or when the pipe is finished.
 func (w *Worker) readLoop(c *call, drain bool) {
+	w.rwake = c != nil && c.cancellable
 	for {
 		// Dispatch every complete frame in the buffer.
 		for w.rend-w.rstart >= 4 {
@@ -124,8 +124,8 @@ func (w *Worker) readLoop(c *call, drain bool) {
 			w.rstart = 0
 		}
 		n, err := w.readPipe(w.rbuf[w.rend:])
-		if err == syscall.EINTR {
-			continue
+		if err == syscall.EINTR || err == errWoken {
+			continue // the loop's top checks whether c was released
 		}
 		if n <= 0 || err != nil {
 			w.endOfReplies()
@@ -158,8 +158,19 @@ func (w *Worker) readPipe(b []byte) (int, error) {
 
 // readSpin is one read of the reply pipe. When the pipe is non-blocking
 // (Spin > 0), nothing is there yet and a caller waits for a reply, it polls
-// for up to the spin budget (spin.go) before it sleeps in poll(2).
+// for up to the spin budget (spin.go) before it sleeps in poll(2). A reader
+// holding the role for a call whose context can end sleeps in poll(2) on
+// the wake fd too, so that it can be released at its deadline (wake.go):
+// the read then fails with errWoken.
 func (w *Worker) readSpin(b []byte) (int, error) {
+	if w.opts.Spin <= 0 { // a blocking pipe
+		if w.rwake && w.efd >= 0 {
+			if err := w.pollReply(); err != nil {
+				return 0, err
+			}
+		}
+		return syscall.Read(w.rfd, b)
+	}
 	n, err := syscall.Read(w.rfd, b)
 	if err != syscall.EAGAIN {
 		return n, err
@@ -178,8 +189,7 @@ func (w *Worker) readSpin(b []byte) (int, error) {
 		}
 	}
 	for {
-		fds := [1]unix.PollFd{{Fd: int32(w.rfd), Events: unix.POLLIN}}
-		if _, err := unix.Poll(fds[:], -1); err != nil && err != unix.EINTR {
+		if err := w.pollReply(); err != nil {
 			return 0, err
 		}
 		n, err = syscall.Read(w.rfd, b)
@@ -214,8 +224,8 @@ func (w *Worker) bigReplyBuf(n int) []byte {
 func (w *Worker) readFull(b []byte) bool {
 	for len(b) > 0 {
 		n, err := w.readPipe(b)
-		if err == syscall.EINTR {
-			continue
+		if err == syscall.EINTR || err == errWoken {
+			continue // a frame half read is finished first
 		}
 		if n <= 0 || err != nil {
 			w.endOfReplies()
@@ -261,6 +271,7 @@ func (w *Worker) endOfReplies() {
 		}
 		w.order = nil
 		syscall.Close(w.rfd)
+		w.closeWake()
 	}
 	w.mu.Unlock()
 }

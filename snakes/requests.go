@@ -148,6 +148,11 @@ func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple,
 		w.unregister(c)
 		return false, fmt.Errorf("snakes: encoding the call: %w", err)
 	}
+	if err := w.checkFrame(frame); err != nil {
+		w.putReqBuf(bp, frame)
+		w.unregister(c)
+		return false, err
+	}
 	err = w.sendAwaited(frame)
 	w.putReqBuf(bp, frame) // written, or copied into the queue: free now
 	if err != nil {
@@ -157,6 +162,7 @@ func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple,
 		}
 		return false, notRun(err)
 	}
+	c.cancellable = ctx.Done() != nil
 	disarm := w.watchContext(ctx, c)
 	w.await(c)
 	if c.counted {
@@ -215,6 +221,9 @@ func (w *Worker) post(t erlterm.Tuple) error {
 	frame, err := appendFrame(nil, t)
 	if err != nil {
 		return fmt.Errorf("snakes: encoding: %w", err)
+	}
+	if err := w.checkFrame(frame); err != nil {
+		return err
 	}
 	if err := w.send(frame); err != nil {
 		return notRun(err)

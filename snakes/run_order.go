@@ -60,6 +60,42 @@ func (w *Worker) noteWritten(b []byte) {
 	w.mu.Unlock()
 }
 
+// unnoteWritten takes back the records of the requests among the frames
+// of b that did not go into the pipe whole (only the first n bytes of b
+// did): a request Python could not read in full never ran. The writer
+// role is held, so they are the last records.
+func (w *Worker) unnoteWritten(b []byte, n int) {
+	if w.compat != nil {
+		return
+	}
+	var lost []uint64
+	for off := 0; len(b)-off >= 4; {
+		size := int(binary.BigEndian.Uint32(b[off:]))
+		if off+4+size > len(b) {
+			break
+		}
+		if off+4+size > n {
+			if h := parseHeader(b[off+4 : off+4+size]); h.hasID && isRequestTag(h.tag) {
+				lost = append(lost, h.id)
+			}
+		}
+		off += 4 + size
+	}
+	if len(lost) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, id := range lost {
+		for i := len(w.order) - 1; i >= 0; i-- {
+			if w.order[i].id == id {
+				w.order = append(w.order[:i], w.order[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
 // neverRanLocked returns a report of which calls in flight provably never
 // ran, for a worker whose process has died: those never written, and
 // those written after the oldest unanswered request when no request could

@@ -43,11 +43,17 @@ func (w *Worker) Stream(ctx context.Context, module, function string, args ...an
 			yield(nil, fmt.Errorf("snakes: starting the stream: %w", err))
 			return
 		}
+		if err := w.checkFrame(frame); err != nil {
+			w.unregister(c)
+			yield(nil, err)
+			return
+		}
 		if err := w.send(frame); err != nil {
 			w.unregister(c)
 			yield(nil, notRun(fmt.Errorf("snakes: starting the stream: %w", err)))
 			return
 		}
+		c.cancellable = ctx.Done() != nil
 		disarm := w.watchContext(ctx, c)
 		defer disarm()
 		grant := max(credit/2, 1)
@@ -97,7 +103,7 @@ func (w *Worker) cancelStream(c *call) {
 		w.await(c)
 		w.mu.Lock()
 		c.items, c.itemOffs = nil, nil
-		done := c.done
+		done := c.done || c.released
 		w.mu.Unlock()
 		if done {
 			return

@@ -61,6 +61,8 @@ type Worker struct {
 	order     []written  // requests in the order written (run_order.go); guarded by mu
 	callbacks uint64     // callbacks received from the worker; guarded by mu
 	rspent    bool       // dispatch decoded its frame in place and kept nothing of it
+	rwake     bool       // the reader role holds it for a cancellable call (wake.go)
+	efd       int        // the wake fd (wake.go), -1 when none; guarded by mu
 
 	// A big request buffer kept for the next request (requests.go).
 	reqBig atomic.Pointer[[]byte]
@@ -123,6 +125,7 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		funcs:  make(map[string]Func, len(opts.Funcs)),
 		exited: make(chan struct{}),
 		rbuf:   make([]byte, readChunk),
+		efd:    -1,
 	}
 	w.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	for name, f := range opts.Funcs {
@@ -159,6 +162,7 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		}
 		return nil, err
 	}
+	w.openWake()
 	w.wg.Add(1)
 	go w.backgroundReader()
 	return w, nil

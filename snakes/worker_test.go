@@ -303,11 +303,21 @@ func TestDeadlineEscalation(t *testing.T) {
 				t.Fatalf("want ErrTimeout, got %v", err)
 			}
 			var ae *AbandonError
-			if !errors.As(err, &ae) || ae.Stage != tt.stage {
-				t.Fatalf("want stage %q, got %v", tt.stage, err)
+			if !errors.As(err, &ae) || ae.Stage != "abandoned" {
+				t.Fatalf("want an AbandonError released at stage \"abandoned\", got %v", err)
+			}
+			// A timeout is a timeout: never the KeyboardInterrupt that
+			// the interrupt raises in Python.
+			var pe *PythonError
+			if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &pe) {
+				t.Fatalf("want context.DeadlineExceeded and no *PythonError, got %v", err)
 			}
 			if d := time.Since(start); d > 3*time.Second {
 				t.Fatalf("took %v", d)
+			}
+			<-ae.Settled()
+			if stage, _ := ae.Outcome(); stage != tt.stage {
+				t.Fatalf("the escalation ended at %q, want %q", stage, tt.stage)
 			}
 			if w.Err() == nil {
 				t.Fatal("the worker must be marked unusable")

@@ -1,6 +1,7 @@
 package snakes
 
 import (
+	"fmt"
 	"syscall"
 )
 
@@ -29,7 +30,7 @@ func (w *Worker) send(frame []byte) error {
 	w.wmu.Unlock()
 
 	w.noteWritten(frame)
-	err := writeAll(w.wfd, frame)
+	err := w.write(frame)
 	var ownErr = err
 	for {
 		w.wmu.Lock()
@@ -47,7 +48,7 @@ func (w *Worker) send(frame []byte) error {
 		w.wbuf = w.wspare[:0]
 		w.wmu.Unlock()
 		w.noteWritten(buf)
-		err = writeAll(w.wfd, buf)
+		err = w.write(buf)
 		if cap(buf) <= 1<<20 { // do not keep a huge buffer around
 			w.wmu.Lock()
 			w.wspare = buf[:0]
@@ -58,7 +59,7 @@ func (w *Worker) send(frame []byte) error {
 		// A broken request pipe means the worker is gone or going; make
 		// sure it is, so that its exit fails every call.
 		w.log.Debug("request pipe failed", "error", err)
-		w.kill(syscall.SIGKILL)
+		w.killFor(fmt.Errorf("request pipe broken: %w", err))
 	}
 	return ownErr
 }
@@ -125,17 +126,31 @@ func (w *Worker) closeRequests() {
 	}
 }
 
-// writeAll writes b to a blocking fd, resuming after short writes.
-func writeAll(fd int, b []byte) error {
-	for len(b) > 0 {
-		n, err := syscall.Write(fd, b)
+// write writes b, frames noted by noteWritten, to the request pipe. When
+// the write fails part way (EPIPE: the process closed its end), the
+// requests whose frames did not go in whole never ran: their records are
+// taken back, so that the process's exit marks them ErrNotRun.
+func (w *Worker) write(b []byte) error {
+	n, err := writeAll(w.wfd, b)
+	if err != nil {
+		w.unnoteWritten(b, n)
+	}
+	return err
+}
+
+// writeAll writes b to a blocking fd, resuming after short writes, and
+// says how many bytes went in.
+func writeAll(fd int, b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := syscall.Write(fd, b[done:])
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return err
+			return done, err
 		}
-		b = b[n:]
+		done += n
 	}
-	return nil
+	return done, nil
 }

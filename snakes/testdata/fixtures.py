@@ -168,3 +168,12 @@ def send_messages(n):
 def write_file(path, text):
     with open(path, "w") as f:
         f.write(text)
+
+
+def close_requests():
+    """Replace the request pipe (fd 3) by /dev/null: the host's next write
+    gets EPIPE, and the worker reads end of file and exits."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 3)
+    os.close(null)
+    return os.getpid()

@@ -1,0 +1,166 @@
+package snakes
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestReleasedAtDeadline: a caller whose deadline passes while its call
+// runs gets its error at the deadline, not after the escalation (here a
+// CancelGrace of 30 s would hold it that long), whether it sleeps in the
+// kernel holding the reader role (polling or blocking pipe) or waits as a
+// follower behind another caller.
+func TestReleasedAtDeadline(t *testing.T) {
+	tests := []struct {
+		name    string
+		spin    time.Duration
+		callers int
+	}{
+		{"reader role, polling pipe", 0, 1},
+		{"reader role, blocking pipe", -1, 1},
+		{"reader and follower, polling pipe", 0, 2},
+		{"reader and follower, blocking pipe", -1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := startWorker(t, Options{Spin: tt.spin, CancelGrace: 30 * time.Second})
+			var wg sync.WaitGroup
+			errs := make([]error, tt.callers)
+			took := make([]time.Duration, tt.callers)
+			for i := range tt.callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+					defer cancel()
+					start := time.Now()
+					_, errs[i] = w.Call(ctx, "fixtures", "sleep", 60)
+					took[i] = time.Since(start)
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				var ae *AbandonError
+				if !errors.As(err, &ae) || !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("caller %d: %v, want an *AbandonError matching ErrTimeout and DeadlineExceeded", i, err)
+				}
+				if !ae.Timeout() {
+					t.Errorf("caller %d: Timeout() false", i)
+				}
+				// Far below CancelGrace: released at the deadline.
+				if took[i] > 15*time.Second {
+					t.Errorf("caller %d released after %v", i, took[i])
+				}
+			}
+			if w.Err() == nil {
+				t.Error("the worker of an abandoned running call still takes calls")
+			}
+		})
+	}
+}
+
+// TestTimeoutIsNotAPythonError: whatever stage the escalation reached, the
+// caller's error is a timeout; the KeyboardInterrupt Python raised is in
+// the Outcome, with its traceback.
+func TestTimeoutIsNotAPythonError(t *testing.T) {
+	w := startWorker(t, Options{CancelGrace: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := w.Call(ctx, "fixtures", "sleep", 60)
+	var pe *PythonError
+	if errors.As(err, &pe) {
+		t.Fatalf("a timeout matched *PythonError: %v", err)
+	}
+	var ae *AbandonError
+	if !errors.As(err, &ae) {
+		t.Fatalf("got %v, want an *AbandonError", err)
+	}
+	select {
+	case <-ae.Settled():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the abandoned call never settled")
+	}
+	stage, final := ae.Outcome()
+	if stage != "interrupted (SIGINT)" || !errors.As(final, &pe) || pe.Type != "builtins.KeyboardInterrupt" || len(pe.Traceback) == 0 {
+		t.Fatalf("outcome %q, %v: want the KeyboardInterrupt with its traceback", stage, final)
+	}
+}
+
+// TestRequestTooLarge: a request over the worker's MaxFrame is refused
+// before it is sent, with a typed error naming the limit; the worker stays
+// up and serves the next call (it used to exit with a protocol violation,
+// and a pool re-dispatched the call until every worker had died).
+func TestRequestTooLarge(t *testing.T) {
+	const limit = 1 << 20
+	w := startWorker(t, Options{MaxFrame: limit})
+	big := make([]byte, limit+1)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tests := []struct {
+		name string
+		run  func() error
+	}{
+		{"call", func() error { _, err := w.Call(ctx, "fixtures", "length", big); return err }},
+		{"call with kwargs", func() error {
+			_, err := w.Call(ctx, "fixtures", "kw", big, Kwargs{"c": 1})
+			return err
+		}},
+		{"cast", func() error { return w.Cast("fixtures", "length", big) }},
+		{"stream", func() error {
+			for _, err := range w.Stream(ctx, "fixtures", "count", big) {
+				return err
+			}
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.run()
+			var tl *TooLargeError
+			if !errors.Is(err, ErrTooLarge) || !errors.As(err, &tl) || tl.Limit != limit || tl.Size <= limit {
+				t.Fatalf("got %v, want a *TooLargeError over %d", err, limit)
+			}
+			if errors.Is(err, ErrNotRun) {
+				t.Errorf("%v matches ErrNotRun: a pool would send it to every worker", err)
+			}
+			if v, err := w.Call(ctx, "operator", "add", 1, 2); err != nil || v != int64(3) {
+				t.Fatalf("the worker after a refused request: %v, %v", v, err)
+			}
+		})
+	}
+	// Just under the limit still goes through.
+	if v, err := w.Call(ctx, "fixtures", "length", big[:limit-64]); err != nil || v != int64(limit-64) {
+		t.Fatalf("a request under the limit: %v, %v", v, err)
+	}
+}
+
+// TestBrokenPipeIsNotRun: a request whose write fails with EPIPE (the
+// process had closed its request pipe) never reached Python: it fails
+// with ErrNotRun, so a pool may send it elsewhere. It used to be a bare
+// *ExitError ("may have run") most of the time.
+func TestBrokenPipeIsNotRun(t *testing.T) {
+	tests := []struct {
+		name string
+		spin time.Duration
+	}{{"polling", 0}, {"blocking", -1}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := range 10 {
+				w := startWorker(t, Options{Spin: tt.spin})
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				if _, err := w.Call(ctx, "fixtures", "close_requests"); err != nil {
+					cancel()
+					t.Fatal(err)
+				}
+				_, err := w.Call(ctx, "operator", "add", 1, 2)
+				cancel()
+				if !errors.Is(err, ErrNotRun) || !errors.Is(err, ErrWorkerExited) && !errors.Is(err, ErrStopped) {
+					t.Fatalf("try %d: the call after the pipe broke: %v, want ErrNotRun with the exit", i, err)
+				}
+			}
+		})
+	}
+}
