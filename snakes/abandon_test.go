@@ -157,10 +157,55 @@ func TestBrokenPipeIsNotRun(t *testing.T) {
 				}
 				_, err := w.Call(ctx, "operator", "add", 1, 2)
 				cancel()
-				if !errors.Is(err, ErrNotRun) || !errors.Is(err, ErrWorkerExited) && !errors.Is(err, ErrStopped) {
-					t.Fatalf("try %d: the call after the pipe broke: %v, want ErrNotRun with the exit", i, err)
+				if !errors.Is(err, ErrNotRun) {
+					t.Fatalf("try %d: the call after the pipe broke: %v (%T), want ErrNotRun", i, err, err)
 				}
 			}
 		})
+	}
+}
+
+// TestRequestWriteHonoursDeadline: a big request to a worker that does
+// not read (it runs a long call) gives up at its caller's deadline instead
+// of waiting for the pipe (it used to return after the running call).
+// Part of its frame is in the pipe: the worker is killed, and the call
+// never ran.
+func TestRequestWriteHonoursDeadline(t *testing.T) {
+	for _, spin := range []time.Duration{0, -1} {
+		w := startWorker(t, Options{Spin: spin})
+		busy := make(chan error, 1)
+		go func() {
+			_, err := w.Call(context.Background(), "fixtures", "sleep", 20)
+			busy <- err
+		}()
+		// Wait until the sleep is written (the pipe order records it).
+		for {
+			w.mu.Lock()
+			n := len(w.order)
+			w.mu.Unlock()
+			if n > 0 {
+				break
+			}
+			runtimeGosched()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		start := time.Now()
+		_, err := w.Call(ctx, "fixtures", "length", make([]byte, 4<<20))
+		took := time.Since(start)
+		cancel()
+		if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrNotRun) {
+			t.Fatalf("spin %v: %v, want ErrTimeout, DeadlineExceeded and ErrNotRun", spin, err)
+		}
+		if took > 10*time.Second {
+			t.Fatalf("spin %v: the write gave up after %v", spin, took)
+		}
+		select {
+		case err := <-busy:
+			if !errors.Is(err, ErrWorkerExited) {
+				t.Fatalf("the running call: %v, want the exit of the killed worker", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("the worker left with half a frame in its pipe was not killed")
+		}
 	}
 }

@@ -45,7 +45,8 @@ func (w *Worker) handshake(ctx context.Context, interp *Interpreter) error {
 	if err != nil {
 		return err
 	}
-	if err := w.sendAwaited(frame); err != nil {
+	deadline, _ := ctx.Deadline()
+	if err := w.sendAwaited(frame, deadline); err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, func() {

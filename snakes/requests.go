@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"syscall"
 
 	"github.com/taipan-go/taipan/erlterm"
 )
@@ -153,12 +154,16 @@ func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple,
 		w.unregister(c)
 		return false, err
 	}
-	err = w.sendAwaited(frame)
+	deadline, _ := ctx.Deadline()
+	err = w.sendAwaited(frame, deadline)
 	w.putReqBuf(bp, frame) // written, or copied into the queue: free now
 	if err != nil {
 		w.unregister(c)
 		if e := w.Err(); e != nil {
 			return false, notRun(e)
+		}
+		if errors.Is(err, syscall.EPIPE) {
+			err = fmt.Errorf("snakes: the worker's request pipe is broken: %w", err)
 		}
 		return false, notRun(err)
 	}

@@ -2,6 +2,7 @@ package snakes
 
 import (
 	"context"
+	"runtime"
 	"os"
 	"path/filepath"
 	"sync"
@@ -63,3 +64,7 @@ func mustStart(t testing.TB, opts Options) *Worker {
 	})
 	return w
 }
+
+// runtimeGosched yields the processor while a test waits for state it
+// cannot be signalled about (another goroutine's progress).
+func runtimeGosched() { runtime.Gosched() }

@@ -30,7 +30,7 @@ type Worker struct {
 	info   map[string]any
 	decode erlterm.DecodeOptions
 
-	wfd int // request pipe, write end (blocking, raw)
+	wfd int // request pipe, write end (raw, non-blocking: see writeAll)
 	rfd int // reply pipe, read end (raw; non-blocking when Spin > 0: see readSpin)
 
 	// The writer: flat combining (writer.go).
@@ -41,6 +41,7 @@ type Worker struct {
 	wclosed  bool // Stop closed, or will close, the request pipe
 	rblocked bool // the reader is in (or entering) read, past its flush
 	wfdOpen  bool
+	partial  bool // the last failed write left part of a frame in the pipe (writer role)
 
 	// Calls in flight and the reader role (reader.go).
 	mu        sync.Mutex
@@ -142,6 +143,9 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		w.lifeStop()
 		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 	}
+	// Our end only: a write that finds the pipe full sleeps in poll(2),
+	// so that it can give up at its caller's deadline (writer.go).
+	syscall.SetNonblock(w.wfd, true)
 	if opts.OnMessage != nil {
 		w.msgs = make(chan any, 256)
 		w.wg.Add(1)

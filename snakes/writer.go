@@ -1,8 +1,13 @@
 package snakes
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // send writes one frame to the request pipe. Writes are combined: a
@@ -16,6 +21,15 @@ import (
 // a nil error for a queued frame means it is in the queue: if the write
 // then fails, the worker is dying and its exit fails the call.
 func (w *Worker) send(frame []byte) error {
+	return w.sendBy(frame, time.Time{})
+}
+
+// sendBy is send for a request whose caller has a deadline: when the
+// request pipe stays full past it (the worker does not read: it runs
+// something else), the caller's frame is not written and the error
+// matches ErrTimeout and context.DeadlineExceeded. A frame that went in
+// only in part leaves the pipe out of step: the worker is killed.
+func (w *Worker) sendBy(frame []byte, deadline time.Time) error {
 	w.wmu.Lock()
 	if w.wclosed {
 		w.wmu.Unlock()
@@ -30,8 +44,11 @@ func (w *Worker) send(frame []byte) error {
 	w.wmu.Unlock()
 
 	w.noteWritten(frame)
-	err := w.write(frame)
+	err := w.write(frame, deadline)
 	var ownErr = err
+	if errors.Is(err, errWriteDeadline) && !w.partial {
+		err = nil // nothing went in: the pipe is in step, write the queue
+	}
 	for {
 		w.wmu.Lock()
 		if err != nil || len(w.wbuf) == 0 {
@@ -48,7 +65,7 @@ func (w *Worker) send(frame []byte) error {
 		w.wbuf = w.wspare[:0]
 		w.wmu.Unlock()
 		w.noteWritten(buf)
-		err = w.write(buf)
+		err = w.write(buf, time.Time{})
 		if cap(buf) <= 1<<20 { // do not keep a huge buffer around
 			w.wmu.Lock()
 			w.wspare = buf[:0]
@@ -56,8 +73,9 @@ func (w *Worker) send(frame []byte) error {
 		}
 	}
 	if err != nil {
-		// A broken request pipe means the worker is gone or going; make
-		// sure it is, so that its exit fails every call.
+		// A broken request pipe (or one left in the middle of a frame)
+		// means the worker is gone or of no use; make sure it is gone,
+		// so that its exit fails every call.
 		w.log.Debug("request pipe failed", "error", err)
 		w.killFor(fmt.Errorf("request pipe broken: %w", err))
 	}
@@ -73,7 +91,7 @@ func (w *Worker) send(frame []byte) error {
 // instead of waking once per request. Only while the reader is already
 // blocked in read (past its flush) is the frame written at once, as send
 // does. Big frames are written at once too (no copy into the queue).
-func (w *Worker) sendAwaited(frame []byte) error {
+func (w *Worker) sendAwaited(frame []byte, deadline time.Time) error {
 	w.wmu.Lock()
 	if w.wclosed {
 		w.wmu.Unlock()
@@ -81,7 +99,7 @@ func (w *Worker) sendAwaited(frame []byte) error {
 	}
 	if w.rblocked || len(frame) > deferredFrameMax {
 		w.wmu.Unlock()
-		return w.send(frame)
+		return w.sendBy(frame, deadline)
 	}
 	w.wbuf = append(w.wbuf, frame...)
 	w.wmu.Unlock()
@@ -126,31 +144,65 @@ func (w *Worker) closeRequests() {
 	}
 }
 
-// write writes b, frames noted by noteWritten, to the request pipe. When
-// the write fails part way (EPIPE: the process closed its end), the
-// requests whose frames did not go in whole never ran: their records are
-// taken back, so that the process's exit marks them ErrNotRun.
-func (w *Worker) write(b []byte) error {
-	n, err := writeAll(w.wfd, b)
+// write writes b, frames noted by noteWritten, to the request pipe, by
+// the deadline when there is one. When the write fails part way (EPIPE:
+// the process closed its end; the deadline), the requests whose frames
+// did not go in whole never ran: their records are taken back, so that
+// the process's exit marks them ErrNotRun. partial records whether the
+// failed write left part of a frame in the pipe. The writer role is held.
+func (w *Worker) write(b []byte, deadline time.Time) error {
+	n, err := writeAll(w.wfd, b, deadline)
+	w.partial = false
 	if err != nil {
 		w.unnoteWritten(b, n)
+		w.partial = n > 0
 	}
 	return err
 }
 
-// writeAll writes b to a blocking fd, resuming after short writes, and
-// says how many bytes went in.
-func writeAll(fd int, b []byte) (int, error) {
+// writeAll writes b to the non-blocking request pipe, resuming after short
+// writes and sleeping in poll(2) while the pipe is full, until the
+// deadline (none when zero); it says how many bytes went in.
+func writeAll(fd int, b []byte, deadline time.Time) (int, error) {
 	done := 0
 	for done < len(b) {
 		n, err := syscall.Write(fd, b[done:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
+		switch err {
+		case nil:
+			done += n
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			if err := pollWritable(fd, deadline); err != nil {
+				return done, err
+			}
+		default:
 			return done, err
 		}
-		done += n
 	}
 	return done, nil
+}
+
+// errWriteDeadline: the request pipe stayed full past the caller's
+// deadline.
+var errWriteDeadline = fmt.Errorf("%w: the worker did not read the request before the deadline: %w",
+	ErrTimeout, context.DeadlineExceeded)
+
+// pollWritable sleeps until fd can take more bytes, or the deadline.
+func pollWritable(fd int, deadline time.Time) error {
+	fds := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	for {
+		ms := -1
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return errWriteDeadline
+			}
+			ms = int((left + time.Millisecond - 1) / time.Millisecond)
+		}
+		n, err := unix.Poll(fds[:], ms)
+		if err == unix.EINTR || n == 0 {
+			continue
+		}
+		return err // POLLERR (the reader went away) shows in the next write
+	}
 }
