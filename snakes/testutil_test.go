@@ -2,9 +2,9 @@ package snakes
 
 import (
 	"context"
-	"runtime"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
