@@ -174,7 +174,7 @@ func (c *compat) appendFrame(dst []byte, term any) ([]byte, error) {
 // checkErlPortTerm checks that an encoded term (131 first) holds only the
 // tags ErlPort's Python side decodes.
 func checkErlPortTerm(b []byte) error {
-	if len(b) == 0 || b[0] != versionMagic {
+	if len(b) == 0 || b[0] != erlterm.Version {
 		return errors.New("snakes: not an encoded term")
 	}
 	end, err := checkErlPortAt(b, 1)
@@ -504,7 +504,7 @@ func inflateFrame(f []byte, limit int) ([]byte, error) {
 	}
 	defer zr.Close()
 	out := make([]byte, 1+size)
-	out[0] = versionMagic
+	out[0] = erlterm.Version
 	if _, err := io.ReadFull(zr, out[1:]); err != nil {
 		return nil, err
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"math/bits"
 	"syscall"
 
 	"github.com/taipan-go/taipan/erlterm"
@@ -59,34 +57,21 @@ type plainCall struct {
 
 // appendCallFrame appends the frame of {'C', id, Module, Function, Args}:
 // the bytes appendFrame makes of that Tuple, with the header written by
-// hand (no Tuple to build, no boxing of the id and the names, no walk of
-// the tuple by the encoder). Python's worker parses this form by hand too.
+// erlterm's building blocks (no Tuple to build, no boxing of the id and
+// the names, no walk of the tuple by the encoder). Python's worker parses
+// this form by hand too; FuzzCallFrame checks it against appendFrame.
 func appendCallFrame(dst []byte, id uint64, pc *plainCall) ([]byte, error) {
 	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0, versionMagic, 104, 5, 100, 0, 1, tagCall)
-	switch {
-	case id <= math.MaxUint8:
-		dst = append(dst, 97, byte(id))
-	case id <= math.MaxInt32:
-		dst = append(dst, 98)
-		dst = binary.BigEndian.AppendUint32(dst, uint32(id))
-	default: // SMALL_BIG: byte count, sign, little-endian magnitude
-		n := (bits.Len64(id) + 7) / 8
-		dst = append(dst, 110, byte(n), 0)
-		for ; n > 0; n-- {
-			dst = append(dst, byte(id))
-			id >>= 8
-		}
-	}
-	if uint64(len(pc.module)) > math.MaxUint32 || uint64(len(pc.function)) > math.MaxUint32 {
+	dst = append(dst, 0, 0, 0, 0, erlterm.Version)
+	dst = erlterm.AppendTupleHeader(dst, 5)
+	dst, _ = erlterm.AppendASCIIAtom(dst, string(tagAtom(tagCall)))
+	dst = erlterm.AppendUint(dst, id)
+	var ok1, ok2 bool
+	dst, ok1 = erlterm.AppendBinary(dst, pc.module)
+	dst, ok2 = erlterm.AppendBinary(dst, pc.function)
+	if !ok1 || !ok2 {
 		return dst[:start], erlterm.ErrTooLarge
 	}
-	dst = append(dst, 109)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(pc.module)))
-	dst = append(dst, pc.module...)
-	dst = append(dst, 109)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(pc.function)))
-	dst = append(dst, pc.function...)
 	// erlterm.Append starts with a version byte: let it land on the
 	// header's last byte, then put that byte back.
 	n := len(dst) - 1
