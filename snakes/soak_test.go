@@ -1,0 +1,167 @@
+package snakes
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSoakNoLeaks: 100,000 calls (10,000 with -short) on a pool of 4 from
+// 8 callers, with a worker SIGKILLed until at least 300 kills (30) have
+// been made, then at least 100 failed starts (10), half raising in Init
+// and half past StartTimeout. After Stop the process's fds, goroutines
+// and zombie children are back where they were before.
+func TestSoakNoLeaks(t *testing.T) {
+	calls, kills, failed := 100_000, 300, 100
+	if testing.Short() {
+		calls, kills, failed = 10_000, 30, 10
+	}
+	interp(t) // resolve the interpreter (and its cache) before the baseline
+	base := takeCensus()
+
+	p, marker := startPoolMarked(t, ManagerOptions{Size: 4})
+	var done atomic.Int64
+	var killed atomic.Int64
+	stopKiller := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // a kill every 20 ms, and on until enough were made
+		defer wg.Done()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for killed.Load() < int64(kills) || done.Load() < int64(calls) {
+			select {
+			case <-stopKiller:
+				return
+			case <-tick.C:
+			}
+			if list := p.List(); len(list) > 0 {
+				if syscall.Kill(list[rand.IntN(len(list))].Pid, syscall.SIGKILL) == nil {
+					killed.Add(1)
+				}
+			}
+		}
+	}()
+	const callers = 8
+	for g := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for done.Add(1) <= int64(calls) || killed.Load() < int64(kills) {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				v, err := p.Call(ctx, "operator", "add", g, 1)
+				cancel()
+				if err == nil && v != int64(g+1) {
+					t.Errorf("add(%d, 1) = %v", g, v)
+					break
+				}
+				if err != nil && !errors.Is(err, ErrWorkerExited) {
+					t.Errorf("call: %v", err)
+					break
+				}
+			}
+		}()
+	}
+	waitGroupOrFail(t, &wg, 10*time.Minute, stopKiller)
+
+	// Failed starts: Init raising, and a start past StartTimeout.
+	for i := range failed {
+		opts := Options{Interpreter: interp(t), Paths: []string{fixturesDir(t)}, Env: []string{"SNAKES_MARKER=" + marker}}
+		if i%2 == 0 {
+			opts.Init = &InitCall{Module: "fixtures", Function: "fail", Args: []any{"no"}}
+		} else {
+			opts.Init = &InitCall{Module: "fixtures", Function: "sleep", Args: []any{30}}
+			opts.StartTimeout = 50 * time.Millisecond
+		}
+		w, err := Start(context.Background(), opts)
+		if !errors.Is(err, ErrStartFailed) {
+			if w != nil {
+				w.Stop(context.Background())
+			}
+			t.Fatalf("start %d: %v, want ErrStartFailed", i, err)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d calls, %d kills, %d failed starts; %+v", min(done.Load(), int64(calls)), killed.Load(), failed, p.Stats())
+	if left := pythonsWithMarker(marker); len(left) > 0 {
+		t.Fatalf("Python processes left after Stop: %v", left)
+	}
+	var now census
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		now = takeCensus()
+		if now.fds <= base.fds && now.goroutines <= base.goroutines && now.zombies == 0 || time.Now().After(deadline) {
+			break
+		}
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond) // goroutines ending after Stop returned: poll, bounded
+	}
+	if now.fds > base.fds || now.goroutines > base.goroutines || now.zombies > 0 {
+		t.Fatalf("after Stop: %d fds (%d before), %d goroutines (%d before), %d zombies\nfds: %v",
+			now.fds, base.fds, now.goroutines, base.goroutines, now.zombies, now.fdList)
+	}
+}
+
+// census is what a test may leak: open fds, goroutines, zombie children.
+type census struct {
+	fds, goroutines, zombies int
+	fdList                   []string
+}
+
+func takeCensus() census {
+	var c census
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		target, _ := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
+		c.fdList = append(c.fdList, e.Name()+"→"+target)
+	}
+	c.fds = len(ents)
+	c.goroutines = runtime.NumGoroutine()
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	me := " " + strconv.Itoa(os.Getpid()) + " "
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || len(s) < i+4 {
+			continue
+		}
+		// After "(comm)": " S ppid ..."
+		if s[i+2] == 'Z' && strings.HasPrefix(s[i+3:], me) {
+			c.zombies++
+		}
+	}
+	return c
+}
+
+// waitGroupOrFail waits for wg, failing the test (after closing stop) if
+// that takes longer than limit: a hang.
+func waitGroupOrFail(t *testing.T, wg *sync.WaitGroup, limit time.Duration, stop chan struct{}) {
+	t.Helper()
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	select {
+	case <-ch:
+	case <-time.After(limit):
+		close(stop)
+		t.Fatal("the soak did not finish: a hang")
+	}
+}
