@@ -39,7 +39,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	if err := p.Restart(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Slay(ctx, "a", snakes.SlayBrutal); err != nil {
+	if err := p.Slay(ctx, "a", SlayBrutal); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Stop(ctx); err != nil {
