@@ -1,6 +1,10 @@
 package taipan
 
-import "time"
+import (
+	"time"
+
+	"github.com/taipan-go/taipan/pets"
+)
 
 // The defaults of Options, in one place.
 const (
@@ -19,4 +23,5 @@ const (
 	// name its children.
 	rootName        = "taipan"
 	poolChildPrefix = "pool:"
+	petsChild       = pets.DefaultSupervisorName
 )

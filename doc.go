@@ -17,13 +17,16 @@
 //
 // # The tree
 //
-// The root supervisor ("taipan", one_for_one) has a child per pool and
-// one for the pets, plus the program's own children (Options.Children),
-// in that order. A pool handles a single worker's crash itself (it
-// replaces the worker); past its restart intensity the pool fails, and
-// the root supervisor restarts it: the same pool, fresh workers, callers
-// keeping their handle. Past the root's own intensity the system fails:
-// Done is closed and Err says why, and the program decides.
+// The root supervisor ("taipan", one_for_one) has a child per pool
+// ("pool:NAME"), one holding the pets ("pets": one supervisor per pet),
+// the watcher when hot reload is on, and the program's own children
+// (Options.Children), in that order; docs/supervision.md draws it, and a
+// test holds the drawing to the live actor listing. A pool handles a
+// single worker's crash itself (it replaces the worker); past its restart
+// intensity the pool fails, and the root supervisor restarts it: the same
+// pool, fresh workers, callers keeping their handle. A pet that crashes
+// past its own intensity dies alone. Past the root's own intensity the
+// system fails: Done is closed and Err says why, and the program decides.
 //
 // # Control plane and data plane
 //

@@ -41,12 +41,14 @@ type Options struct {
 
 	// Pets are named long-lived workers adopted at start (in name order);
 	// System.Pets adopts more. Each pet lives under a supervisor of its
-	// own: a crashed pet comes back under its name with its Init run
-	// again.
+	// own, a child of the root's "pets": a crashed pet comes back under
+	// its name with its Init run again; one that crashes past its
+	// intensity dies alone.
 	Pets map[string]pets.PetOptions
 	// PetDefaults are the pets' shared settings (call timeout,
 	// KillOnException, restart intensity and backoff, OnEvent); its
-	// System, Worker and Logger are set by Start.
+	// System, Supervisor and Worker are set by Start, its Logger and
+	// Clock when nil.
 	PetDefaults pets.Options
 
 	// HotReload, when not nil, starts the watcher: a change to a .py file
@@ -61,8 +63,14 @@ type Options struct {
 	Supervision Supervision
 
 	// Children are the program's own actors, started under the root
-	// supervisor after the pools and the pets, stopped before them.
+	// supervisor after the pools, the pets and the watcher, stopped
+	// before them.
 	Children []supervisor.ChildSpec
+
+	// Clock is the supervision tree's time: the root's and the pets'
+	// (restart intensity windows, backoff delays). Default
+	// supervisor.RealClock. Pools keep their own (ManagerOptions.Clock).
+	Clock supervisor.Clock
 
 	// OnEvent receives the root supervisor's events (a child exited, was
 	// restarted, the intensity was exceeded...), on its goroutine: it

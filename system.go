@@ -36,9 +36,10 @@ type System struct {
 }
 
 // Start starts a System: it resolves the interpreter, starts the pools
-// (in parallel) and the pets, puts them under the root supervisor with
-// Options.Children, and returns once every worker is ready. On failure
-// everything already started is stopped and the error returned.
+// (in parallel) under the root supervisor, then the pets' supervisor (one
+// supervisor per pet under it), the watcher and Options.Children, and
+// returns once every worker is ready. On failure everything already
+// started is stopped and the error returned.
 func Start(ctx context.Context, opts Options) (*System, error) {
 	if len(opts.Paths) == 0 && len(opts.Worker.Paths) == 0 {
 		opts.Paths = []string{callerDir(1)}
@@ -83,32 +84,32 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	}
 	s.pools = ps
 
-	po := opts.PetDefaults
-	po.System, po.Worker = s.actors, w
-	if po.Logger == nil {
-		po.Logger = opts.Logger.Named("pets")
-	}
-	if s.pets, err = pets.New(ctx, po); err != nil {
-		s.abort()
-		return nil, fmt.Errorf("taipan: %w", err)
-	}
-	names := make([]string, 0, len(opts.Pets))
-	for name := range opts.Pets {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if err := s.pets.Adopt(ctx, name, opts.Pets[name]); err != nil {
-			s.abort()
-			return nil, fmt.Errorf("taipan: pet %q: %w", name, err)
-		}
-	}
-
-	var children []supervisor.ChildSpec
+	// The root starts with the pools; the pets' supervisor, the watcher
+	// and the program's children join it in that order, the pets adopted
+	// before the program's children start.
+	var poolChildren []supervisor.ChildSpec
 	for _, name := range poolOrder(ps.Names()) {
 		p, _ := ps.Get(name)
-		children = append(children, poolChild(name, p))
+		poolChildren = append(poolChildren, poolChild(name, p))
 	}
+	s.root, err = supervisor.Start(ctx, s.actors.Root, supervisor.Spec{
+		Name:      rootName,
+		Intensity: opts.Supervision.Intensity,
+		Backoff:   opts.Supervision.Backoff,
+		Children:  poolChildren,
+		OnEvent:   opts.OnEvent,
+		Logger:    opts.Logger.Named("supervisor"),
+		Clock:     opts.Clock,
+	})
+	if err != nil {
+		s.abort()
+		return nil, fmt.Errorf("taipan: starting the supervision tree: %w", err)
+	}
+	if err := s.startPets(ctx); err != nil {
+		s.abort()
+		return nil, err
+	}
+	var children []supervisor.ChildSpec
 	if opts.HotReload != nil {
 		wo := *opts.HotReload
 		if len(wo.Paths) == 0 {
@@ -124,18 +125,11 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 		}
 		children = append(children, watcherChild(s.watch))
 	}
-	children = append(children, opts.Children...)
-	s.root, err = supervisor.Start(ctx, s.actors.Root, supervisor.Spec{
-		Name:      rootName,
-		Intensity: opts.Supervision.Intensity,
-		Backoff:   opts.Supervision.Backoff,
-		Children:  children,
-		OnEvent:   opts.OnEvent,
-		Logger:    opts.Logger.Named("supervisor"),
-	})
-	if err != nil {
-		s.abort()
-		return nil, fmt.Errorf("taipan: starting the supervision tree: %w", err)
+	for _, c := range append(children, opts.Children...) {
+		if _, err := s.root.StartChild(ctx, c); err != nil {
+			s.abort()
+			return nil, fmt.Errorf("taipan: starting the supervision tree: %w", err)
+		}
 	}
 	if s.watch != nil {
 		select { // changes made once Start has returned are seen
@@ -146,6 +140,42 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 		}
 	}
 	return s, nil
+}
+
+// startPets starts the root's "pets" child — one supervisor per pet under
+// it, so that a crash-looping pet dies alone while the root sees every
+// pet — and adopts Options.Pets, in name order.
+func (s *System) startPets(ctx context.Context) error {
+	sup, err := s.root.StartSupervisor(ctx, petsChild, supervisor.Spec{
+		Name:   petsChild,
+		Logger: s.log.Named("supervisor"),
+		Clock:  s.opts.Clock,
+	})
+	if err != nil {
+		return fmt.Errorf("taipan: starting the pets' supervisor: %w", err)
+	}
+	po := s.opts.PetDefaults
+	po.System, po.Supervisor, po.Worker = s.actors, sup, s.worker
+	if po.Logger == nil {
+		po.Logger = s.log.Named("pets")
+	}
+	if po.Clock == nil {
+		po.Clock = s.opts.Clock
+	}
+	if s.pets, err = pets.New(ctx, po); err != nil {
+		return fmt.Errorf("taipan: %w", err)
+	}
+	names := make([]string, 0, len(s.opts.Pets))
+	for name := range s.opts.Pets {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := s.pets.Adopt(ctx, name, s.opts.Pets[name]); err != nil {
+			return fmt.Errorf("taipan: pet %q: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // poolDefaults applies Start's defaults to a pool's options.
@@ -260,7 +290,9 @@ func (s *System) RemovePool(ctx context.Context, name string) error {
 }
 
 // Supervisor is the root supervisor: its children are the pools
-// ("pool:NAME") and Options.Children.
+// ("pool:NAME"), the pets' supervisor ("pets"), the watcher ("watcher")
+// and Options.Children, in that order (docs/supervision.md draws the
+// tree).
 func (s *System) Supervisor() *supervisor.Supervisor { return s.root }
 
 // Actors is the actor system everything runs in: spawn your own actors in
@@ -299,14 +331,10 @@ func (s *System) stop(ctx context.Context) error {
 	var errs []error
 	if s.root != nil {
 		for i := len(s.opts.Children) - 1; i >= 0; i-- {
-			if err := s.root.TerminateChild(ctx, s.opts.Children[i].ID); err != nil && !errors.Is(err, supervisor.ErrUnknownChild) {
-				errs = append(errs, err)
-			}
+			errs = append(errs, s.terminate(ctx, s.opts.Children[i].ID))
 		}
-	}
-	if s.watch != nil && s.root != nil {
-		if err := s.root.TerminateChild(ctx, "watcher"); err != nil && !errors.Is(err, supervisor.ErrUnknownChild) {
-			errs = append(errs, err)
+		if s.watch != nil {
+			errs = append(errs, s.terminate(ctx, "watcher"))
 		}
 	}
 	var wg sync.WaitGroup
@@ -324,4 +352,15 @@ func (s *System) stop(ctx context.Context) error {
 	}
 	errs = append(errs, s.actors.Stop(ctx))
 	return errors.Join(errs...)
+}
+
+// terminate stops the root's child id, if the root still has it: a child
+// it never started or forgot, or a root that has stopped (it gave up and
+// stopped its children), leaves nothing to do.
+func (s *System) terminate(ctx context.Context, id string) error {
+	err := s.root.TerminateChild(ctx, id)
+	if errors.Is(err, supervisor.ErrUnknownChild) || errors.Is(err, supervisor.ErrStopped) {
+		return nil
+	}
+	return err
 }

@@ -21,7 +21,8 @@ func (p *Pets) Adopt(ctx context.Context, name string, opts PetOptions) error {
 		p.mu.Unlock()
 		return ErrStopped
 	}
-	if old, ok := p.pets[name]; ok {
+	old, took := p.pets[name]
+	if took {
 		old.mu.Lock()
 		alive := old.dead == nil
 		old.mu.Unlock()
@@ -35,15 +36,22 @@ func (p *Pets) Adopt(ctx context.Context, name string, opts PetOptions) error {
 	p.wg.Add(1)
 	p.mu.Unlock()
 	go pt.loop()
+	if took {
+		// The dead pet's supervisor frees the child id the new one takes
+		// (at once when it gave up: its parent forgot it).
+		old.stopSupervisor(ctx)
+	}
 
-	sup, err := supervisor.Start(ctx, p.sys.Root, supervisor.Spec{
-		Name:      "pet-" + name,
+	id := PetChildPrefix + name
+	sup, err := p.sup.StartSupervisor(ctx, id, supervisor.Spec{
+		Name:      id,
 		Strategy:  supervisor.OneForOne,
 		Intensity: pt.opts.Intensity,
 		Backoff:   pt.opts.Backoff,
 		Children:  []supervisor.ChildSpec{pt.childSpec(pt.newChild())},
 		OnEvent:   pt.enqueue,
-		Logger:    p.log.Named("pet-" + name),
+		Logger:    p.log.Named(id),
+		Clock:     p.opts.Clock,
 	})
 	if err == nil {
 		pt.mu.Lock()

@@ -218,7 +218,7 @@ func TestCrashLoopGivesUp(t *testing.T) {
 	if v, err := p.Call(ctx, "steady", "petmod", "incr"); err != nil || v != int64(1) {
 		t.Fatalf("the other pet: %v %v", v, err)
 	}
-	if err := p.Slay(ctx, "loopy", snakes.SlayPolite); err != nil {
+	if err := p.Slay(ctx, "loopy", SlayPolite); err != nil {
 		t.Fatalf("slaying a dead pet: %v", err)
 	}
 	if p.Has("loopy") {

@@ -22,6 +22,13 @@ const (
 	// themselves when Options.System is nil.
 	DefaultSystemName = "pets"
 
+	// DefaultSupervisorName names the supervisor Pets start for
+	// themselves when Options.Supervisor is nil (taipan.Start's root child
+	// holding the pets has this name too); PetChildPrefix and the pet's
+	// name make the child id of a pet's own supervisor under it.
+	DefaultSupervisorName = "pets"
+	PetChildPrefix        = "pet:"
+
 	// fetchTimeout bounds the control-plane request that gets a freshly
 	// started worker actor's *Worker (it answers at once: the worker is
 	// started before the actor's Started handler returns).

@@ -7,7 +7,10 @@
 // # Supervision: a supervisor per pet
 //
 // Each pet runs under a supervisor of its own (package supervisor,
-// one_for_one, one child: a snakes.WorkerActor). A crashed pet — killed,
+// one_for_one, one child: a snakes.WorkerActor), a temporary child of the
+// supervisor that holds all the pets (Options.Supervisor — the root's
+// "pets" under taipan.Start — or one New starts), so the tree stays
+// whole. A crashed pet — killed,
 // os._exit, an abandoned call — comes back under the same name as a new
 // process, its Init call run again, so its state is rebuilt. Temporary
 // pets are not restarted.
@@ -18,8 +21,9 @@
 // the intensity of all of them and take every pet down with it. With one
 // supervisor per pet, a pet that restarts more than its intensity allows
 // dies alone: its calls fail at once with a *DeadError (ErrPetDead) that
-// unwraps to the *supervisor.IntensityError, the others go on. Each pet
-// may so have its own intensity and backoff.
+// unwraps to the *supervisor.IntensityError, the others go on; the
+// holding supervisor forgets it without counting it. Each pet may so have
+// its own intensity and backoff, on the Clock of Options.
 //
 // # Control plane on actors, data plane direct
 //

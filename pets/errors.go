@@ -21,6 +21,9 @@ var (
 	ErrPetDead = errors.New("pets: pet is dead")
 	// ErrStopped: Stop was called; the Pets take no more work.
 	ErrStopped = errors.New("pets: stopped")
+	// ErrInvalidOptions: New was given options that cannot work together
+	// (a Supervisor without the System it runs in).
+	ErrInvalidOptions = errors.New("pets: invalid options")
 )
 
 // DeadError is the error of a call to a pet that is down for good: Err is

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/taipan-go/taipan/snakes"
 )
 
 // Event is something that happened to a pet. Events go to Options.OnEvent
@@ -73,20 +72,8 @@ func (PetDied) level() hclog.Level { return hclog.Error }
 // PetSlain: Slay removed the pet.
 type PetSlain struct {
 	Name  string
-	Style snakes.SlayStyle
+	Style SlayStyle
 }
 
-func (e PetSlain) String() string {
-	return fmt.Sprintf("pet %s slain (%s)", e.Name, styleName(e.Style))
-}
+func (e PetSlain) String() string   { return fmt.Sprintf("pet %s slain (%s)", e.Name, e.Style) }
 func (PetSlain) level() hclog.Level { return hclog.Info }
-
-func styleName(s snakes.SlayStyle) string {
-	switch s {
-	case snakes.SlayPolite:
-		return "polite"
-	case snakes.SlayBrutal:
-		return "brutal"
-	}
-	return fmt.Sprintf("SlayStyle(%d)", int(s))
-}

@@ -17,6 +17,19 @@ type Options struct {
 	// New creates one (actors.NewSystem) and Stop stops it.
 	System *actors.System
 
+	// Supervisor is the supervisor the pets live under: each pet's own
+	// supervisor is its temporary child (supervisor.StartSupervisor), so
+	// the tree is whole while a pet that exceeds its intensity dies
+	// alone. It must run in System. taipan.Start passes its root's
+	// "pets" child. When nil, New starts one of its own, named "pets"
+	// (DefaultSupervisorName), at the top of System, and Stop stops it.
+	Supervisor *supervisor.Supervisor
+
+	// Clock is the pets' time: their supervisors' (restart intensity
+	// windows, backoff delays) and the times in PetInfo. Default
+	// supervisor.RealClock; tests inject a fake one.
+	Clock supervisor.Clock
+
 	// Worker is the template of every pet's snakes.Options (Interpreter,
 	// Paths, AllowEval, grace periods...). Its ID is replaced by
 	// "<name>#<n>" (n counts the pet's processes); its OnExit is kept and
@@ -56,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.Clock == nil {
+		o.Clock = supervisor.RealClock{}
 	}
 	return o
 }
@@ -126,13 +142,19 @@ func (po PetOptions) resolve(o Options) PetOptions {
 	return po
 }
 
+// stopGrace is the worker's StopGrace: how long a process has after end
+// of file (Stop, SlayDrain) or SIGTERM (SlayPolite) before the next step.
+func (po PetOptions) stopGrace() time.Duration {
+	if po.Worker.StopGrace <= 0 {
+		return snakes.DefaultStopGrace
+	}
+	return po.Worker.StopGrace
+}
+
 // shutdown is how long the pet's supervisor waits for its worker to stop:
 // the worker's whole stop escalation and a margin.
 func (po PetOptions) shutdown() supervisor.Shutdown {
-	grace := po.Worker.StopGrace
-	if grace <= 0 {
-		grace = snakes.DefaultStopGrace
-	}
+	grace := po.stopGrace()
 	signal := po.Worker.SignalGrace
 	if signal <= 0 {
 		signal = snakes.DefaultSignalGrace

@@ -54,7 +54,7 @@ type pet struct {
 
 func newPet(p *Pets, name string, opts PetOptions) *pet {
 	return &pet{
-		p: p, name: name, opts: opts, adopted: time.Now(),
+		p: p, name: name, opts: opts, adopted: p.opts.Clock.Now(),
 		byChild: make(map[string]*snakes.Worker),
 		retired: make(map[string]bool),
 		sinceOf: make(map[string]uint64),
@@ -170,7 +170,7 @@ func (pt *pet) attach(child string, w *snakes.Worker) {
 	}
 	delete(pt.sinceOf, w.ID()) // serving: later reloads reach it
 	first := pt.state == Starting
-	pt.worker, pt.child, pt.state, pt.started = w, child, Running, time.Now()
+	pt.worker, pt.child, pt.state, pt.started = w, child, Running, pt.p.opts.Clock.Now()
 	requested := pt.request
 	pt.request = false
 	if !first {
@@ -306,9 +306,14 @@ func (pt *pet) handle(e supervisor.Event) {
 	case supervisor.IntensityExceeded:
 		pt.die(e.Err)
 	case supervisor.SupervisorStopped:
-		if e.Reason != nil {
-			pt.die(e.Reason)
+		// Stopped without a reason, by neither Slay nor Stop (those mark
+		// the pet gone first): its parent stopped — the tree is going
+		// down. The pet is dead either way.
+		reason := e.Reason
+		if reason == nil {
+			reason = supervisor.ErrStopped
 		}
+		pt.die(reason)
 	}
 }
 
@@ -369,7 +374,7 @@ func (pt *pet) childExited(child string, reason error) {
 // the pet, as after a crash.
 func (pt *pet) served(w *snakes.Worker, err error) {
 	pt.calls.Add(1)
-	pt.lastUsed.Store(time.Now().UnixNano())
+	pt.lastUsed.Store(pt.p.opts.Clock.Now().UnixNano())
 	var pe *snakes.PythonError
 	if err == nil || !pt.opts.KillOnException || !errors.As(err, &pe) {
 		return

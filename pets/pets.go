@@ -10,14 +10,18 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/taipan-go/taipan/actors"
 	"github.com/taipan-go/taipan/snakes"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // Pets is a set of named persistent Python workers, each under a
-// supervisor of its own. Its methods are safe for concurrent use.
+// supervisor of its own, all of them children of one supervisor (the
+// Pets'). Its methods are safe for concurrent use.
 type Pets struct {
 	opts      Options
 	sys       *actors.System
 	ownSystem bool
+	sup       *supervisor.Supervisor // the pets' supervisors are its children
+	ownSup    bool
 	log       hclog.Logger
 
 	mu      sync.Mutex
@@ -28,9 +32,13 @@ type Pets struct {
 }
 
 // New returns an empty set of pets. When Options.Worker.Interpreter is nil
-// (native profile) it resolves python3 once, bounded by ctx.
+// (native profile) it resolves python3 once, bounded by ctx; when
+// Options.Supervisor is nil it starts the pets' own.
 func New(ctx context.Context, opts Options) (*Pets, error) {
 	opts = opts.withDefaults()
+	if opts.Supervisor != nil && opts.System == nil {
+		return nil, fmt.Errorf("%w: Options.Supervisor without Options.System, the actor system it runs in", ErrInvalidOptions)
+	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != snakes.ProfileErlPort {
 		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{})
 		if err != nil {
@@ -38,10 +46,23 @@ func New(ctx context.Context, opts Options) (*Pets, error) {
 		}
 		opts.Worker.Interpreter = in
 	}
-	p := &Pets{opts: opts, sys: opts.System, log: opts.Logger, pets: make(map[string]*pet)}
+	p := &Pets{opts: opts, sys: opts.System, sup: opts.Supervisor, log: opts.Logger, pets: make(map[string]*pet)}
 	if p.sys == nil {
 		p.sys = actors.NewSystem(actors.Options{Logger: opts.Logger, Name: DefaultSystemName})
 		p.ownSystem = true
+	}
+	if p.sup == nil {
+		// Its children are temporary: it never gives up on its own.
+		sup, err := supervisor.Start(ctx, p.sys.Root, supervisor.Spec{
+			Name: DefaultSupervisorName, Logger: opts.Logger, Clock: opts.Clock,
+		})
+		if err != nil {
+			if p.ownSystem {
+				p.sys.Stop(context.WithoutCancel(ctx))
+			}
+			return nil, fmt.Errorf("pets: starting their supervisor: %w", err)
+		}
+		p.sup, p.ownSup = sup, true
 	}
 	return p, nil
 }
@@ -166,10 +187,11 @@ func (p *Pets) Worker(ctx context.Context, name string) (*snakes.Worker, error) 
 	return pt.await(ctx)
 }
 
-// Stop slays every pet politely (calls in flight finish; each process
-// gets end of file, then SIGTERM and SIGKILL) within ctx — brutally once
-// ctx ends — and, when New created the actor system, stops it. It returns
-// once no pet's Python process remains. Later calls get ErrStopped.
+// Stop slays every pet as SlayDrain does (calls in flight finish; each
+// process gets end of file, then SIGTERM and SIGKILL) within ctx —
+// brutally once ctx ends — and stops the supervisor and the actor system
+// that New started, if it did. It returns once no pet's Python process
+// remains. Later calls get ErrStopped.
 func (p *Pets) Stop(ctx context.Context) error {
 	p.mu.Lock()
 	if p.stopped {
@@ -208,11 +230,16 @@ func (p *Pets) Stop(ctx context.Context) error {
 			err = e
 		}
 	}
+	// The pets are gone (killed if ctx ended): what is left stops at
+	// once, even past ctx.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopFallback)
+	defer cancel()
+	if p.ownSup {
+		if e := p.sup.Stop(sctx); e != nil && err == nil {
+			err = e
+		}
+	}
 	if p.ownSystem {
-		// The pets are gone (killed if ctx ended): what is left stops at
-		// once, even past ctx.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopFallback)
-		defer cancel()
 		if e := p.sys.Stop(sctx); e != nil && err == nil {
 			err = e
 		}

@@ -63,7 +63,8 @@ func TestNames(t *testing.T) {
 		{"call unknown", ErrNoSuchPet, func() error { _, err := p.Call(ctx, "b", "petmod", "get"); return err }},
 		{"cast unknown", ErrNoSuchPet, func() error { return p.Cast(ctx, "b", "petmod", "get") }},
 		{"eval unknown", ErrNoSuchPet, func() error { _, err := p.Eval(ctx, "b", "1"); return err }},
-		{"slay unknown", ErrNoSuchPet, func() error { return p.Slay(ctx, "b", snakes.SlayPolite) }},
+		{"slay unknown", ErrNoSuchPet, func() error { return p.Slay(ctx, "b", SlayPolite) }},
+		{"slay style", ErrInvalidOptions, func() error { return p.Slay(ctx, "a", SlayStyle(9)) }},
 		{"info unknown", ErrNoSuchPet, func() error { _, err := p.Info("b"); return err }},
 		{"stream unknown", ErrNoSuchPet, func() error {
 			for _, err := range p.Stream(ctx, "b", "petmod", "count_up", 2) {

@@ -3,18 +3,54 @@ package pets
 import (
 	"context"
 	"fmt"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/taipan-go/taipan/snakes"
 )
 
+// SlayStyle is how Slay stops a pet's process.
+type SlayStyle uint8
+
+const (
+	// SlayPolite (the zero value) is Venomous' polite slay: SIGTERM to
+	// the pet's process group at once — Python sees it: a handler set
+	// with signal.signal runs, and without one the process ends — then
+	// SIGKILL if it is still there after the worker's StopGrace. Calls in
+	// flight fail with a *snakes.ExitError.
+	SlayPolite SlayStyle = iota
+	// SlayBrutal kills the process group at once (SIGKILL); calls in
+	// flight fail with a *snakes.ExitError.
+	SlayBrutal
+	// SlayDrain lets the calls in flight finish, then stops the process
+	// as Stop does: end of file, SIGTERM after StopGrace, SIGKILL after
+	// SignalGrace.
+	SlayDrain
+)
+
+// String names the style: "polite", "brutal" or "drain".
+func (s SlayStyle) String() string {
+	switch s {
+	case SlayPolite:
+		return "polite"
+	case SlayBrutal:
+		return "brutal"
+	case SlayDrain:
+		return "drain"
+	}
+	return fmt.Sprintf("SlayStyle(%d)", uint8(s))
+}
+
 // Slay removes the pet named name for good: it is not restarted, and its
-// name is free at once. snakes.SlayPolite lets the calls in flight finish
-// and stops the process (end of file, then SIGTERM and SIGKILL after the
-// worker's grace periods); snakes.SlayBrutal kills its process group at
-// once (SIGKILL) and the calls in flight fail with a *snakes.ExitError.
-// Calls waiting for the pet get ErrNoSuchPet. Slay returns once the
-// process is gone, or when ctx ends (the process is then killed).
-func (p *Pets) Slay(ctx context.Context, name string, style snakes.SlayStyle) error {
+// name is free at once; its process is stopped as style says. Calls
+// waiting for the pet get ErrNoSuchPet. Slay returns once the process is
+// gone, or when ctx ends (the process is then killed). An unknown style
+// gets ErrInvalidOptions.
+func (p *Pets) Slay(ctx context.Context, name string, style SlayStyle) error {
+	if style > SlayDrain {
+		return fmt.Errorf("%w: unknown %v", ErrInvalidOptions, style)
+	}
 	p.mu.Lock()
 	if p.stopped {
 		p.mu.Unlock()
@@ -29,18 +65,53 @@ func (p *Pets) Slay(ctx context.Context, name string, style snakes.SlayStyle) er
 	p.mu.Unlock()
 
 	pt.kill(fmt.Errorf("%w: %q was slain", ErrNoSuchPet, name))
-	if style == snakes.SlayBrutal {
-		for _, w := range pt.workers() {
-			killNow(w)
-		}
-	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, stopFallback)
 		defer cancel()
 	}
-	err := pt.stopSupervisor(ctx)
+	err := pt.slay(ctx, style)
 	pt.end()
 	p.emit(PetSlain{Name: name, Style: style})
 	return err
+}
+
+// slay stops the pet's supervisor, its processes signalled as style says.
+func (pt *pet) slay(ctx context.Context, style SlayStyle) error {
+	if style != SlayDrain {
+		workers := pt.workers() // before its supervisor, stopping, forgets them
+		pt.mu.Lock()
+		sup := pt.sup
+		pt.mu.Unlock()
+		if sup != nil {
+			// Told to stop before any signal, so that it restarts none of
+			// the processes about to die.
+			pt.p.sys.Root.Stop(sup.PID())
+		}
+		var wg sync.WaitGroup
+		for _, w := range workers {
+			if style == SlayBrutal {
+				killNow(w)
+				continue
+			}
+			wg.Go(func() { terminate(ctx, w, pt.opts.stopGrace()) })
+		}
+		wg.Wait()
+	}
+	return pt.stopSupervisor(ctx)
+}
+
+// terminate sends SIGTERM to w's process group and SIGKILL after grace (or
+// once ctx ends), and waits for the process to exit.
+func terminate(ctx context.Context, w *snakes.Worker, grace time.Duration) {
+	w.Signal(syscall.SIGTERM)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-w.Exited():
+		return
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	killNow(w)
 }

@@ -2,45 +2,74 @@ package pets
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/taipan-go/taipan/snakes"
 )
 
-// TestSlay: a polite slay lets the call in flight finish, a brutal one
-// kills it; either way the pet is gone for good (not restarted), its
-// process too, and its name is free.
+// TestSlay: polite sends SIGTERM at once (the pet's handler sees it) and
+// SIGKILL after the grace when SIGTERM is ignored; brutal sends SIGKILL
+// only; drain lets the call in flight finish. Whatever the style, the pet
+// is gone for good (not restarted), its process too, and its name is
+// free.
 func TestSlay(t *testing.T) {
 	tests := []struct {
-		style   snakes.SlayStyle
-		callErr error // what the call in flight gets
+		name    string
+		style   SlayStyle
+		init    string         // the pet's Init: petmod.<init>
+		nap     float64        // the call in flight
+		grace   time.Duration  // the worker's StopGrace
+		signal  syscall.Signal // what ended the process under the call; 0: the call succeeds
+		sawTerm bool           // the pet's SIGTERM handler ran
 	}{
-		{snakes.SlayPolite, nil},
-		{snakes.SlayBrutal, snakes.ErrWorkerExited},
+		{"polite", SlayPolite, "trap_sigterm", 30, 20 * time.Second, syscall.SIGTERM, true},
+		{"polite, SIGTERM ignored", SlayPolite, "ignore_sigterm", 30, 300 * time.Millisecond, syscall.SIGKILL, false},
+		{"brutal", SlayBrutal, "trap_sigterm", 30, 300 * time.Millisecond, syscall.SIGKILL, false},
+		{"drain", SlayDrain, "trap_sigterm", 0.5, 10 * time.Second, 0, false},
 	}
 	for _, tt := range tests {
-		t.Run(styleName(tt.style), func(t *testing.T) {
-			p, rec := newPets(t, Options{})
-			adopt(t, p, "pet", PetOptions{}, "")
+		t.Run(tt.name, func(t *testing.T) {
+			p, rec := newPets(t, Options{Worker: snakes.Options{StopGrace: tt.grace}})
+			dir := t.TempDir()
+			term := filepath.Join(dir, "sigterm")
+			init := &snakes.InitCall{Module: "petmod", Function: tt.init}
+			if tt.init == "trap_sigterm" {
+				init.Args = []any{term}
+			}
+			adopt(t, p, "pet", PetOptions{Init: init}, "")
 			ctx := ctx30(t)
 			pid := info(t, p, "pet").Pid
-			marker := filepath.Join(t.TempDir(), "running")
+			marker := filepath.Join(dir, "running")
 			inFlight := make(chan error, 1)
 			go func() {
-				_, err := p.Call(ctx, "pet", "petmod", "nap", 0.5, marker)
+				_, err := p.Call(ctx, "pet", "petmod", "nap", tt.nap, marker)
 				inFlight <- err
 			}()
 			waitFile(t, marker)
+			began := time.Now()
 			if err := p.Slay(ctx, "pet", tt.style); err != nil {
 				t.Fatal(err)
+			}
+			if took := time.Since(began); tt.signal == syscall.SIGTERM && took >= tt.grace/2 {
+				t.Fatalf("Slay took %v: SIGTERM waited for the StopGrace (%v)", took, tt.grace)
 			}
 			if alive(pid) {
 				t.Fatal("process alive after Slay")
 			}
 			err := <-inFlight
-			if tt.callErr == nil && err != nil || tt.callErr != nil && !errors.Is(err, tt.callErr) {
-				t.Fatalf("call in flight: %v, want %v", err, tt.callErr)
+			var ee *snakes.ExitError
+			switch {
+			case tt.signal == 0 && err != nil:
+				t.Fatalf("call in flight: %v, want it to finish", err)
+			case tt.signal != 0 && (!errors.As(err, &ee) || ee.Signal != tt.signal):
+				t.Fatalf("call in flight: %v, want the process killed by %v", err, tt.signal)
+			}
+			if _, err := os.Stat(term); (err == nil) != tt.sawTerm {
+				t.Fatalf("the pet's SIGTERM handler ran: %v, want %v", err == nil, tt.sawTerm)
 			}
 			if p.Has("pet") || len(p.List()) != 0 {
 				t.Fatal("slain pet still listed")

@@ -62,7 +62,7 @@ func (s Spec) withDefaults() (Spec, error) {
 		s.Logger = hclog.NewNullLogger()
 	}
 	if s.Clock == nil {
-		s.Clock = realClock{}
+		s.Clock = RealClock{}
 	}
 	if s.Jitter == nil {
 		s.Jitter = rand.Float64

@@ -10,12 +10,16 @@ import (
 )
 
 // Supervisor is the Go-facing handle of a supervisor actor started with
-// Start. Its methods are safe for concurrent use and never block past
+// Start or StartSupervisor. Its methods are safe for concurrent use and never block past
 // their context.
 type Supervisor struct {
 	name     string
 	root     *actor.RootContext
 	pid      *actor.PID
+	strategy Strategy      // its own strategy and its Template's restart
+	template Restart       // type: what StartSupervisor checks of a parent
+	parent   *Supervisor   // set by StartSupervisor: Stop goes through it
+	id       string        // its child id under parent
 	up       chan struct{} // closed once every child has started
 	done     chan struct{} // closed once the actor has stopped
 	upOnce   sync.Once
@@ -36,7 +40,7 @@ func Start(ctx context.Context, root *actor.RootContext, spec Spec) (*Supervisor
 	if err != nil {
 		return nil, err
 	}
-	h := &Supervisor{name: spec.Name, root: root, up: make(chan struct{}), done: make(chan struct{})}
+	h := newHandle(spec, root)
 	props := actor.PropsFromProducer(func() actor.Actor { return newSupervisorActor(spec, h) },
 		actor.WithGuardian(guardian{}))
 	h.pid, err = root.SpawnNamed(props, spec.Name+root.ActorSystem().ProcessRegistry.NextId())
@@ -104,9 +108,15 @@ func (s *Supervisor) Err() error {
 // Shutdown, then the supervisor, and waits for it until ctx ends. It
 // returns a *ShutdownTimeoutError when some children did not stop in time,
 // and ctx's error (wrapped with ErrShutdownTimeout) when the supervisor
-// itself did not stop before ctx ended.
+// itself did not stop before ctx ended. A supervisor started with
+// StartSupervisor is stopped by its parent (TerminateChild), so that the
+// parent reports it stopped, not exited.
 func (s *Supervisor) Stop(ctx context.Context) error {
-	s.root.Stop(s.pid)
+	if s.parent == nil || s.parent.TerminateChild(ctx, s.id) != nil {
+		// No parent, or one that has stopped or forgotten it (it gave
+		// up), or ctx ended: stop it directly (a no-op once it is gone).
+		s.root.Stop(s.pid)
+	}
 	select {
 	case <-s.done:
 		s.mu.Lock()
@@ -162,6 +172,15 @@ func (s *Supervisor) TerminateChild(ctx context.Context, id string) error {
 		return ErrStopped
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// newHandle returns the handle of a supervisor with spec (defaults
+// applied), before its actor is spawned.
+func newHandle(spec Spec, root *actor.RootContext) *Supervisor {
+	return &Supervisor{
+		name: spec.Name, root: root, strategy: spec.Strategy, template: spec.Template.Restart,
+		up: make(chan struct{}), done: make(chan struct{}),
 	}
 }
 

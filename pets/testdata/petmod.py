@@ -1,5 +1,6 @@
 """Fixtures of the pets tests: a pet with module-level state."""
 import os
+import signal
 import time
 
 state = {"count": 0, "tag": None}
@@ -54,3 +55,17 @@ def exit_now(code=3):
 def count_up(n):
     for i in range(n):
         yield i
+
+
+def trap_sigterm(marker):
+    """Init: SIGTERM writes marker, then ends the process by SIGTERM."""
+    def handler(signum, frame):
+        open(marker, "w").close()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def ignore_sigterm():
+    """Init: SIGTERM does nothing (only SIGKILL ends the process)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
