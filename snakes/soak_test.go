@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,8 +113,16 @@ func TestSoakNoLeaks(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // goroutines ending after Stop returned: poll, bounded
 	}
 	if now.fds > base.fds || now.goroutines > base.goroutines || now.zombies > 0 {
-		t.Fatalf("after Stop: %d fds (%d before), %d goroutines (%d before), %d zombies\nfds: %v",
-			now.fds, base.fds, now.goroutines, base.goroutines, now.zombies, now.fdList)
+		kinds := map[string]int{}
+		for _, f := range now.fdList {
+			if !slices.Contains(base.fdList, f) {
+				_, target, _ := strings.Cut(f, "→")
+				kind, _, _ := strings.Cut(target, "[")
+				kinds[kind]++
+			}
+		}
+		t.Fatalf("after Stop: %d fds (%d before), %d goroutines (%d before), %d zombies; new fds by kind: %v",
+			now.fds, base.fds, now.goroutines, base.goroutines, now.zombies, kinds)
 	}
 }
 
