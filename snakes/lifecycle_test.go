@@ -68,6 +68,10 @@ func TestMain(m *testing.M) {
 		hostProcess(marker)
 		return
 	}
+	if dir := os.Getenv(treeHostEnv); dir != "" {
+		treeHost(dir)
+		return
+	}
 	os.Exit(m.Run())
 }
 
@@ -125,8 +129,9 @@ func TestHostKilled(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("helper said %q", line)
 	}
-	if n := len(pythonsWithMarker(marker)); n != 2 {
-		t.Fatalf("found %d marked pythons, want 2", n)
+	// Two workers and their lifelines' reapers.
+	if n := len(pythonsWithMarker(marker)); n != 4 {
+		t.Fatalf("found %d marked pythons, want 4", n)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()

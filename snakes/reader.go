@@ -34,6 +34,7 @@ func (w *Worker) await(c *call) {
 			w.mu.Unlock()
 			w.readLoop(c, false)
 			w.mu.Lock()
+			w.finishRole() // drain.go
 			w.reading = false
 			w.handoff()
 			continue
@@ -66,6 +67,7 @@ func (w *Worker) handoff() {
 // releaseRole gives the reader role up.
 func (w *Worker) releaseRole() {
 	w.mu.Lock()
+	w.finishRole() // drain.go
 	w.reading = false
 	w.handoff()
 	w.mu.Unlock()
@@ -153,6 +155,9 @@ func (w *Worker) readPipe(b []byte) (int, error) {
 	w.flushBeforeRead()
 	n, err := w.readSpin(b)
 	w.readDone()
+	if w.drain.woken.Load() { // the process is gone (drain.go)
+		return w.afterWake(n, err)
+	}
 	return n, err
 }
 
@@ -178,6 +183,9 @@ func (w *Worker) readSpin(b []byte) (int, error) {
 		}
 	}
 	for {
+		if w.drain.cut.Load() {
+			return 0, nil // the process is gone and the pipe is empty (drain.go)
+		}
 		fds := [1]unix.PollFd{{Fd: int32(w.rfd), Events: unix.POLLIN}}
 		if _, err := unix.Poll(fds[:], -1); err != nil && err != unix.EINTR {
 			return 0, err
