@@ -129,9 +129,8 @@ func TestHostKilled(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("helper said %q", line)
 	}
-	// Two workers and their lifelines' reapers.
-	if n := len(pythonsWithMarker(marker)); n != 4 {
-		t.Fatalf("found %d marked pythons, want 4", n)
+	if n := len(pythonsWithMarker(marker)); n != 2 {
+		t.Fatalf("found %d marked pythons, want 2", n)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()

@@ -222,7 +222,7 @@ class Runtime:
             except BaseException as exc:
                 self._finish_output()
                 self.writer.send(self._error_frame(0, exc))
-                os._exit(1)
+                self._exit(1)
         features = list(FEATURES)
         if self.allow_eval:
             features.append("eval")
@@ -265,7 +265,15 @@ class Runtime:
             os.write(2, line.encode("utf-8", "replace")[:4000])
         except OSError:
             pass
-        os._exit(3)
+        self._exit(3)
+
+    def _exit(self, code: int) -> "Any":
+        """Exit at once, taking the lifeline's reaper along (nobody's
+        orphan)."""
+        if not self._forked:
+            from . import lifeline
+            lifeline.stop(self.reaper)
+        os._exit(code)
 
     # ------------------------------------------------------------------
     # the reader role
@@ -847,6 +855,7 @@ def main(argv: "Optional[List[str]]" = None) -> int:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     if not rt._forked:
         lifeline.stop(rt.reaper)
+        rt.reaper = 0
     _exit_cleanly(code)
     return code
 

@@ -4,9 +4,12 @@ lifeline's reaper (taipan.lifeline)."""
 import os
 import select
 import signal
+import subprocess
 import sys
+import time
 import unittest
 
+from taipan import lifeline
 from taipan.terms import Atom
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,6 +85,52 @@ class LifelineTest(unittest.TestCase):
         self.assertEqual(self.w.call("procfix", "children")[2], [])
         self.close_lifeline()
         self.assertEqual(self.w.call("procfix", "protocol_inheritable")[0], r)
+
+
+class ReaperTest(unittest.TestCase):
+    """The reaper alone, in a stand-in worker that leads its own group."""
+
+    def check(self, shell):
+        rd, wr = os.pipe()
+        rep_r, rep_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(wr)
+                os.close(rep_r)
+                os.setpgid(0, 0)
+                p = subprocess.Popen(["sleep", "60"])
+                sleeper = p.pid
+                reaper = lifeline.spawn_reaper(rd, shell)
+                os.close(rd)
+                os.write(rep_w, b"%d %d" % (sleeper, reaper))
+                time.sleep(60)
+            finally:
+                os._exit(0)
+        os.close(rd)
+        os.close(rep_w)
+        try:
+            sleeper, reaper = map(int, os.read(rep_r, 64).split())
+            os.close(rep_r)
+            cmdline = b""
+            deadline = time.monotonic() + 30
+            while not cmdline and time.monotonic() < deadline:  # set by its exec
+                with open("/proc/%d/cmdline" % reaper, "rb") as f:
+                    cmdline = f.read()
+            self.assertFalse(gone(reaper, 0.1) or gone(sleeper, 0), "the reaper did not wait")
+        finally:
+            os.close(wr)  # as when the host dies
+            _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), -signal.SIGKILL)
+        self.assertTrue(gone(sleeper, 30))
+        self.assertTrue(gone(reaper, 30))
+        return cmdline
+
+    def test_shell(self):
+        self.assertIn(b"taipan-reaper", self.check("/bin/sh"))
+
+    def test_fork_without_a_shell(self):
+        self.assertNotIn(b"taipan-reaper", self.check("/nonexistent/sh"))
 
 
 if __name__ == "__main__":
