@@ -32,7 +32,7 @@
 // reply pipe kills the worker (ErrProtocol). Workers die with the host
 // (Pdeathsig, and end of file on their request pipe), and what they
 // started dies with them: their process group is killed when they exit,
-// and by the lifeline's reaper when the host dies (lifeline.go); their
+// and by their reaper when the host dies (lifeline.go); their
 // pipes never keep anyone waiting once they are gone (drain.go).
 //
 // # Pools: Manager

@@ -2,38 +2,54 @@ package snakes
 
 import (
 	"os"
-	"strconv"
+	"os/exec"
 	"syscall"
 )
 
-// The lifeline lets a native worker's process group die with the host,
-// even when the host is killed with SIGKILL (Pdeathsig covers only the
-// worker itself). It is a pipe whose only write end the host holds (close
-// on exec); the worker gets the read end as fd lifelineFd, named by
-// lifelineEnv. The runtime forks, at start-up, a small reaper that blocks
-// reading it: at end of file (the host is gone, or it closed the pipe
-// after reaping the worker) the reaper kills the process group.
-// (python/taipan/lifeline.py.)
+// The lifeline lets a worker's process group die with the host, even when
+// the host is killed with SIGKILL (Pdeathsig covers only the worker
+// itself). It is a pipe whose only write end the host holds (close on
+// exec). Its read end goes to the worker's reaper: a shell that the host
+// starts in the worker's process group, next to the worker, which blocks
+// reading it. At end of file (the host is gone, or it closed the pipe after
+// reaping the worker) the reaper kills the group, itself included. It
+// ignores the signals of the escalation ladder, which reach the whole group.
+// Being the host's child, not the worker's, it costs the worker's start
+// nothing and serves both profiles.
 
-const (
-	// lifelineFd is the lifeline's read end in the worker (after 3, 4).
-	lifelineFd = 5
-	// lifelineEnv names it for the runtime.
-	lifelineEnv = "TAIPAN_LIFELINE"
-)
+// reaperShell runs the reaper.
+const reaperShell = "/bin/sh"
 
-// newLifeline returns the lifeline's two ends: the worker's (for
-// ExtraFiles) and the host's.
-func newLifeline() (child, host *os.File, err error) {
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+// reaperScript is the reaper: the lifeline is its fd 3 (a shell that cannot
+// read it stops at the redirection, killing nothing).
+const reaperScript = "trap '' INT TERM HUP; exec 0<&3 3<&-; while read -r _; do :; done; kill -9 0"
+
+// startReaper starts the reaper of the process group pgid and returns it
+// with the host's end of its lifeline.
+func startReaper(pgid int) (*exec.Cmd, *os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
 		return nil, nil, err
 	}
-	return os.NewFile(uintptr(p[0]), "taipan-lifeline"), os.NewFile(uintptr(p[1]), "taipan-lifeline-host"), nil
+	cmd := exec.Command(reaperShell, "-c", reaperScript, "taipan-reaper")
+	cmd.ExtraFiles = []*os.File{r} // fd 3
+	cmd.Env = []string{}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
+	err = cmd.Start()
+	r.Close()
+	if err != nil {
+		w.Close()
+		return nil, nil, err
+	}
+	return cmd, w, nil
 }
 
-// lifelineEnvVar is the environment entry that tells the runtime its
-// lifeline.
-func lifelineEnvVar() string {
-	return lifelineEnv + "=" + strconv.Itoa(lifelineFd)
+// stopReaper closes the lifeline and reaps the reaper, once the worker's
+// group has been killed (the reaper with it).
+func stopReaper(cmd *exec.Cmd, lifeline *os.File) {
+	if cmd == nil {
+		return
+	}
+	lifeline.Close()
+	cmd.Wait()
 }

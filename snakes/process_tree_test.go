@@ -326,37 +326,47 @@ func TestCompatSubprocessesGone(t *testing.T) {
 }
 
 // treeHostEnv makes the test binary a host (see TestMain) that starts a
-// worker whose code spawns subprocesses, prints every pid of the tree and
-// waits to be killed.
+// native and an ErlPort worker whose code spawns subprocesses and forks,
+// records every pid of the tree, says which workers it has and waits to be
+// killed.
 const treeHostEnv = "SNAKES_TEST_TREE_HOST"
 
 func treeHost(dir string) {
+	fail := func(err error) {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
 	in, err := testInterp()
 	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
+		fail(err)
 	}
 	fixtures, _ := filepath.Abs("testdata")
-	w, err := Start(context.Background(), Options{Interpreter: in, Paths: []string{fixtures}})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
+	erlport := []string{in.Path, "-u", filepath.Join(fixtures, "erlport_wire.py"), "--packet=4", "--nouse_stdio"}
 	path := filepath.Join(dir, "pids")
-	if _, err := w.Call(context.Background(), "process_fixtures", "spawn_sleepers", path, 2, 100); err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
+	var pids []string
+	for _, opts := range []Options{
+		{Interpreter: in, Paths: []string{fixtures}},
+		{Profile: ProfileErlPort, Command: erlport, Paths: []string{fixtures}},
+	} {
+		w, err := Start(context.Background(), opts)
+		if err != nil {
+			fail(err)
+		}
+		if _, err := w.Call(context.Background(), "process_fixtures", "spawn_sleepers", path, 2, 100); err != nil {
+			fail(err)
+		}
+		if _, err := w.Call(context.Background(), "process_fixtures", "fork_then_sleep", path, 100, 0); err != nil {
+			fail(err)
+		}
+		pids = append(pids, strconv.Itoa(w.Pid()))
 	}
-	if _, err := w.Call(context.Background(), "process_fixtures", "fork_then_sleep", path, 100, 0); err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	fmt.Println("worker", w.Pid())
+	fmt.Println("workers", strings.Join(pids, " "))
 	select {}
 }
 
-// After a SIGKILL of the host, every process of the worker's tree is gone
-// (the lifeline: the worker's reaper kills its process group).
+// After a SIGKILL of the host, every process of its workers' trees is gone
+// (the lifeline: each worker's reaper kills its process group), on both
+// profiles.
 func TestSubprocessesGoneWhenHostKilled(t *testing.T) {
 	interp(t)
 	dir := t.TempDir()
@@ -372,12 +382,15 @@ func TestSubprocessesGoneWhenHostKilled(t *testing.T) {
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
 	line, _ := bufio.NewReader(out).ReadString('\n')
-	worker, ok := strings.CutPrefix(strings.TrimSpace(line), "worker ")
+	workers, ok := strings.CutPrefix(strings.TrimSpace(line), "workers ")
 	if !ok {
 		t.Fatalf("host said %q", line)
 	}
-	wpid, _ := strconv.Atoi(worker)
-	pids := append(readPids(t, filepath.Join(dir, "pids")), wpid)
+	pids := readPids(t, filepath.Join(dir, "pids"))
+	for _, f := range strings.Fields(workers) {
+		pid, _ := strconv.Atoi(f)
+		pids = append(pids, pid)
+	}
 	pw := watchPids(t, pids)
 	if len(pw.alive()) != len(pids) {
 		t.Fatalf("some of %v were gone before the host was killed: alive %v", pids, pw.alive())
@@ -387,4 +400,40 @@ func TestSubprocessesGoneWhenHostKilled(t *testing.T) {
 	}
 	took := pw.waitGone(t, promptly)
 	t.Logf("%d processes gone %v after the host's SIGKILL", len(pids), took)
+}
+
+// The reaper lives in the worker's process group, ignores the SIGINT the
+// escalation sends the group, and is reaped with the worker.
+func TestReaper(t *testing.T) {
+	w := startWorker(t, Options{})
+	if w.reaper == nil {
+		t.Fatal("no reaper")
+	}
+	rpid := w.reaper.Process.Pid
+	pw := watchPids(t, []int{rpid})
+	if g, err := unix.Getpgid(rpid); err != nil || g != w.Pid() {
+		t.Fatalf("the reaper's group is %d (%v), want the worker's %d", g, err, w.Pid())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), promptly)
+	defer cancel()
+	// A first call makes sure the worker handles SIGINT; one after it
+	// gives the signal time to land.
+	for _, sig := range []syscall.Signal{syscall.SIGINT, 0} {
+		if _, err := w.Call(ctx, "fixtures", "echo", 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Kill(-w.Pid(), sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(pw.alive()) != 1 {
+		t.Fatal("the reaper died of SIGINT")
+	}
+	if err := w.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pw.waitGone(t, promptly)
+	if w.reaper.ProcessState == nil {
+		t.Fatal("the reaper was not reaped")
+	}
 }

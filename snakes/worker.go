@@ -74,7 +74,8 @@ type Worker struct {
 	lifeStop context.CancelFunc
 
 	exited     chan struct{} // closed when the process has been reaped
-	lifeline   *os.File      // the host's end of the lifeline (lifeline.go); nil on ProfileErlPort
+	reaper     *exec.Cmd     // the process group's reaper (lifeline.go), or nil
+	lifeline   *os.File      // the host's end of the reaper's lifeline
 	drain      exitDrain     // the pipes once the process is gone (drain.go)
 	exitErr    *ExitError
 	killReason atomic.Pointer[error]
@@ -169,8 +170,7 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 
 // spawn starts the process with its pipes and output loggers: the
 // requests on the child's fd 3 and the replies on its fd 4, or (compat
-// profile with --use_stdio) on its fds 0 and 1; the native runtime's
-// lifeline on fd 5.
+// profile with --use_stdio) on its fds 0 and 1; then its reaper.
 func (w *Worker) spawn(interp *Interpreter) (err error) {
 	cmd, stdio := w.command(interp), w.compat != nil && w.compat.stdio
 	// The child's ends are closed once it has them; ours if the start fails.
@@ -227,17 +227,6 @@ func (w *Worker) spawn(interp *Interpreter) (err error) {
 	defer errW.Close()
 	ours = append(ours, errR.Close)
 	cmd.Stderr = errW
-	if w.compat == nil {
-		child, host, err := newLifeline()
-		if err != nil {
-			return err
-		}
-		defer child.Close()
-		ours = append(ours, host.Close)
-		cmd.ExtraFiles = append(cmd.ExtraFiles, child) // fd 5
-		cmd.Env = append(cmd.Env, lifelineEnvVar())
-		w.lifeline = host
-	}
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return err
@@ -256,6 +245,10 @@ func (w *Worker) spawn(interp *Interpreter) (err error) {
 		w.id = fmt.Sprintf("worker-%d", w.pid)
 	}
 	w.log = w.opts.Logger.With("worker", w.id, "pid", w.pid)
+	var rerr error
+	if w.reaper, w.lifeline, rerr = startReaper(w.pid); rerr != nil {
+		w.log.Warn("no reaper: if the host is killed, what the worker started outlives it", "error", rerr)
+	}
 	if outR != nil {
 		out := newCutReader(outR)
 		w.drain.streams = append(w.drain.streams, out)
@@ -338,9 +331,7 @@ func (w *Worker) wait() {
 		e.Reason = *r
 	}
 	w.exitErr = e
-	if w.lifeline != nil {
-		w.lifeline.Close()
-	}
+	stopReaper(w.reaper, w.lifeline)
 	close(w.exited)
 	w.log.Debug("worker exited", "status", e.Error())
 	w.endPipes()

@@ -160,7 +160,6 @@ class Runtime:
         self.message_handler = None  # type: Optional[Callable[[Any], Any]]
         self.stdout = None  # type: Any
         self.stderr = None  # type: Any
-        self.reaper = 0  # the lifeline's reaper (taipan.lifeline)
         self._forked = False  # this is a process forked from the worker
 
     # ------------------------------------------------------------------
@@ -222,7 +221,7 @@ class Runtime:
             except BaseException as exc:
                 self._finish_output()
                 self.writer.send(self._error_frame(0, exc))
-                self._exit(1)
+                os._exit(1)
         features = list(FEATURES)
         if self.allow_eval:
             features.append("eval")
@@ -265,15 +264,7 @@ class Runtime:
             os.write(2, line.encode("utf-8", "replace")[:4000])
         except OSError:
             pass
-        self._exit(3)
-
-    def _exit(self, code: int) -> "Any":
-        """Exit at once, taking the lifeline's reaper along (nobody's
-        orphan)."""
-        if not self._forked:
-            from . import lifeline
-            lifeline.stop(self.reaper)
-        os._exit(code)
+        os._exit(3)
 
     # ------------------------------------------------------------------
     # the reader role
@@ -783,7 +774,6 @@ class Runtime:
         go to fds 1 and 2; ``taipan.host`` is unavailable.  The child's own
         code runs on."""
         self._forked = True
-        self.reaper = 0
         try:
             null = os.open(os.devnull, os.O_RDWR)
             for fd in {self.reader.fd, self.writer.fd}:
@@ -826,8 +816,6 @@ def main(argv: "Optional[List[str]]" = None) -> int:
     """Entry point.  ``--stdio``: use fds 0/1 instead of 3/4 (fd 1 then goes
     to stderr and fd 0 to /dev/null, so that nothing else can write into the
     protocol)."""
-    from . import lifeline
-    reaper = lifeline.start()  # first: a small process to fork
     args = sys.argv[1:] if argv is None else argv
     stdio = "--stdio" in args
     if stdio:
@@ -845,7 +833,6 @@ def main(argv: "Optional[List[str]]" = None) -> int:
     _set_pipe_size(in_fd)
     _set_pipe_size(out_fd)
     rt = Runtime(in_fd, out_fd, stdio)
-    rt.reaper = reaper
     os.register_at_fork(after_in_child=rt.after_fork_in_child)
     try:
         code = rt.run()
@@ -853,9 +840,6 @@ def main(argv: "Optional[List[str]]" = None) -> int:
         code = 0  # the host stopped reading: it is gone
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    if not rt._forked:
-        lifeline.stop(rt.reaper)
-        rt.reaper = 0
     _exit_cleanly(code)
     return code
 

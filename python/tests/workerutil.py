@@ -21,10 +21,7 @@ A = Atom
 
 
 class Worker:
-    def __init__(self, options=None, hello=True, args=(), python=PYTHON, env=None,
-                 fd5=None, own_group=False):
-        """fd5: an fd the worker gets as its fd 5; own_group: the worker
-        leads a process group of its own (as the Go host starts it)."""
+    def __init__(self, options=None, hello=True, args=(), python=PYTHON, env=None):
         r1, w1 = os.pipe()  # host -> worker
         r2, w2 = os.pipe()  # worker -> host
 
@@ -32,13 +29,8 @@ class Worker:
             import fcntl
             a = fcntl.fcntl(r1, fcntl.F_DUPFD, 10)
             b = fcntl.fcntl(w2, fcntl.F_DUPFD, 10)
-            c = fcntl.fcntl(fd5, fcntl.F_DUPFD, 10) if fd5 is not None else None
             os.dup2(a, 3)
             os.dup2(b, 4)
-            if c is not None:
-                os.dup2(c, 5)
-            if own_group:
-                os.setpgid(0, 0)
 
         e = dict(os.environ)
         e["PYTHONPATH"] = PYDIR + os.pathsep + e.get("PYTHONPATH", "")
