@@ -640,19 +640,26 @@ func (w *Worker) startRelay() error {
 		return err
 	}
 	setPipeSize(p[1])
-	src := w.rfd
+	// The relay's input waits in Go's poller, so that it can be cut once
+	// the process is gone (drain.go).
+	if err := syscall.SetNonblock(w.rfd, true); err != nil {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return err
+	}
+	w.drain.relay = newCutReader(os.NewFile(uintptr(w.rfd), "erlport-replies"))
+	w.drain.streams = append(w.drain.streams, w.drain.relay)
 	w.rfd = p[0]
 	w.wg.Add(1)
-	go w.relay(src, p[1], w.compat.packet)
+	go w.relay(w.drain.relay, p[1], w.compat.packet)
 	return nil
 }
 
 // relay copies frames from src (packet-byte lengths) to dst (4-byte
 // lengths) until src ends (the child exited) or dst breaks (the reader
 // gave up), then closes both: the reader sees the end of file.
-func (w *Worker) relay(src, dst, packet int) {
+func (w *Worker) relay(in *cutReader, dst, packet int) {
 	defer w.wg.Done()
-	in := os.NewFile(uintptr(src), "erlport-replies")
 	out := os.NewFile(uintptr(dst), "erlport-relay")
 	defer in.Close()
 	defer out.Close()

@@ -30,7 +30,10 @@
 // caller's *AbandonError says how far that went. When the process exits,
 // every call in flight fails at once with an *ExitError; garbage on the
 // reply pipe kills the worker (ErrProtocol). Workers die with the host
-// (Pdeathsig, and end of file on their request pipe).
+// (Pdeathsig, and end of file on their request pipe), and what they
+// started dies with them: their process group is killed when they exit,
+// and by their reaper when the host dies (lifeline.go); their
+// pipes never keep anyone waiting once they are gone (drain.go).
 //
 // # Pools: Manager
 //

@@ -68,6 +68,10 @@ func TestMain(m *testing.M) {
 		hostProcess(marker)
 		return
 	}
+	if dir := os.Getenv(treeHostEnv); dir != "" {
+		treeHost(dir)
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -1,6 +1,10 @@
 package snakes
 
-import "syscall"
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // fSetPipeSz is fcntl's F_SETPIPE_SZ (linux/fcntl.h), absent from syscall.
 const fSetPipeSz = 1031
@@ -20,4 +24,26 @@ func sysProcAttr() *syscall.SysProcAttr {
 // costs speed.
 func setPipeSize(fd int) {
 	syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), fSetPipeSz, pipeBufferSize)
+}
+
+// waitExited blocks until the process has exited, without reaping it: a
+// zombie's pid, and so its process group's id, cannot be reused, so the
+// group can be killed safely before the reap.
+func waitExited(pid int) {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// killGroup sends SIGKILL to the process group pgid: whatever the worker
+// left in it does not outlive it.
+func killGroup(pgid int) error {
+	if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
+		return err
+	}
+	return nil
 }

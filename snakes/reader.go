@@ -33,6 +33,7 @@ func (w *Worker) await(c *call) {
 			w.mu.Unlock()
 			w.readLoop(c, false)
 			w.mu.Lock()
+			w.finishRole() // drain.go
 			w.reading = false
 			w.handoff()
 			continue
@@ -65,6 +66,7 @@ func (w *Worker) handoff() {
 // releaseRole gives the reader role up.
 func (w *Worker) releaseRole() {
 	w.mu.Lock()
+	w.finishRole() // drain.go
 	w.reading = false
 	w.handoff()
 	w.mu.Unlock()
@@ -153,6 +155,9 @@ func (w *Worker) readPipe(b []byte) (int, error) {
 	w.flushBeforeRead()
 	n, err := w.readSpin(b)
 	w.readDone()
+	if w.drain.woken.Load() { // the process is gone (drain.go)
+		return w.afterWake(n, err)
+	}
 	return n, err
 }
 
@@ -189,6 +194,9 @@ func (w *Worker) readSpin(b []byte) (int, error) {
 		}
 	}
 	for {
+		if w.drain.cut.Load() {
+			return 0, nil // the process is gone and the pipe is empty (drain.go)
+		}
 		if err := w.pollReply(); err != nil {
 			return 0, err
 		}

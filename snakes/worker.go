@@ -1,7 +1,6 @@
 package snakes
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +77,9 @@ type Worker struct {
 	lifeStop context.CancelFunc
 
 	exited     chan struct{} // closed when the process has been reaped
+	reaper     *exec.Cmd     // the process group's reaper (lifeline.go), or nil
+	lifeline   *os.File      // the host's end of the reaper's lifeline
+	drain      exitDrain     // the pipes once the process is gone (drain.go)
 	exitErr    *ExitError
 	killReason atomic.Pointer[error]
 	stopOnce   sync.Once
@@ -158,7 +160,9 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	if err := ready(ctx, interp); err != nil {
 		w.kill(syscall.SIGKILL)
 		<-w.exited
+		w.closeRequests()
 		w.shutdownGoroutines()
+		w.wg.Wait() // a failed start leaves no goroutine and no descriptor
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w: %w: %w", ErrStartFailed, ctx.Err(), err)
 		} else {
@@ -174,70 +178,65 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 
 // spawn starts the process with its pipes and output loggers: the
 // requests on the child's fd 3 and the replies on its fd 4, or (compat
-// profile with --use_stdio) on its fds 0 and 1.
-func (w *Worker) spawn(interp *Interpreter) error {
+// profile with --use_stdio) on its fds 0 and 1; then its reaper.
+func (w *Worker) spawn(interp *Interpreter) (err error) {
 	cmd, stdio := w.command(interp), w.compat != nil && w.compat.stdio
+	// The child's ends are closed once it has them; ours if the start fails.
+	var ours []func() error
+	defer func() {
+		if err != nil {
+			for _, c := range ours {
+				c()
+			}
+		}
+	}()
 	var req, rep [2]int
 	if err := syscall.Pipe2(req[:], syscall.O_CLOEXEC); err != nil {
 		return err
 	}
+	childReq := os.NewFile(uintptr(req[0]), "taipan-requests")
+	defer childReq.Close()
+	ours = append(ours, func() error { return syscall.Close(req[1]) })
 	if err := syscall.Pipe2(rep[:], syscall.O_CLOEXEC); err != nil {
-		syscall.Close(req[0])
-		syscall.Close(req[1])
 		return err
 	}
+	childRep := os.NewFile(uintptr(rep[1]), "taipan-replies")
+	defer childRep.Close()
+	ours = append(ours, func() error { return syscall.Close(rep[0]) })
 	setPipeSize(req[1])
 	setPipeSize(rep[0])
 	if w.opts.Spin > 0 {
 		// Our end only (its own open file description): readSpin polls
 		// it. Without polling, reads block as they always did.
 		if err := syscall.SetNonblock(rep[0], true); err != nil {
-			for _, fd := range [...]int{req[0], req[1], rep[0], rep[1]} {
-				syscall.Close(fd)
-			}
 			return err
 		}
 	}
-	childReq := os.NewFile(uintptr(req[0]), "taipan-requests")
-	childRep := os.NewFile(uintptr(rep[1]), "taipan-replies")
-	defer childReq.Close()
-	defer childRep.Close()
-	var outR, outW *os.File // the child's stdout, when not a protocol pipe
+	// stdout (when not a protocol pipe) and stderr: our ends wait in Go's
+	// poller (os.Pipe), so that they can be cut once the process is gone.
+	var outR *os.File
 	if !stdio {
-		var err error
-		if outR, outW, err = os.Pipe(); err != nil {
-			syscall.Close(req[1])
-			syscall.Close(rep[0])
+		r, outW, err := os.Pipe()
+		if err != nil {
 			return err
 		}
 		defer outW.Close()
+		outR = r
+		ours = append(ours, outR.Close)
+		cmd.Stdout = outW
+		cmd.ExtraFiles = []*os.File{childReq, childRep} // fds 3 and 4
+	} else {
+		cmd.Stdin, cmd.Stdout = childReq, childRep
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
-		syscall.Close(req[1])
-		syscall.Close(rep[0])
-		if outR != nil {
-			outR.Close()
-		}
 		return err
 	}
 	defer errW.Close()
-
-	if stdio {
-		cmd.Stdin, cmd.Stdout = childReq, childRep
-	} else {
-		cmd.Stdout = outW
-		cmd.ExtraFiles = []*os.File{childReq, childRep} // fds 3 and 4
-	}
+	ours = append(ours, errR.Close)
 	cmd.Stderr = errW
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
-		syscall.Close(req[1])
-		syscall.Close(rep[0])
-		if outR != nil {
-			outR.Close()
-		}
-		errR.Close()
 		return err
 	}
 	w.cmd, w.pid = cmd, cmd.Process.Pid
@@ -247,12 +246,6 @@ func (w *Worker) spawn(interp *Interpreter) error {
 		if err := w.startRelay(); err != nil { // compat.go
 			cmd.Process.Kill()
 			cmd.Wait()
-			syscall.Close(req[1])
-			syscall.Close(rep[0])
-			if outR != nil {
-				outR.Close()
-			}
-			errR.Close()
 			return err
 		}
 	}
@@ -260,12 +253,20 @@ func (w *Worker) spawn(interp *Interpreter) error {
 		w.id = fmt.Sprintf("worker-%d", w.pid)
 	}
 	w.log = w.opts.Logger.With("worker", w.id, "pid", w.pid)
-	if outR != nil {
-		w.wg.Add(1)
-		go w.logLines(outR, "stdout")
+	var rerr error
+	if w.reaper, w.lifeline, rerr = startReaper(w.pid); rerr != nil {
+		w.log.Warn("no reaper: if the host is killed, what the worker started outlives it", "error", rerr)
 	}
+	if outR != nil {
+		out := newCutReader(outR)
+		w.drain.streams = append(w.drain.streams, out)
+		w.wg.Add(1)
+		go w.logOutput(out, "stdout") // output.go
+	}
+	errs := newCutReader(errR)
+	w.drain.streams = append(w.drain.streams, errs)
 	w.wg.Add(2)
-	go w.logLines(errR, "stderr")
+	go w.logOutput(errs, "stderr")
 	go w.wait()
 	return nil
 }
@@ -316,25 +317,17 @@ func workerEnv(base []string, runtimeDir string, extra []string) []string {
 	return append(env, extra...)
 }
 
-// logLines forwards the process's raw stdout or stderr, line by line.
-func (w *Worker) logLines(f *os.File, stream string) {
-	defer w.wg.Done()
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		if stream == "stderr" {
-			w.log.Warn(sc.Text(), "stream", stream)
-		} else {
-			w.log.Info(sc.Text(), "stream", stream)
-		}
-	}
-}
-
-// wait reaps the process, records how it ended, and makes sure the reply
-// pipe is drained so that every call in flight learns of the exit at once.
+// wait reaps the process and records how it ended; its process group is
+// killed first, while the worker is a zombie (its pid, the group's id,
+// stays reserved until the reap), so that nothing it left in the group
+// outlives it. Then every pipe of the worker is drained of what it holds
+// and finished (drain.go): descendants holding them keep nobody waiting.
 func (w *Worker) wait() {
 	defer w.wg.Done()
+	waitExited(w.pid)
+	if err := killGroup(w.pid); err != nil {
+		w.log.Warn("killing the worker's process group", "error", err)
+	}
 	err := w.cmd.Wait()
 	e := &ExitError{Code: w.cmd.ProcessState.ExitCode()}
 	if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -346,20 +339,10 @@ func (w *Worker) wait() {
 		e.Reason = *r
 	}
 	w.exitErr = e
+	stopReaper(w.reaper, w.lifeline)
 	close(w.exited)
 	w.log.Debug("worker exited", "status", e.Error())
-
-	// Nobody reading: take the role and read to end of file, delivering
-	// what the worker wrote before it died and failing the rest.
-	w.mu.Lock()
-	if !w.reading && w.dead == nil {
-		w.reading = true
-		w.mu.Unlock()
-		w.readLoop(nil, true)
-		w.releaseRole()
-	} else {
-		w.mu.Unlock()
-	}
+	w.endPipes()
 	if w.opts.OnExit != nil {
 		w.opts.OnExit(e)
 	}

@@ -160,6 +160,7 @@ class Runtime:
         self.message_handler = None  # type: Optional[Callable[[Any], Any]]
         self.stdout = None  # type: Any
         self.stderr = None  # type: Any
+        self._forked = False  # this is a process forked from the worker
 
     # ------------------------------------------------------------------
     # start-up
@@ -736,6 +737,9 @@ class Runtime:
     def log(self, level: int, logger: str, message: str, extra: "Dict[str, Any]") -> None:
         """Send an ``L`` frame.  From the main thread frames are batched (at
         most FLUSH_AGE apart); from other threads they are written at once."""
+        if self._forked:
+            self._log_line(level, "stderr", "%s: %s" % (logger, message))
+            return
         w = self.writer
         data = w.frame((A_L, level, logger, message, extra))
         if get_ident() != self._main:
@@ -745,6 +749,15 @@ class Runtime:
         w.flush_if_old()
 
     def _log_line(self, level: int, logger: str, line: str) -> None:
+        if self._forked:
+            # A forked child has no protocol: its output goes to fds 1/2,
+            # which the host logs line by line.
+            try:
+                os.write(1 if logger == "stdout" else 2,
+                         (line + "\n").encode("utf-8", "replace"))
+            except OSError:
+                pass
+            return
         self.log(level, logger, line, {})
 
     def _log_exception(self, what: str, exc: BaseException) -> None:
@@ -752,6 +765,24 @@ class Runtime:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.log(40, "taipan.worker", "%s: %s: %s" % (what, type_name(exc), exc),
                  {"exc_text": text})
+
+    def after_fork_in_child(self) -> None:
+        """In a process forked from the worker (``os.fork``,
+        ``multiprocessing``): the protocol belongs to the worker alone.  Its
+        fds now read end of file and write nowhere (the fd numbers stay
+        taken, so nothing else lands on them); output and logging records
+        go to fds 1 and 2; ``taipan.host`` is unavailable.  The child's own
+        code runs on."""
+        self._forked = True
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in {self.reader.fd, self.writer.fd}:
+                os.dup2(null, fd, inheritable=False)
+            os.close(null)
+        except OSError:
+            pass
+        from . import host
+        host._runtime = None
 
     def _flush_partial(self) -> None:
         if self.stdout is not None:
@@ -796,9 +827,13 @@ def main(argv: "Optional[List[str]]" = None) -> int:
         os.close(null)
     else:
         in_fd, out_fd = 3, 4
+        # Subprocesses do not get the protocol (close on exec).
+        os.set_inheritable(in_fd, False)
+        os.set_inheritable(out_fd, False)
     _set_pipe_size(in_fd)
     _set_pipe_size(out_fd)
     rt = Runtime(in_fd, out_fd, stdio)
+    os.register_at_fork(after_in_child=rt.after_fork_in_child)
     try:
         code = rt.run()
     except BrokenPipeError:
