@@ -144,3 +144,52 @@ func TestCensusSeesLeaks(t *testing.T) {
 		t.Fatal("this process is not alive")
 	}
 }
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+// TestBeacon: lit by a process that writes the path as a file, not
+// before; and a beacon nobody writes leaves no goroutine behind (Main
+// checks).
+func TestBeacon(t *testing.T) {
+	t.Run("written", func(t *testing.T) {
+		path := t.TempDir() + "/started"
+		lit := Beacon(t, path)
+		select {
+		case <-lit:
+			t.Fatal("lit before anybody wrote")
+		default:
+		}
+		if out, err := exec.Command("sh", "-c", `echo started > "$0"`, path).CombinedOutput(); err != nil {
+			t.Fatalf("writing the beacon: %v %s", err, out)
+		}
+		Receive(t, "the beacon", lit)
+	})
+	t.Run("never written", func(t *testing.T) {
+		Beacon(t, t.TempDir()+"/never")
+	})
+}
+
+// TestCounter: a wait for a count ends once the goroutines counting pass
+// it; a count not reached leaves its channel open.
+func TestCounter(t *testing.T) {
+	var c Counter
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 100 {
+				c.Add()
+			}
+		})
+	}
+	c.WaitMore(t, "50 counts", 50)
+	wg.Wait()
+	if c.Load() != 400 {
+		t.Fatalf("count %d, want 400", c.Load())
+	}
+	select {
+	case <-c.Reached(401):
+		t.Fatal("401 reached at 400")
+	default:
+	}
+	Receive(t, "400", c.Reached(400))
+}
