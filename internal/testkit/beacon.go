@@ -11,10 +11,11 @@ import (
 // Beacon makes a named pipe at path for the code under test to write, as
 // it would a marker file (Python's open(path, "w").close()), and returns a
 // channel closed once it has: the writer opened the pipe, wrote and closed
-// it. A test waits on that instead of polling for a file. The writer's
-// open blocks until the test's reader is there, which it is from Beacon
-// on. Once lit, the path is no longer a pipe anybody waits on: a code that
-// checks for the file's existence should use a plain file.
+// it (or, if nobody did, as the test ends). A test waits on that instead
+// of polling for a file. The writer's open blocks until the test's reader
+// is there, which it is from Beacon on, and a second writer's would block
+// for good: a beacon is written once. Code that checks whether the file
+// exists needs a plain file, not a beacon.
 func Beacon(t testing.TB, path string) <-chan struct{} {
 	t.Helper()
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
