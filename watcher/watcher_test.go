@@ -370,8 +370,8 @@ func TestRestartUnderLoad(t *testing.T) {
 		calls   testkit.Counter
 		failed  atomic.Int64
 		lastErr atomic.Value
-		wg            sync.WaitGroup
-		stop          = make(chan struct{})
+		wg      sync.WaitGroup
+		stop    = make(chan struct{})
 	)
 	for range 4 {
 		wg.Go(func() {
