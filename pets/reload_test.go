@@ -152,8 +152,7 @@ func TestRestart(t *testing.T) {
 				if in.Pid == old[n] || in.Restarts != 1 || in.State != Running {
 					t.Fatalf("%s: %+v (old pid %d)", n, in, old[n])
 				}
-				// Nothing announces the end of a process replaced on request.
-				testkit.Eventually(t, "old process gone", func() bool { return !testkit.Alive(old[n]) })
+				testkit.WaitExit(t, "the old process to end", old[n])
 				var st struct {
 					Tag string `erl:"tag"`
 				}

@@ -6,6 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Alive reports whether process pid runs: it exists and is not a zombie
@@ -47,4 +51,41 @@ func procStat(pid int) (stat, bool) {
 		return stat{}, false
 	}
 	return stat{state: f[0][0], ppid: ppid}, true
+}
+
+// WaitExit waits until process pid has exited (a zombie has), woken by
+// its pidfd rather than polling, failing the test with what it was waiting
+// for after Patience. A pid already gone returns at once.
+func WaitExit(t testing.TB, what string, pid int) {
+	t.Helper()
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return
+	}
+	if errors.Is(err, unix.ENOSYS) { // a kernel before 5.3
+		Eventually(t, what, func() bool { return !Alive(pid) })
+		return
+	}
+	if err != nil {
+		t.Fatalf("pidfd_open(%d): %v", pid, err)
+	}
+	defer unix.Close(fd)
+	deadline := time.Now().Add(Patience)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			t.Fatalf("timed out after %v waiting for %s", Patience, what)
+		}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, int(left/time.Millisecond)+1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("waiting for process %d: %v", pid, err)
+		}
+		if n > 0 {
+			return
+		}
+	}
 }

@@ -131,8 +131,10 @@ func TestCensusSeesLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
-	// The child exits at once; nothing signals that without reaping it.
-	Eventually(t, "the child to exit", func() bool { return !Alive(pid) })
+	WaitExit(t, "the child to exit", pid) // and stay a zombie until reaped
+	if Alive(pid) {
+		t.Fatal("an exited child counts as alive")
+	}
 	now := TakeCensus()
 	if len(now.FDs) <= len(base.FDs) || len(now.Zombies) != 1 || now.Zombies[0] != pid || now.Within(base) {
 		t.Fatalf("census %v (fds %v) after opening a file and leaving a zombie, before %v", now, now.FDs, base)
