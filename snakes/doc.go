@@ -48,14 +48,17 @@
 // With no idle worker a caller waits in a FIFO queue bounded by its
 // context (a grant and a give-up cannot cross: a waiter that gives up
 // after being granted a worker gives it back), MaxWaiters long
-// (ErrOverloaded past it); TryAcquire fails at once with ErrPoolFull at
-// the maximum. A worker whose state is unknown (an abandoned call, an
-// exit, a lease whose holder's context ended, a Python exception under
-// KillOnException) is stopped and replaced, never handed out again. A call
-// that never reached its worker (it had died or been stopped) is
-// re-dispatched; one in flight when its worker died fails with the
-// *ExitError. Workers are recycled after MaxCalls calls, past MaxAge or
-// above MaxRSS, the replacement started first. Stop refuses new calls,
+// (ErrOverloaded past it; negative MaxWaiters fails fast, yet still starts
+// overflow workers); TryAcquire fails at once with ErrPoolFull when no
+// worker can be started for it. A worker whose state is unknown (an
+// abandoned call, an exit, a lease released as broken, a Python exception
+// under KillOnException) is stopped and replaced, never handed out again.
+// A Lease and a Session end by one rule (hold.go). A call that never ran
+// (its worker died or was stopped first) is re-dispatched, at most
+// MaxRedispatch times (then ErrRedispatchBudget); one in flight when its
+// worker died fails with the *ExitError. Workers are recycled after
+// exactly MaxCalls calls, past MaxAge or above MaxRSS (for these two the
+// replacement started first). Stop refuses new calls,
 // lets the calls in flight finish until its context ends, then stops the
 // workers by escalation and returns once every process has exited.
 //

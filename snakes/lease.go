@@ -3,40 +3,42 @@ package snakes
 import (
 	"context"
 	"iter"
-	"sync/atomic"
 )
 
 // Lease is a worker checked out of a pool for its holder alone (poolboy's
 // checkout): calls through it go straight to the worker, and Release gives
-// it back. A lease is released as broken (its worker stopped and replaced,
-// never handed to the next caller) when its holder's context ends before
-// Release, when ReleaseBroken is called, when a call through it was
-// abandoned or its worker exited, and when KillOnException is set and a
-// call raised.
+// it back.
+//
+// A lease ends on Release, on ReleaseBroken, or when the context given to
+// Acquire ends, whichever comes first, by the rule a Session follows too:
+// later calls through it fail with ErrLeaseReleased; the calls in flight
+// through it run to their own end; then the worker goes back to the pool,
+// whole when its state is known, stopped and replaced when it is not — on
+// ReleaseBroken, when a call through it was abandoned (a call made with the
+// holder's context is abandoned when that context ends) or its worker
+// exited, and when KillOnException is set and a call raised.
 //
 // A Lease is safe for concurrent use; Release and ReleaseBroken may be
-// called more than once (the first wins).
+// called more than once (the first wins, but ReleaseBroken always marks
+// the worker broken).
 type Lease struct {
-	p        *Manager
-	m        *member
-	released atomic.Bool
-	broken   atomic.Bool
-	unwatch  func() bool
+	h hold
 }
 
 // Acquire checks a worker out of the pool: an idle one, else one started
 // for the caller when the pool is below its maximum, else the first one
 // given back; the caller waits in a FIFO queue, bounded by ctx (past
 // MaxWaiters it gets ErrOverloaded at once). When ctx ends after Acquire
-// returned and before Release, the lease is released as broken.
+// returned and before Release, the lease ends (see Lease).
 func (p *Manager) Acquire(ctx context.Context) (*Lease, error) {
 	return p.checkout(ctx, true)
 }
 
 // TryAcquire is Acquire that does not wait for a busy worker: with no idle
-// worker and the pool at its maximum it fails at once with ErrPoolFull
-// (Venomous' max_children). Below the maximum it starts a worker and waits
-// for it, bounded by ctx.
+// worker and no worker the pool can start for it (the pool at its
+// maximum, counting the starts that earlier waiters wait for) it fails at
+// once with ErrPoolFull (Venomous' max_children), whatever MaxWaiters.
+// Otherwise it starts a worker and waits for it, bounded by ctx.
 func (p *Manager) TryAcquire(ctx context.Context) (*Lease, error) {
 	return p.checkout(ctx, false)
 }
@@ -74,20 +76,19 @@ func (p *Manager) checkout(ctx context.Context, block bool) (*Lease, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lease{p: p, m: m}
-	if ctx.Done() != nil {
-		l.unwatch = context.AfterFunc(ctx, func() { l.release(true) })
-	}
+	l := &Lease{h: hold{p: p, m: m}}
+	l.h.watch(ctx)
 	return l, nil
 }
 
 // Worker returns the leased worker, to call directly. Calls made this way
-// are not counted, timed or checked by the pool; the pool still checks the
-// worker's state on Release.
-func (l *Lease) Worker() *Worker { return l.m.w }
+// are not counted, timed or checked by the pool, and the lease's end does
+// not wait for them; the pool still checks the worker's state when it goes
+// back.
+func (l *Lease) Worker() *Worker { return l.h.m.w }
 
 // ID returns the leased worker's id.
-func (l *Lease) ID() string { return l.m.id }
+func (l *Lease) ID() string { return l.h.m.id }
 
 // Call calls module.function(*args) on the leased worker (Worker.Call),
 // with the pool's CallTimeout when ctx has no deadline.
@@ -99,58 +100,78 @@ func (l *Lease) Call(ctx context.Context, module, function string, args ...any) 
 
 // CallInto is Call decoding the result into target (Worker.CallInto).
 func (l *Lease) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
-	if l.released.Load() {
+	if !l.begin() {
 		return ErrLeaseReleased
 	}
-	ctx, cancel := l.p.callContext(ctx)
+	ctx, cancel := l.h.p.callContext(ctx)
 	if cancel != nil {
 		defer cancel()
 	}
-	sent, err := l.m.w.callInto(ctx, target, module, function, args)
-	if sent {
-		l.m.calls.Add(1)
-	}
-	l.m.lastUsed.Store(l.p.clock.Now().UnixNano())
-	if err != nil && l.p.callFailed(l.m, sent, err) {
-		l.broken.Store(true)
-	}
+	sent, err := l.h.m.w.callInto(ctx, target, module, function, args)
+	l.finish(sent, err)
 	return err
 }
 
 // Stream runs module.function(*args) as a stream on the leased worker
 // (Worker.Stream). Streams are bounded by ctx only, not by CallTimeout.
 func (l *Lease) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
-	if l.released.Load() {
-		return func(yield func(any, error) bool) { yield(nil, ErrLeaseReleased) }
+	return func(yield func(any, error) bool) {
+		if !l.begin() {
+			yield(nil, ErrLeaseReleased)
+			return
+		}
+		var last error
+		defer func() { l.finish(true, last) }()
+		for v, err := range l.h.m.w.Stream(ctx, module, function, args...) {
+			last = err
+			if !yield(v, err) {
+				return
+			}
+		}
 	}
-	l.m.calls.Add(1)
-	return l.m.w.Stream(ctx, module, function, args...)
 }
 
 // Cast sends module.function(*args) to the leased worker without waiting
 // (Worker.Cast).
 func (l *Lease) Cast(module, function string, args ...any) error {
-	if l.released.Load() {
+	if !l.begin() {
 		return ErrLeaseReleased
 	}
-	l.m.calls.Add(1)
-	return l.m.w.Cast(module, function, args...)
+	err := l.h.m.w.Cast(module, function, args...)
+	l.finish(err == nil, err)
+	return err
 }
 
-// Release gives the worker back to the pool (poolboy's checkin); a worker
+// begin admits a call through the lease, unless it ended.
+func (l *Lease) begin() bool {
+	l.h.mu.Lock()
+	ok := l.h.beginLocked()
+	l.h.mu.Unlock()
+	return ok
+}
+
+// finish books a call through the lease, and gives the worker back when
+// the lease ended and this was its last call.
+func (l *Lease) finish(sent bool, err error) {
+	m := l.h.m
+	if sent {
+		m.calls.Add(1)
+	}
+	m.lastUsed.Store(l.h.p.clock.Now().UnixNano())
+	broken := err != nil && l.h.p.callFailed(m, sent, err)
+	l.h.mu.Lock()
+	last := l.h.finishLocked(broken)
+	l.h.mu.Unlock()
+	if last {
+		l.h.release()
+	}
+}
+
+// Release ends the lease (poolboy's checkin): the worker goes back to the
+// pool once the calls in flight through the lease have returned; a worker
 // whose state is unknown is stopped and replaced instead.
-func (l *Lease) Release() { l.release(false) }
+func (l *Lease) Release() { l.h.end(false) }
 
-// ReleaseBroken gives the worker back as broken: it is stopped and
-// replaced, never handed to another caller.
-func (l *Lease) ReleaseBroken() { l.release(true) }
-
-func (l *Lease) release(broken bool) {
-	if !l.released.CompareAndSwap(false, true) {
-		return
-	}
-	if l.unwatch != nil {
-		l.unwatch()
-	}
-	l.p.release(l.m, false, false, broken || l.broken.Load())
-}
+// ReleaseBroken ends the lease with its worker marked broken: it is
+// stopped and replaced, never handed to another caller.
+func (l *Lease) ReleaseBroken() { l.h.end(true) }

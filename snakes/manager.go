@@ -204,13 +204,9 @@ func (p *Manager) acquire(ctx context.Context, shared, block bool) (*member, err
 			return m, nil
 		}
 	}
-	if !block && p.liveLocked()+p.pending-p.replace >= p.max {
+	if err := p.admitLocked(block); err != nil {
 		p.mu.Unlock()
-		return nil, ErrPoolFull
-	}
-	if p.opts.MaxWaiters < 0 || p.waiters.Len() >= p.opts.MaxWaiters {
-		p.mu.Unlock()
-		return nil, ErrOverloaded
+		return nil, err
 	}
 	wt := &waiter{shared: shared, ch: make(chan grant, 1)}
 	wt.elem = p.waiters.PushBack(wt)
@@ -235,6 +231,30 @@ func (p *Manager) acquire(ctx context.Context, shared, block bool) (*member, err
 		p.release(g.m, shared, false, false)
 	}
 	return nil, waitError(ctx.Err())
+}
+
+// admitLocked decides whether a caller that found no free worker may wait:
+// for a worker given back, or for one the pool starts for it. The pool may
+// still start max-live workers (those starting included), and each waiter
+// ahead has claimed one of them: a caller beyond that would wait for a busy
+// worker. TryAcquire (block unset) never waits for a busy worker
+// (ErrPoolFull), nor does any caller under fail-fast (MaxWaiters < 0:
+// ErrOverloaded); otherwise the queue holds at most MaxWaiters callers.
+// Fail-fast and TryAcquire thus still get the overflow workers a pool may
+// start. Manager.mu held.
+func (p *Manager) admitLocked(block bool) error {
+	startable := p.waiters.Len() < p.max-p.liveLocked()
+	switch {
+	case !block && !startable:
+		return ErrPoolFull
+	case !block:
+		return nil
+	case p.opts.MaxWaiters < 0 && !startable:
+		return ErrOverloaded
+	case p.opts.MaxWaiters >= 0 && p.waiters.Len() >= p.opts.MaxWaiters:
+		return ErrOverloaded
+	}
+	return nil
 }
 
 // waitError is the error of a caller whose context ended while it waited
@@ -262,10 +282,13 @@ func (p *Manager) takeLocked(shared bool) *member {
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
 		m.idle = false
-		if shared {
-			m.inflight = 1
-		} else {
+		if !shared {
 			m.leased = true
+			return m
+		}
+		m.inflight = 1
+		if p.opts.MaxCalls > 0 {
+			p.spendLocked(m)
 		}
 		return m
 	}
@@ -283,19 +306,42 @@ func (p *Manager) takeLocked(shared bool) *member {
 	}
 	if best != nil {
 		best.inflight++
+		if p.opts.MaxCalls > 0 {
+			p.spendLocked(best)
+		}
 	}
 	return best
+}
+
+// spendLocked retires m once it has been handed the last pool call that
+// MaxCalls allows it (served and in flight together), so that MaxCalls is
+// exact: m finishes the calls it has and stops, and its replacement starts
+// now, alongside them. Calls that never ran are not counted (they are not
+// served), so m may retire having served fewer. Manager.mu held.
+func (p *Manager) spendLocked(m *member) {
+	if m.calls.Load()+uint64(m.inflight) >= uint64(p.opts.MaxCalls) {
+		p.recycleNowLocked(m, "max calls")
+	}
+}
+
+// recycleNowLocked retires m for recycling without a replacement started
+// first (the retirement starts one): for a worker that may take no more
+// calls. Manager.mu held.
+func (p *Manager) recycleNowLocked(m *member, why string) {
+	p.stats.recycled.Add(1)
+	p.log.Debug("recycling worker", "worker", m.id, "why", why)
+	p.retireLocked(m, "recycled")
 }
 
 // release gives a worker back after a shared use or a lease. broken retires
 // it (its state is unknown); counted records a call served.
 func (p *Manager) release(m *member, shared, counted, broken bool) {
 	now := p.clock.Now()
-	if counted {
-		m.calls.Add(1)
-	}
 	m.lastUsed.Store(now.UnixNano())
 	p.mu.Lock()
+	if counted {
+		m.calls.Add(1) // with inflight--: spendLocked must not count it twice
+	}
 	if shared {
 		m.inflight--
 	} else {
@@ -308,6 +354,10 @@ func (p *Manager) release(m *member, shared, counted, broken bool) {
 			p.retireLocked(m, "broken")
 		case p.stopped:
 			p.retireLocked(m, "pool stopping")
+		case p.opts.MaxCalls > 0 && m.calls.Load() >= uint64(p.opts.MaxCalls):
+			// A lease's or a session's calls: counted as they ran (a
+			// holder's call is never refused), checked when given back.
+			p.recycleNowLocked(m, "max calls")
 		default:
 			p.maybeRecycleLocked(m, now, false)
 		}
@@ -385,6 +435,7 @@ func (p *Manager) retireLocked(m *member, why string) {
 		return
 	}
 	m.retiring, m.expected = true, true
+	p.endRecyclingLocked(m)
 	p.log.Debug("retiring worker", "worker", m.id, "why", why)
 	if m.idle {
 		p.dropIdleLocked(m)
@@ -436,9 +487,20 @@ func (p *Manager) stopAsync(m *member) {
 	}()
 }
 
-// maybeRecycleLocked starts a replacement for m when it is due: MaxCalls
-// calls served or MaxAge reached, or (tick) MaxRSS exceeded.
-// Manager.mu held.
+// endRecyclingLocked ends m's wait for its replacement: it started, failed
+// to start, or m left the pool first (the start in progress then counts as
+// a plain one, which refillLocked reckons with: a worker that leaves while
+// its replacement starts is not replaced twice). Manager.mu held.
+func (p *Manager) endRecyclingLocked(m *member) {
+	if m.recycling {
+		m.recycling = false
+		p.replace--
+	}
+}
+
+// maybeRecycleLocked starts a replacement for m when it is due: MaxAge
+// reached, or (tick) MaxRSS exceeded. m retires once its replacement is
+// ready. (MaxCalls retires m at once: spendLocked.) Manager.mu held.
 func (p *Manager) maybeRecycleLocked(m *member, now time.Time, checkRSS bool) {
 	if m.recycling || m.retiring || m.gone || p.stopped || now.Before(m.recycleNext) {
 		return
@@ -446,8 +508,6 @@ func (p *Manager) maybeRecycleLocked(m *member, now time.Time, checkRSS bool) {
 	o := p.opts
 	why := ""
 	switch {
-	case o.MaxCalls > 0 && m.calls.Load() >= uint64(o.MaxCalls):
-		why = "max calls"
 	case o.MaxAge > 0 && now.Sub(m.started) >= o.MaxAge:
 		why = "max age"
 	case checkRSS && o.MaxRSS > 0:

@@ -116,7 +116,7 @@ func (p *Manager) onStarted(s *workerStarted) {
 		p.reloads.Reset() // every start has caught up
 	}
 	if s.replaces != nil {
-		p.replace--
+		p.endRecyclingLocked(s.replaces)
 	}
 	if s.initial {
 		if s.err != nil && p.warmErr == nil {
@@ -145,7 +145,6 @@ func (p *Manager) onStarted(s *workerStarted) {
 	}
 	if err != nil {
 		if s.replaces != nil {
-			s.replaces.recycling = false
 			s.replaces.recycleNext = now.Add(recycleRetry)
 		}
 		if !p.stopped && p.failed == nil {
@@ -211,6 +210,7 @@ func (p *Manager) onExited(e *poolWorkerExited) {
 		return
 	}
 	m.retiring = true
+	p.endRecyclingLocked(m)
 	p.removeLocked(m)
 	p.stopAsync(m) // ends the worker's goroutines
 	p.refillLocked()

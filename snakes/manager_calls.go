@@ -15,8 +15,9 @@ import (
 //
 // A call that never ran (its worker had died, or was stopped, in the
 // meantime; or, with Pipeline > 1, it was still queued behind another call
-// when the process died: ErrNotRun) is re-dispatched to another worker. A
-// call that may have run is not: its error is the *ExitError
+// when the process died: ErrNotRun) is re-dispatched to another worker, at
+// most MaxRedispatch times (then its error matches ErrRedispatchBudget
+// too). A call that may have run is not: its error is the *ExitError
 // (ErrWorkerExited). A worker left in an unknown
 // state (an abandoned call, an exit, a Python exception under
 // KillOnException) is stopped and replaced.
@@ -32,7 +33,7 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 	if cancel != nil {
 		defer cancel()
 	}
-	for {
+	for tries := 0; ; tries++ {
 		m, err := p.acquire(ctx, true, true)
 		if err != nil {
 			return err
@@ -45,31 +46,48 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 		ran := sent && !errors.Is(err, ErrNotRun)
 		broken := p.callFailed(m, ran, err)
 		p.release(m, true, ran, broken)
-		if !ran && workerGone(err) {
-			p.stats.redispatched.Add(1)
-			continue
+		if err = p.redispatch(tries, ran, err); err != nil {
+			return err
 		}
+	}
+}
+
+// redispatch is the pool's never-ran rule: a call that failed with err on
+// its worker goes to another worker (nil) only when it never ran there
+// and that worker takes no more calls, and only MaxRedispatch times: a
+// call that kills every worker it touches (or is queued behind calls
+// that do) then fails on its own, rather than taking the pool down with
+// it. Otherwise it returns the call's error, marked ErrRedispatchBudget
+// when the budget is what stopped it.
+func (p *Manager) redispatch(tries int, ran bool, err error) error {
+	if ran || !workerGone(err) {
 		return err
 	}
+	if tries >= p.opts.MaxRedispatch {
+		return &RedispatchError{Tries: tries + 1, Err: err}
+	}
+	p.stats.redispatched.Add(1)
+	return nil
 }
 
 // Cast sends module.function(*args) to a worker of the pool without
 // waiting for it to run (Worker.Cast); ctx bounds only the wait for a
 // worker.
 func (p *Manager) Cast(ctx context.Context, module, function string, args ...any) error {
-	for {
+	for tries := 0; ; tries++ {
 		m, err := p.acquire(ctx, true, true)
 		if err != nil {
 			return err
 		}
 		err = m.w.Cast(module, function, args...)
-		gone := err != nil && workerGone(err) // Cast fails only before sending
-		p.release(m, true, err == nil, gone)
-		if gone {
-			p.stats.redispatched.Add(1)
-			continue
+		if err == nil {
+			p.release(m, true, true, false)
+			return nil
 		}
-		return err
+		p.release(m, true, false, workerGone(err)) // Cast fails only before sending
+		if err = p.redispatch(tries, false, err); err != nil {
+			return err
+		}
 	}
 }
 

@@ -28,6 +28,13 @@ const (
 	// setting for short, even calls.
 	DefaultPipeline = 1
 
+	// DefaultMaxRedispatch is how many times a pool call that never ran
+	// is sent to another worker before it fails (ErrRedispatchBudget): a
+	// worker killed under it now and then is absorbed (the chaos test: a
+	// kill every 100 ms), a call that kills every worker it reaches costs
+	// three workers, not the pool.
+	DefaultMaxRedispatch = 2
+
 	// DefaultCallTimeout bounds a pool call whose context has no deadline
 	// (Venomous' python_timeout): past it the call is abandoned, its worker
 	// interrupted, stopped and replaced.

@@ -1,6 +1,9 @@
 package snakes
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors of the Manager, for errors.Is.
 var (
@@ -18,7 +21,28 @@ var (
 	ErrPoolFailed = errors.New("snakes: pool failed")
 	// ErrNoSuchWorker: Slay was given an id that names no live worker.
 	ErrNoSuchWorker = errors.New("snakes: no such worker")
-	// ErrLeaseReleased: the lease was released (or released as broken
-	// when its holder's context ended) and its worker is no longer yours.
+	// ErrLeaseReleased: the lease ended (Release, ReleaseBroken, or the
+	// end of its holder's context) and its worker is no longer yours.
 	ErrLeaseReleased = errors.New("snakes: lease released")
+	// ErrRedispatchBudget: a pool call that never ran was sent to another
+	// worker MaxRedispatch times and never ran there either; the
+	// *RedispatchError carries its last error (ErrNotRun and its cause).
+	ErrRedispatchBudget = errors.New("snakes: re-dispatch budget spent")
 )
+
+// RedispatchError is the error of a pool call that never ran on any of
+// the workers it was sent to (ManagerOptions.MaxRedispatch). It matches
+// ErrRedispatchBudget and its last error: ErrNotRun and why its worker
+// took no calls (ErrWorkerExited, ErrStopped...).
+type RedispatchError struct {
+	Tries int   // workers the call was sent to
+	Err   error // its error on the last of them
+}
+
+func (e *RedispatchError) Error() string {
+	return fmt.Sprintf("%v: the call never ran on the %d workers it was sent to (raise ManagerOptions.MaxRedispatch to try more): %v",
+		ErrRedispatchBudget, e.Tries, e.Err)
+}
+
+// Unwrap lets errors.Is find ErrRedispatchBudget and the last error.
+func (e *RedispatchError) Unwrap() []error { return []error{ErrRedispatchBudget, e.Err} }

@@ -44,7 +44,10 @@ type ManagerOptions struct {
 	MaxOverflow int
 
 	// MaxWaiters bounds the wait queue (DefaultMaxWaiters); past it a
-	// caller gets ErrOverloaded at once. Negative: no caller may wait.
+	// caller gets ErrOverloaded at once. Negative (fail fast): no caller
+	// waits for a busy worker; one that finds no free worker still gets
+	// one the pool can start for it (below Size+MaxOverflow), and
+	// ErrOverloaded only when none can be.
 	MaxWaiters int
 
 	// Order picks the idle worker handed out next (LIFO, the zero value,
@@ -54,6 +57,14 @@ type ManagerOptions struct {
 	// Pipeline is how many pool calls one worker may have in flight
 	// (DefaultPipeline). A lease always has its worker to itself.
 	Pipeline int
+
+	// MaxRedispatch is how many times a pool call that never ran (its
+	// worker died before running it: ErrNotRun) is sent to another worker
+	// (DefaultMaxRedispatch). Past it the call fails with its last error,
+	// which then also matches ErrRedispatchBudget: a call that kills every
+	// worker it reaches fails alone instead of crashing the whole pool.
+	// Negative: a call is never sent again.
+	MaxRedispatch int
 
 	// CallTimeout bounds a call whose context has no deadline, waiting for
 	// a worker included (DefaultCallTimeout). Negative: no bound.
@@ -74,10 +85,15 @@ type ManagerOptions struct {
 	CleanInterval time.Duration
 
 	// Recycling: a worker that served MaxCalls calls, that is older than
-	// MaxAge, or whose resident memory is above MaxRSS bytes is replaced;
-	// the replacement is started before the old worker retires. Zero: no
-	// limit. MaxCalls and MaxAge are checked when a call ends, MaxAge and
-	// MaxRSS on each clean.
+	// MaxAge, or whose resident memory is above MaxRSS bytes is replaced.
+	// Zero: no limit. MaxCalls is exact: a worker is handed at most
+	// MaxCalls pool calls (those in flight counted); handed its last, it
+	// retires (finishes its calls, then stops) and its replacement starts
+	// at once. A lease's or a session's calls count as they run and are
+	// never refused: such a worker retires when given back at or past
+	// MaxCalls. For MaxAge (checked when a call ends and on each clean) and
+	// MaxRSS (on each clean) the replacement is started first and the old
+	// worker retires once it is ready.
 	MaxCalls int
 	MaxAge   time.Duration
 	MaxRSS   int64
@@ -150,6 +166,9 @@ func (o ManagerOptions) withDefaults() ManagerOptions {
 		o.MaxWaiters = DefaultMaxWaiters
 	}
 	o.Pipeline = orInt(o.Pipeline, DefaultPipeline)
+	if o.MaxRedispatch == 0 {
+		o.MaxRedispatch = DefaultMaxRedispatch
+	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"sync"
-	"time"
 )
 
 // Session binds its holder to one worker of a pool (erlang_python's
@@ -15,11 +13,14 @@ import (
 //
 // A session ends when Close is called or when the context it was created
 // with ends (context.AfterFunc: no finalizer, no goroutine per session),
-// whichever comes first; calls still in flight then finish first, and
-// later calls fail with ErrSessionClosed. The names that Exec and Eval
-// defined are then cleared, so the next holder of the worker does not see
-// them; module globals stay (they belong to the worker, as a module's
-// state does in a long-lived Python process).
+// whichever comes first, by the rule a Lease follows too: later calls
+// fail with ErrSessionClosed; the calls in flight run to their own end (a
+// call made with the session's own context is abandoned as it ends, and
+// its worker is replaced); then the worker goes back to the pool, whole
+// when its state is known. The names that Exec and Eval defined are then
+// cleared, so the next holder of the worker does not see them; module
+// globals stay (they belong to the worker, as a module's state does in a
+// long-lived Python process).
 //
 // A session whose worker dies (it crashed, was killed, or was stopped
 // after an abandoned call) is lost: its calls fail with an error matching
@@ -30,26 +31,10 @@ import (
 // A Session is safe for concurrent use (its calls then share the worker,
 // pipelined).
 type Session struct {
-	p *Manager
-	m *member
+	h hold
 
-	mu       sync.Mutex
-	inflight int
-	closing  bool  // Close was called or the owner's context ended
-	released bool  // the worker went back to the pool
-	broken   bool  // release it as broken (KillOnException)
-	lost     error // non-nil once the worker died
-	evalUsed bool  // Exec or Eval ran: clear the namespace on release
-	unwatch  func() bool
+	lost error // non-nil once the worker died; guarded by h.mu
 }
-
-// sessionResetCode clears the eval namespace of a worker at the end of a
-// session, leaving __name__ and __builtins__ (the comprehension's names
-// are local to the lambda: nothing is left behind).
-const sessionResetCode = `(lambda g: [g.pop(k) for k in list(g) if k not in ("__name__", "__builtins__")])(globals())`
-
-// sessionResetTimeout bounds that reset when the pool has no CallTimeout.
-const sessionResetTimeout = 5 * time.Second
 
 // Session leases a worker of the pool (waiting like Acquire, bounded by
 // ctx) and binds a session to it. The session is released when ctx ends
@@ -64,10 +49,8 @@ func (p *Manager) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{p: p, m: m}
-	if ctx.Done() != nil {
-		s.unwatch = context.AfterFunc(ctx, s.end)
-	}
+	s := &Session{h: hold{p: p, m: m}}
+	s.h.watch(ctx)
 	return s, nil
 }
 
@@ -82,10 +65,7 @@ func (p *Manager) WithSession(ctx context.Context, fn func(*Session) error) erro
 	ok := false
 	defer func() {
 		if !ok {
-			s.mu.Lock()
-			s.broken = true
-			s.mu.Unlock()
-			s.Close()
+			s.close(true)
 		}
 	}()
 	err = fn(s)
@@ -115,29 +95,32 @@ func (ps *Pools) WithSession(ctx context.Context, pool string, fn func(*Session)
 }
 
 // ID returns the id of the session's worker.
-func (s *Session) ID() string { return s.m.id }
+func (s *Session) ID() string { return s.h.m.id }
 
 // Pool returns the name of the session's pool.
-func (s *Session) Pool() string { return s.p.opts.Name }
+func (s *Session) Pool() string { return s.h.p.opts.Name }
 
 // Err returns nil while the session is usable, ErrSessionClosed once it
 // ended, or the ErrSessionLost error once its worker died.
 func (s *Session) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
 	return s.stateLocked()
 }
 
+// stateLocked is Err; a session found lost ends (a dead worker serves
+// nobody). hold.mu held.
 func (s *Session) stateLocked() error {
 	if s.lost == nil {
-		if err := workerDown(s.m.w); err != nil {
-			s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, s.m.id, err)
+		if err := workerDown(s.h.m.w); err != nil {
+			s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, s.h.m.id, err)
+			s.h.ended = true
 		}
 	}
 	switch {
 	case s.lost != nil:
 		return s.lost
-	case s.closing:
+	case s.h.ended:
 		return ErrSessionClosed
 	}
 	return nil
@@ -145,47 +128,50 @@ func (s *Session) stateLocked() error {
 
 // begin admits a call.
 func (s *Session) begin(eval bool) error {
-	s.mu.Lock()
+	h := &s.h
+	h.mu.Lock()
 	if err := s.stateLocked(); err != nil {
-		idle := s.lost != nil && s.inflight == 0 // died between calls: give it back now
-		s.mu.Unlock()
-		if idle {
-			s.release()
+		last := h.endLocked() // lost between calls: give the worker back now
+		h.mu.Unlock()
+		if last {
+			h.release()
 		}
 		return err
 	}
-	s.inflight++
-	if eval && s.p.opts.Worker.AllowEval && s.p.opts.Worker.Profile != ProfileErlPort {
-		s.evalUsed = true // (without AllowEval, Eval and Exec define nothing)
+	h.beginLocked()
+	if eval && h.p.opts.Worker.AllowEval && h.p.opts.Worker.Profile != ProfileErlPort {
+		h.dirty = true // (without AllowEval, Eval and Exec define nothing)
 	}
-	s.mu.Unlock()
+	h.mu.Unlock()
 	return nil
 }
 
 // finish ends a call: it books the worker's death (the session is lost,
-// and err says so) and releases the worker when the session ended and
+// and err says so) and gives the worker back when the session ended and
 // this was its last call.
 func (s *Session) finish(sent bool, err error) error {
+	h := &s.h
 	if sent {
-		s.m.calls.Add(1)
+		h.m.calls.Add(1)
 	}
-	s.m.lastUsed.Store(s.p.clock.Now().UnixNano())
-	s.mu.Lock()
-	s.inflight--
+	h.m.lastUsed.Store(h.p.clock.Now().UnixNano())
+	broken := false
+	h.mu.Lock()
 	if err != nil {
-		if workerDown(s.m.w) != nil || workerGone(err) {
+		if workerDown(h.m.w) != nil || workerGone(err) {
 			if s.lost == nil {
-				s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, s.m.id, err)
+				s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, h.m.id, err)
 			}
+			h.ended = true
 			err = fmt.Errorf("%w: %w", ErrSessionLost, err)
-		} else if s.p.callFailed(s.m, sent, err) {
-			s.broken = true
+		} else {
+			broken = h.p.callFailed(h.m, sent, err)
 		}
 	}
-	last := s.inflight == 0 && (s.closing || s.lost != nil)
-	s.mu.Unlock()
+	last := h.finishLocked(broken)
+	h.mu.Unlock()
 	if last {
-		s.release()
+		h.release()
 	}
 	return err
 }
@@ -203,11 +189,11 @@ func (s *Session) CallInto(ctx context.Context, target any, module, function str
 	if err := s.begin(false); err != nil {
 		return err
 	}
-	ctx, cancel := s.p.callContext(ctx)
+	ctx, cancel := s.h.p.callContext(ctx)
 	if cancel != nil {
 		defer cancel()
 	}
-	sent, err := s.m.w.callInto(ctx, target, module, function, args)
+	sent, err := s.h.m.w.callInto(ctx, target, module, function, args)
 	return s.finish(sent, err)
 }
 
@@ -217,7 +203,7 @@ func (s *Session) Cast(module, function string, args ...any) error {
 	if err := s.begin(false); err != nil {
 		return err
 	}
-	err := s.m.w.Cast(module, function, args...)
+	err := s.h.m.w.Cast(module, function, args...)
 	return s.finish(err == nil, err)
 }
 
@@ -227,11 +213,11 @@ func (s *Session) Eval(ctx context.Context, code string) (any, error) {
 	if err := s.begin(true); err != nil {
 		return nil, err
 	}
-	ctx, cancel := s.p.callContext(ctx)
+	ctx, cancel := s.h.p.callContext(ctx)
 	if cancel != nil {
 		defer cancel()
 	}
-	v, err := s.m.w.Eval(ctx, code)
+	v, err := s.h.m.w.Eval(ctx, code)
 	return v, s.finish(true, err)
 }
 
@@ -241,11 +227,11 @@ func (s *Session) Exec(ctx context.Context, code string) error {
 	if err := s.begin(true); err != nil {
 		return err
 	}
-	ctx, cancel := s.p.callContext(ctx)
+	ctx, cancel := s.h.p.callContext(ctx)
 	if cancel != nil {
 		defer cancel()
 	}
-	return s.finish(true, s.m.w.Exec(ctx, code))
+	return s.finish(true, s.h.m.w.Exec(ctx, code))
 }
 
 // Stream runs module.function(*args) as a stream on the session's worker
@@ -258,10 +244,10 @@ func (s *Session) Stream(ctx context.Context, module, function string, args ...a
 		}
 		var last error
 		defer func() { s.finish(true, last) }()
-		for v, err := range s.m.w.Stream(ctx, module, function, args...) {
+		for v, err := range s.h.m.w.Stream(ctx, module, function, args...) {
 			if err != nil {
 				last = err
-				if workerDown(s.m.w) != nil || workerGone(err) {
+				if workerDown(s.h.m.w) != nil || workerGone(err) {
 					err = fmt.Errorf("%w: %w", ErrSessionLost, err)
 				}
 			}
@@ -277,65 +263,9 @@ func (s *Session) Stream(ctx context.Context, module, function string, args ...a
 // (its Exec and Eval names cleared first). It always returns nil; calling
 // it again does nothing.
 func (s *Session) Close() error {
-	if s.unwatch != nil {
-		s.unwatch()
-	}
-	s.end()
+	s.close(false)
 	return nil
 }
 
-// end marks the session ended and releases the worker when no call is in
-// flight (otherwise the last one does).
-func (s *Session) end() {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
-		return
-	}
-	s.closing = true
-	last := s.inflight == 0
-	s.mu.Unlock()
-	if last {
-		s.release()
-	}
-}
-
-// release gives the worker back, once: as broken when it died or must be
-// retired, after clearing the eval namespace when Exec or Eval ran.
-func (s *Session) release() {
-	s.mu.Lock()
-	if s.released {
-		s.mu.Unlock()
-		return
-	}
-	s.released = true
-	s.closing = true
-	broken := s.broken || s.lost != nil || workerDown(s.m.w) != nil
-	reset := s.evalUsed && !broken
-	s.mu.Unlock()
-	if reset {
-		ctx, cancel := context.WithTimeout(context.Background(), max(s.p.opts.CallTimeout, sessionResetTimeout))
-		err := s.m.w.Exec(ctx, sessionResetCode)
-		cancel()
-		broken = err != nil
-	}
-	if s.unwatch != nil {
-		s.unwatch()
-	}
-	s.p.release(s.m, false, false, broken)
-}
-
-// workerDown returns why w takes no more calls, or nil: its Err, or its
-// exit status once the process has exited (Err may lag the exit a little:
-// the reply pipe is drained first).
-func workerDown(w *Worker) error {
-	if err := w.Err(); err != nil {
-		return err
-	}
-	select {
-	case <-w.Exited():
-		return w.exitErr
-	default:
-		return nil
-	}
-}
+// close ends the session (broken: its worker's state is unknown).
+func (s *Session) close(broken bool) { s.h.end(broken) }

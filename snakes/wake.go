@@ -27,8 +27,12 @@ func (w *Worker) openWake() {
 		return
 	}
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dead != nil { // endOfReplies ran already: nobody would close it
+		syscall.Close(fd)
+		return
+	}
 	w.efd = fd
-	w.mu.Unlock()
 }
 
 // closeWake closes the wake fd. Worker.mu held, by the reader role.

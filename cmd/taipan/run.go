@@ -298,8 +298,11 @@ func callJob(ctx context.Context, pool *snakes.Manager, o runOptions, j *job) {
 func errorLine(line int, err error) []byte {
 	e := map[string]any{"line": line, "message": err.Error()}
 	var pe *snakes.PythonError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		e["type"], e["message"] = pe.Type, pe.Message
+	case errors.Is(err, snakes.ErrTimeout):
+		e["type"] = "timeout"
 	}
 	b, _ := json.Marshal(map[string]any{"error": e}) // only strings and an int: cannot fail
 	return b

@@ -57,6 +57,13 @@ def sleep_marked(path, seconds):
     return "done"
 
 
+def wait_for_file(path):
+    """Block until path exists: a gate the test opens (an Init that holds
+    worker starts back)."""
+    while not os.path.exists(path):
+        time.sleep(0.01)
+
+
 def segfault(delay):
     import ctypes
     time.sleep(delay)

@@ -1,0 +1,91 @@
+package snakes
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// A Lease and a Session whose holder's context ends follow one rule: no
+// call is admitted any more; with no call in flight the worker goes back
+// whole; a call made with that context is abandoned and its worker
+// replaced; a call made with a context of its own finishes, and the worker
+// then goes back whole.
+func TestHoldContextEnds(t *testing.T) {
+	type holder interface {
+		Call(ctx context.Context, module, function string, args ...any) (any, error)
+	}
+	holders := []struct {
+		name    string
+		open    func(context.Context, *Manager) (holder, error)
+		refused error
+	}{
+		{"lease", func(ctx context.Context, p *Manager) (holder, error) { return p.Acquire(ctx) }, ErrLeaseReleased},
+		{"session", func(ctx context.Context, p *Manager) (holder, error) { return p.Session(ctx) }, ErrSessionClosed},
+	}
+	cases := []struct {
+		name string
+		// call is the call in flight when the holder's context ends (nil:
+		// none), made with ctx (the holder's) or not.
+		call     bool
+		withHold bool
+		replaced bool
+		callErr  error // nil: it succeeds
+	}{
+		{"no call in flight", false, false, false, nil},
+		{"a call with the holder's context", true, true, true, ErrCancelled},
+		{"a call with a context of its own", true, false, false, nil},
+	}
+	for _, hd := range holders {
+		for _, tc := range cases {
+			t.Run(hd.name+", "+tc.name, func(t *testing.T) {
+				p := startPool(t, ManagerOptions{Size: 1})
+				pid := pidsOf(p)[0]
+				hctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				h, err := hd.open(hctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				if tc.call {
+					cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+					defer ccancel()
+					if tc.withHold {
+						cctx = hctx
+					}
+					marker := filepath.Join(t.TempDir(), "running")
+					go func() {
+						_, err := h.Call(cctx, "fixtures", "sleep_marked", marker, 1)
+						done <- err
+					}()
+					slowly(t, "the call to run", func() bool { _, err := os.Stat(marker); return err == nil })
+				}
+				cancel() // the holder goes away
+				if tc.call {
+					if err := <-done; tc.callErr == nil && err != nil || tc.callErr != nil && !errors.Is(err, tc.callErr) {
+						t.Fatalf("the call in flight: %v, want %v", err, tc.callErr)
+					}
+				}
+				slowly(t, "the worker back in the pool", func() bool {
+					st := p.Stats()
+					return st.Leased == 0 && st.Idle == 1 && st.Workers == 1
+				})
+				// (A session whose worker was stopped says it is lost.)
+				if _, err := h.Call(context.Background(), "fixtures", "echo", 1); !errors.Is(err, hd.refused) &&
+					!(tc.replaced && errors.Is(err, ErrSessionLost)) {
+					t.Fatalf("a call after the holder's context ended: %v, want %v", err, hd.refused)
+				}
+				if got := pidsOf(p); (got[0] != pid) != tc.replaced {
+					t.Fatalf("worker %d, was %d: replaced %v, want %v", got[0], pid, got[0] != pid, tc.replaced)
+				}
+				if st := p.Stats(); st.Crashes != 0 {
+					t.Fatalf("%+v", st)
+				}
+			})
+		}
+	}
+}
