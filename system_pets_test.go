@@ -6,9 +6,9 @@ import (
 	"slices"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/pets"
 	"github.com/taipan-go/taipan/supervisor"
 )
@@ -35,7 +35,7 @@ func awaitDead(t *testing.T, ctx context.Context, p *pets.Pets, name string) err
 // dies alone: the other pet and the root go on. When the root gives up,
 // the pets go down with it.
 func TestPetsUnderTheRoot(t *testing.T) {
-	events := make(chan supervisor.Event, 256)
+	var events testkit.Recorder[supervisor.Event] // unbounded: OnEvent must not block
 	s := startSystem(t, Options{
 		Paths:       []string{fixtures(t)},
 		NoIO:        true,
@@ -52,10 +52,9 @@ func TestPetsUnderTheRoot(t *testing.T) {
 				}
 			})
 		}}},
-		OnEvent: func(e supervisor.Event) { events <- e },
+		OnEvent: events.Record,
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := testkit.Context(t)
 
 	paths, _ := liveTree(s)
 	for _, want := range []string{"taipan/pets/pet:loopy/loopy.1", "taipan/pets/pet:steady/steady.1"} {
@@ -92,18 +91,14 @@ func TestPetsUnderTheRoot(t *testing.T) {
 			s.Actors().Root.Send(c.PID, "boom")
 		}
 	}
-	select {
-	case <-s.Done():
-	case <-ctx.Done():
-		t.Fatal("the root did not give up")
-	}
+	testkit.Receive(t, "the root to give up", s.Done())
 	if err := s.Err(); !errors.Is(err, supervisor.ErrIntensityExceeded) {
 		t.Fatalf("root: %v", err)
 	}
 	if _, err := s.Pets().Call(ctx, "steady", "facade_mod", "pid"); !errors.Is(err, pets.ErrPetDead) {
 		t.Fatalf("a pet outlived the root: %v", err)
 	}
-	if syscall.Kill(steady.Pid, 0) == nil && !zombie(steady.Pid) {
+	if testkit.Alive(steady.Pid) {
 		t.Fatalf("the pet's process %d outlived the root", steady.Pid)
 	}
 }

@@ -3,6 +3,7 @@ package taipan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/pets"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
@@ -18,49 +20,24 @@ import (
 
 func startSystem(t *testing.T, opts Options) *System {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	s, err := Start(ctx, opts)
+	s, err := Start(testkit.Context(t), opts)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
 		pids := allPids(s)
-		if err := s.Stop(context.Background()); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
+		defer cancel()
+		if err := s.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
 		for _, pid := range pids {
-			if syscall.Kill(pid, 0) == nil && !zombie(pid) {
+			if testkit.Alive(pid) {
 				t.Errorf("python process %d survived Stop", pid)
 			}
 		}
 	})
 	return s
-}
-
-// zombie reports whether pid is a zombie (exited, not yet reaped by a
-// parent that is not us).
-func zombie(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "stat"))
-	if err != nil {
-		return true
-	}
-	i := len(b) - 1
-	for i > 0 && b[i] != ')' {
-		i--
-	}
-	return i+2 < len(b) && b[i+2] == 'Z'
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
 
 func allPids(s *System) []int {
@@ -128,36 +105,31 @@ func TestSystemCallsAndRoutes(t *testing.T) {
 // A pool past its restart intensity fails and the root supervisor
 // revives it: the same handle, fresh workers.
 func TestSystemRevivesAFailedPool(t *testing.T) {
-	events := make(chan supervisor.Event, 256)
+	var events testkit.Recorder[supervisor.Event]
 	s := startSystem(t, Options{
 		Paths:   []string{fixtures(t)},
 		NoIO:    true,
 		Default: ManagerOptions{Size: 2, Intensity: snakes.RestartIntensity{MaxRestarts: 1, Period: time.Minute}},
-		OnEvent: func(e supervisor.Event) { events <- e },
+		OnEvent: events.Record,
 	})
 	p, _ := s.Pool("default")
 	old := allPids(s)
 	for _, pid := range old {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-	deadline := time.After(30 * time.Second)
-	for restarted := false; !restarted; {
-		select {
-		case e := <-events:
-			if r, ok := e.(supervisor.ChildRestarted); ok && r.Child == "pool:default" {
-				restarted = true
-			}
-		case <-deadline:
-			t.Fatal("the failed pool was not restarted")
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	v, err := s.Call(ctx, "facade_mod", "pid")
-	for errors.Is(err, snakes.ErrPoolFailed) && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond)
+	events.Wait(t, "the failed pool's restart", func(e supervisor.Event) bool {
+		r, ok := e.(supervisor.ChildRestarted)
+		return ok && r.Child == "pool:default"
+	})
+	ctx := testkit.Context(t)
+	// The restarted child revives the pool in its Started handler, after
+	// the supervisor told of the restart: nothing signals the revival.
+	var v any
+	var err error
+	testkit.Eventually(t, "the revived pool to serve", func() bool {
 		v, err = s.Call(ctx, "facade_mod", "pid")
-	}
+		return !errors.Is(err, snakes.ErrPoolFailed)
+	})
 	if err != nil || slices.Contains(old, int(v.(int64))) {
 		t.Fatalf("call after revival: %v %v (old pids %v)", v, err, old)
 	}
@@ -236,12 +208,7 @@ func TestSystemPetsAndHotReload(t *testing.T) {
 	}
 
 	write("STATE = []\n\ndef init():\n    STATE.append('ready')\n\ndef version():\n    return 2\n\ndef state():\n    return len(STATE)\n")
-	var r watcher.Report
-	select {
-	case r = <-reports:
-	case <-time.After(30 * time.Second):
-		t.Fatal("no reload report after the edit")
-	}
+	r := testkit.Receive(t, "the reload report after the edit", reports)
 	if !slices.Equal(r.Modules, []string{"live"}) {
 		t.Fatalf("report modules %v", r.Modules)
 	}
@@ -266,7 +233,7 @@ func TestSystemPetsAndHotReload(t *testing.T) {
 	if rel, failed, _ := r.Counts(); rel != 3 || failed != 0 {
 		t.Fatalf("manual reload: %v", r)
 	}
-	<-reports
+	testkit.Receive(t, "the manual reload's report", reports)
 
 	// RestartAll: every worker replaced (the session's once it ends), the
 	// pet's Init run again.
@@ -276,13 +243,10 @@ func TestSystemPetsAndHotReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for slices.ContainsFunc(allPids(s), func(pid int) bool { return slices.Contains(before, pid) }) {
-		if time.Now().After(deadline) {
-			t.Fatalf("workers %v survived RestartAll (before: %v)", allPids(s), before)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The session's worker leaves the pool after Close, in the background.
+	testkit.Eventually(t, fmt.Sprintf("workers %v to be replaced after RestartAll", before), func() bool {
+		return !slices.ContainsFunc(allPids(s), func(pid int) bool { return slices.Contains(before, pid) })
+	})
 	petAfter, _ := s.Pets().Info("keeper")
 	if petAfter.Pid == petBefore.Pid {
 		t.Fatal("the pet survived RestartAll")

@@ -13,6 +13,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // syncBuffer is a bytes.Buffer safe for the logger's goroutines.
@@ -76,15 +78,16 @@ func TestSlogHandler(t *testing.T) {
 }
 
 // tree spawns a parent with two children, each with a child, and counts
-// the Stopped messages.
-func tree(sys *System, stopped *atomic.Int32, depth int) *actor.Props {
+// the Started and Stopped messages.
+func tree(sys *System, started *testkit.Counter, stopped *atomic.Int32, depth int) *actor.Props {
 	return actor.PropsFromFunc(func(c actor.Context) {
 		switch c.Message().(type) {
 		case *actor.Started:
 			if depth > 0 {
-				c.Spawn(tree(sys, stopped, depth-1))
-				c.Spawn(tree(sys, stopped, depth-1))
+				c.Spawn(tree(sys, started, stopped, depth-1))
+				c.Spawn(tree(sys, started, stopped, depth-1))
 			}
+			started.Add()
 		case *actor.Stopped:
 			stopped.Add(1)
 		}
@@ -93,14 +96,16 @@ func tree(sys *System, stopped *atomic.Int32, depth int) *actor.Props {
 
 func TestStopStopsEveryActor(t *testing.T) {
 	sys := NewSystem(Options{})
+	var started testkit.Counter
 	var stopped atomic.Int32
 	for range 3 {
-		sys.Root.Spawn(tree(sys, &stopped, 2)) // 1 + 2 + 4 actors each
+		sys.Root.Spawn(tree(sys, &started, &stopped, 2)) // 1 + 2 + 4 actors each
 	}
-	waitFor(t, func() bool { return len(sys.alive()) == 21 })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := sys.Stop(ctx); err != nil {
+	testkit.Receive(t, "21 actors started", started.Reached(21))
+	if n := len(sys.alive()); n != 21 {
+		t.Fatalf("%d actors alive, want 21", n)
+	}
+	if err := sys.Stop(testkit.Context(t)); err != nil {
 		t.Fatal(err)
 	}
 	if n := stopped.Load(); n != 21 {
@@ -134,10 +139,13 @@ func TestStopReverseOrder(t *testing.T) {
 
 func TestStopDeadline(t *testing.T) {
 	sys := NewSystem(Options{})
-	release := make(chan struct{})
+	release, gone := make(chan struct{}), make(chan struct{})
 	pid := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if _, ok := c.Message().(*actor.Stopping); ok {
+		switch c.Message().(type) {
+		case *actor.Stopping:
 			<-release
+		case *actor.Stopped: // out of the registry already
+			close(gone)
 		}
 	}))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -148,7 +156,10 @@ func TestStopDeadline(t *testing.T) {
 		t.Fatalf("Stop: %v", err)
 	}
 	close(release)
-	waitFor(t, func() bool { return len(sys.alive()) == 0 })
+	testkit.Receive(t, "the late actor to stop", gone)
+	if alive := sys.alive(); len(alive) != 0 {
+		t.Fatalf("alive after the late stop: %v", alive)
+	}
 }
 
 func TestSeqOf(t *testing.T) {
@@ -156,17 +167,6 @@ func TestSeqOf(t *testing.T) {
 		if got := seqOf(id); got != want {
 			t.Errorf("seqOf(%q) = %d, want %d", id, got, want)
 		}
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -195,13 +195,22 @@ func TestStopDeadLettersAreDebug(t *testing.T) {
 			var buf syncBuffer
 			sys := NewSystem(Options{Logger: hclog.New(&hclog.LoggerOptions{Output: &buf, Level: tt.level}), Name: "dl"})
 			defer sys.Stop(context.Background())
+			// Subscribed after the system's dead-letter logger: called
+			// once it has logged the letter.
+			hello := make(chan struct{})
+			sub := sys.Actors.EventStream.Subscribe(func(e any) {
+				if dl, ok := e.(*actor.DeadLetterEvent); ok && actor.UnwrapEnvelopeMessage(dl.Message) == "hello" {
+					close(hello)
+				}
+			})
+			defer sys.Actors.EventStream.Unsubscribe(sub)
 			pid := sys.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
 			if err := sys.Root.StopFuture(pid).Wait(); err != nil {
 				t.Fatal(err)
 			}
 			sys.Root.Stop(pid)
 			sys.Root.Send(pid, "hello")
-			time.Sleep(100 * time.Millisecond) // dead letters go through the event stream
+			testkit.Receive(t, "the dead letter", hello)
 			var stop, other string
 			for _, l := range strings.Split(buf.String(), "\n") {
 				switch {

@@ -2,7 +2,6 @@ package examples_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"math"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // The examples, each built once into a temporary directory and run from
@@ -60,7 +61,7 @@ func binaries(t *testing.T) (bin, root string, env []string) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testkit.Main(m)
 	if build.bin != "" {
 		os.RemoveAll(build.bin)
 	}
@@ -75,9 +76,7 @@ func runExample(t *testing.T, name, dir string) string {
 	if dir == "" {
 		dir = root
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, name))
+	cmd := exec.CommandContext(testkit.Context(t), filepath.Join(bin, name))
 	cmd.Dir = dir
 	cmd.Env = env
 	var out bytes.Buffer

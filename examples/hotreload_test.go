@@ -2,13 +2,13 @@ package examples_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // TestHotreload builds and runs examples/hotreload (its own build: the
@@ -37,9 +37,7 @@ func TestHotreload(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
+	cmd := exec.CommandContext(testkit.Context(t), bin)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"))
 	var out bytes.Buffer

@@ -2,13 +2,13 @@ package examples_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // buildPetsExample builds examples/pets into a temporary directory (with
@@ -42,13 +42,11 @@ func TestPets(t *testing.T) {
 	t.Parallel()
 	bin, root, env := buildPetsExample(t)
 	for _, dir := range []string{root, t.TempDir()} {
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		cmd := exec.CommandContext(ctx, bin)
+		cmd := exec.CommandContext(testkit.Context(t), bin)
 		cmd.Dir, cmd.Env = dir, env
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
-		cancel()
 		t.Logf("pets (from %s):\n%s", dir, out.String())
 		if err != nil {
 			t.Fatalf("pets: %v", err)

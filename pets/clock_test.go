@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
 )
@@ -74,12 +75,12 @@ func (c *fakeClock) Advance(d time.Duration) {
 func TestClockDrivesRestartIntensity(t *testing.T) {
 	clock := newFakeClock()
 	t0 := clock.Now()
-	p, _ := newPets(t, Options{Clock: clock})
+	p, rec := newPets(t, Options{Clock: clock})
 	adopt(t, p, "pet", PetOptions{
 		Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute},
 		Backoff:   supervisor.Backoff{Disabled: true},
 	}, "")
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	crash := func() int {
 		t.Helper()
 		pid := info(t, p, "pet").Pid
@@ -89,9 +90,9 @@ func TestClockDrivesRestartIntensity(t *testing.T) {
 		return pid
 	}
 
-	restartedFrom(t, p, "pet", crash())
+	restartedFrom(t, p, rec, "pet", crash())
 	clock.Advance(time.Hour) // the first restart leaves the window
-	in := restartedFrom(t, p, "pet", crash())
+	in := restartedFrom(t, p, rec, "pet", crash())
 	if in.Restarts != 2 || !in.Adopted.Equal(t0) || !in.Started.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("info after two restarts an hour apart: %+v", in)
 	}

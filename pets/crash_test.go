@@ -3,32 +3,15 @@ package pets
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
 )
-
-// waitFile polls until a file exists (a Python call wrote it: it runs).
-func waitFile(t *testing.T, path string) {
-	t.Helper()
-	eventually(t, path, func() bool { _, err := os.Stat(path); return err == nil })
-}
-
-// restartedFrom waits until the pet serves from a process other than old.
-func restartedFrom(t *testing.T, p *Pets, name string, old int) PetInfo {
-	t.Helper()
-	var in PetInfo
-	eventually(t, "a new process for "+name, func() bool {
-		in = info(t, p, name)
-		return in.State == Running && in.Pid != 0 && in.Pid != old
-	})
-	return in
-}
 
 // TestSIGKILLRestartsWithInitRerun kills the pet's process under a call:
 // the call gets the *snakes.ExitError, the pet comes back under its name
@@ -38,23 +21,24 @@ func TestSIGKILLRestartsWithInitRerun(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "inits")
 	adopt(t, p, "model", PetOptions{}, log)
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	if _, err := p.Call(ctx, "model", "petmod", "incr", 41); err != nil {
 		t.Fatal(err)
 	}
 	old := info(t, p, "model")
 
 	marker := filepath.Join(dir, "running")
+	running := testkit.Beacon(t, marker)
 	inFlight := make(chan error, 1)
 	go func() {
 		_, err := p.Call(ctx, "model", "petmod", "nap", 60, marker)
 		inFlight <- err
 	}()
-	waitFile(t, marker)
+	testkit.Receive(t, "the call to run", running)
 	if err := syscall.Kill(old.Pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	err := <-inFlight
+	err := testkit.Receive(t, "the call in flight to fail", inFlight)
 	var exit *snakes.ExitError
 	if !errors.As(err, &exit) || !errors.Is(err, snakes.ErrWorkerExited) || exit.Signal != syscall.SIGKILL {
 		t.Fatalf("call in flight: %v", err)
@@ -68,27 +52,26 @@ func TestSIGKILLRestartsWithInitRerun(t *testing.T) {
 	if m, _ := v.(map[string]any); m["count"] != int64(0) || m["tag"] != "model" {
 		t.Fatalf("state after restart %v (want it rebuilt by Init)", v)
 	}
-	in := restartedFrom(t, p, "model", old.Pid)
+	in := restartedFrom(t, p, rec, "model", old.Pid)
 	if in.Restarts != 1 || in.Worker != "model#2" || in.Err == nil {
 		t.Fatalf("info %+v", in)
 	}
 	if n := lines(t, log); n != 2 {
 		t.Fatalf("Init ran %d times, want 2", n)
 	}
-	if alive(old.Pid) {
+	// PetExited comes once the process is reaped.
+	rec.Wait(t, "the old process's exit", is(func(x PetExited) bool { return x.Pid == old.Pid }))
+	if testkit.Alive(old.Pid) {
 		t.Fatal("the old process lives")
 	}
-	eventually(t, "events", func() bool {
-		return rec.has(func(e Event) bool { x, ok := e.(PetExited); return ok && x.Pid == old.Pid }) &&
-			rec.has(func(e Event) bool { x, ok := e.(PetRestarted); return ok && x.Pid == in.Pid && !x.Requested })
-	})
+	rec.Wait(t, "the restart", is(func(x PetRestarted) bool { return x.Pid == in.Pid && !x.Requested }))
 }
 
 // TestCallTimeoutReplacesPet: a call past its deadline is abandoned, the
 // process interrupted and replaced; the next call works on a new process.
 // The per-pet CallTimeout applies to a context without deadline.
 func TestCallTimeoutReplacesPet(t *testing.T) {
-	p, _ := newPets(t, Options{})
+	p, rec := newPets(t, Options{})
 	adopt(t, p, "slow", PetOptions{CallTimeout: 300 * time.Millisecond}, "")
 	tests := []struct {
 		name string
@@ -109,13 +92,14 @@ func TestCallTimeoutReplacesPet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := ctx30(t)
-			old := info(t, p, "slow").Pid
-			if old == 0 { // still restarting after the previous case
-				old = restartedFrom(t, p, "slow", 0).Pid
+			ctx := testkit.Context(t)
+			pid, err := p.Call(ctx, "slow", "petmod", "pid") // waits for the pet to serve
+			if err != nil {
+				t.Fatal(err)
 			}
+			old := int(pid.(int64))
 			cctx, cancel := tt.ctx()
-			_, err := p.Call(cctx, "slow", "petmod", "nap", 60)
+			_, err = p.Call(cctx, "slow", "petmod", "nap", 60)
 			cancel()
 			var ae *snakes.AbandonError
 			if !errors.Is(err, tt.want) || !errors.As(err, &ae) {
@@ -128,7 +112,10 @@ func TestCallTimeoutReplacesPet(t *testing.T) {
 			if v == int64(old) {
 				t.Fatal("the timed-out process was reused")
 			}
-			eventually(t, "old process gone", func() bool { return !alive(old) })
+			rec.Wait(t, "the old process's exit", is(func(x PetExited) bool { return x.Pid == old }))
+			if testkit.Alive(old) {
+				t.Fatal("the timed-out process lives")
+			}
 		})
 	}
 }
@@ -138,7 +125,7 @@ func TestKillOnException(t *testing.T) {
 	p, _ := newPets(t, Options{})
 	adopt(t, p, "touchy", PetOptions{KillOnException: true}, "")
 	adopt(t, p, "calm", PetOptions{}, "")
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	for _, name := range []string{"touchy", "calm"} {
 		old := info(t, p, name).Pid
 		_, err := p.Call(ctx, name, "petmod", "boom")
@@ -161,23 +148,20 @@ func TestKillOnException(t *testing.T) {
 func TestTemporaryPetNotRestarted(t *testing.T) {
 	p, rec := newPets(t, Options{})
 	adopt(t, p, "once", PetOptions{Restart: supervisor.Temporary}, "")
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	pid := info(t, p, "once").Pid
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "dead", func() bool { return info(t, p, "once").State == Dead })
+	rec.Wait(t, "the pet's death", is(func(x PetDied) bool { return x.Name == "once" }))
 	_, err := p.Call(ctx, "once", "petmod", "get")
 	var de *DeadError
 	var we *snakes.WorkerExitedReason
 	if !errors.Is(err, ErrPetDead) || !errors.As(err, &de) || !errors.As(err, &we) {
 		t.Fatalf("call to a dead temporary pet: %v", err)
 	}
-	if in := info(t, p, "once"); in.Pid != 0 || in.Restarts != 0 || in.Err == nil {
+	if in := info(t, p, "once"); in.State != Dead || in.Pid != 0 || in.Restarts != 0 || in.Err == nil {
 		t.Fatalf("info %+v", in)
-	}
-	if !rec.has(func(e Event) bool { x, ok := e.(PetDied); return ok && x.Name == "once" }) {
-		t.Fatal("no PetDied")
 	}
 	// A dead pet's name may be adopted again; Reload skips nobody alive.
 	adopt(t, p, "once", PetOptions{}, "")
@@ -199,11 +183,11 @@ func TestCrashLoopGivesUp(t *testing.T) {
 		Backoff:   supervisor.Backoff{Initial: 50 * time.Millisecond},
 	}, "")
 	adopt(t, p, "steady", PetOptions{}, "")
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	if err := syscall.Kill(info(t, p, "loopy").Pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "loopy down", func() bool { return info(t, p, "loopy").State != Running })
+	rec.Wait(t, "loopy's exit", is(func(x PetExited) bool { return x.Name == "loopy" }))
 	_, err := p.Call(ctx, "loopy", "petmod", "get") // waits through the restarts
 	var ie *supervisor.IntensityError
 	if !errors.Is(err, ErrPetDead) || !errors.Is(err, supervisor.ErrIntensityExceeded) || !errors.As(err, &ie) {
@@ -212,9 +196,9 @@ func TestCrashLoopGivesUp(t *testing.T) {
 	if in := info(t, p, "loopy"); in.State != Dead {
 		t.Fatalf("info %+v", in)
 	}
-	if !rec.has(func(e Event) bool { x, ok := e.(PetDied); return ok && x.Name == "loopy" }) {
-		t.Fatal("no PetDied")
-	}
+	// The caller is woken as the pet is marked dead, before PetDied is
+	// delivered: wait for it.
+	rec.Wait(t, "PetDied", is(func(x PetDied) bool { return x.Name == "loopy" }))
 	if v, err := p.Call(ctx, "steady", "petmod", "incr"); err != nil || v != int64(1) {
 		t.Fatalf("the other pet: %v %v", v, err)
 	}
@@ -230,7 +214,7 @@ func TestCrashLoopGivesUp(t *testing.T) {
 // the start error, and the pet is not kept.
 func TestAdoptStartFailure(t *testing.T) {
 	p, _ := newPets(t, Options{})
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	tests := []struct {
 		name string
 		init *snakes.InitCall

@@ -34,12 +34,6 @@ const (
 	// started before the actor's Started handler returns).
 	fetchTimeout = 10 * time.Second
 
-	// shutdownMargin is added to the worker's own stop escalation
-	// (StopGrace, then SIGTERM and SIGKILL each after SignalGrace) to make
-	// the supervisor's shutdown timeout of a pet: the worker always stops
-	// within it, so the supervisor never abandons a live process.
-	shutdownMargin = 3 * time.Second
-
 	// epipeWait bounds the wait for a process whose request pipe broke to
 	// be reaped, before a call that never reached it is sent again.
 	epipeWait = 5 * time.Second

@@ -6,10 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -31,57 +30,31 @@ func fixtures(t testing.TB) string {
 	return d
 }
 
-// recorder keeps the events.
-type recorder struct {
-	mu     sync.Mutex
-	events []Event
-}
-
-func (r *recorder) on(e Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-// has reports whether an event matches.
-func (r *recorder) has(match func(Event) bool) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, e := range r.events {
-		if match(e) {
-			return true
-		}
-	}
-	return false
-}
-
 // newPets returns Pets on the fixtures, stopped when the test ends (and
 // checked to leave no process behind).
-func newPets(t *testing.T, opts Options) (*Pets, *recorder) {
+func newPets(t *testing.T, opts Options) (*Pets, *testkit.Recorder[Event]) {
 	t.Helper()
 	in, err := testInterp()
 	if err != nil {
 		t.Fatalf("resolving python: %v", err)
 	}
-	rec := &recorder{}
+	rec := &testkit.Recorder[Event]{}
 	opts.Worker.Interpreter = in
 	opts.Worker.Paths = append(opts.Worker.Paths, fixtures(t))
-	opts.OnEvent = rec.on
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	p, err := New(ctx, opts)
+	opts.OnEvent = rec.Record
+	p, err := New(testkit.Context(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 		defer cancel()
 		pids := pidsOf(p)
 		if err := p.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
 		for _, pid := range pids {
-			if alive(pid) {
+			if testkit.Alive(pid) {
 				t.Errorf("process %d survived Stop", pid)
 			}
 		}
@@ -106,37 +79,9 @@ func adopt(t *testing.T, p *Pets, name string, po PetOptions, log string) {
 		po.Init = &snakes.InitCall{Module: "petmod", Function: "init", Args: []any{name},
 			Kwargs: snakes.Kwargs{"log": log}}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := p.Adopt(ctx, name, po); err != nil {
+	if err := p.Adopt(testkit.Context(t), name, po); err != nil {
 		t.Fatalf("Adopt %s: %v", name, err)
 	}
-}
-
-// ctx30 is a generous context for one step of a test.
-func ctx30(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// eventually polls cond until it holds, failing the test after a generous
-// deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// alive reports whether a process exists (reaped processes do not).
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // lines counts the lines of a file (0 when it does not exist).
@@ -164,4 +109,21 @@ func info(t *testing.T, p *Pets, name string) PetInfo {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// is returns a matcher for events of type E that pass ok (nil: any).
+func is[E Event](ok func(E) bool) func(Event) bool {
+	return func(e Event) bool {
+		x, match := e.(E)
+		return match && (ok == nil || ok(x))
+	}
+}
+
+// restartedFrom waits for the pet's restart after its process old
+// exited (the next one the test has not waited for yet) and returns its
+// info.
+func restartedFrom(t *testing.T, p *Pets, rec *testkit.Recorder[Event], name string, old int) PetInfo {
+	t.Helper()
+	rec.Next(t, "a new process for "+name, is(func(x PetRestarted) bool { return x.Name == name && x.Pid != old }))
+	return info(t, p, name)
 }

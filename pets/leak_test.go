@@ -1,25 +1,25 @@
 package pets
 
 import (
-	"runtime"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
 // TestStopLeavesNoGoroutines: after a life of adoptions, crashes, restarts
 // and slays, Stop leaves no goroutine of the pets (nor of their own actor
-// system) behind.
+// system), no fd and no zombie behind.
 func TestStopLeavesNoGoroutines(t *testing.T) {
 	in, err := testInterp()
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := runtime.NumGoroutine()
-	ctx := ctx30(t)
-	p, err := New(ctx, Options{Worker: snakes.Options{Interpreter: in, Paths: []string{fixtures(t)}}})
+	before := testkit.TakeCensus()
+	ctx := testkit.Context(t)
+	var rec testkit.Recorder[Event]
+	p, err := New(ctx, Options{Worker: snakes.Options{Interpreter: in, Paths: []string{fixtures(t)}}, OnEvent: rec.Record})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	}
 	// Replaced before it is called: a call racing the kill may get the
 	// *ExitError (snakes reports some EPIPE writes as "may have run").
-	restartedFrom(t, p, "a", killed)
+	restartedFrom(t, p, &rec, "a", killed)
 	if _, err := p.Call(ctx, "b", "petmod", "boom"); err == nil {
 		t.Fatal("boom did not raise")
 	}
@@ -49,12 +49,5 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	if err := p.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines before, %d after Stop:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.NoLeaks(t, before)
 }

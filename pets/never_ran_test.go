@@ -3,10 +3,11 @@ package pets
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -33,19 +34,20 @@ func TestNeverRan(t *testing.T) {
 	}{
 		{"its process had exited", func(t *testing.T, w *snakes.Worker) error {
 			syscall.Kill(w.Pid(), syscall.SIGKILL)
-			<-w.Exited()
-			for w.Err() == nil {
-				time.Sleep(time.Millisecond)
-			}
+			testkit.Receive(t, "the process's exit", w.Exited())
+			// The reader records the exit after the reap: nothing signals it.
+			testkit.Eventually(t, "the worker to know it is dead", func() bool { return w.Err() != nil })
 			_, err := w.Call(ctx, "operator", "add", 1, 2)
 			return err
 		}, true},
 		{"it died under the call", func(t *testing.T, w *snakes.Worker) error {
+			marker := filepath.Join(t.TempDir(), "running")
+			running := testkit.Beacon(t, marker)
 			go func() {
-				time.Sleep(100 * time.Millisecond)
+				<-running // the call has reached Python
 				syscall.Kill(w.Pid(), syscall.SIGKILL)
 			}()
-			_, err := w.Call(ctx, "time", "sleep", 30)
+			_, err := w.Call(ctx, "petmod", "nap", 30, marker)
 			return err
 		}, false},
 		{"a Python exception", func(t *testing.T, w *snakes.Worker) error {

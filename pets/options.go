@@ -152,12 +152,8 @@ func (po PetOptions) stopGrace() time.Duration {
 }
 
 // shutdown is how long the pet's supervisor waits for its worker to stop:
-// the worker's whole stop escalation and a margin.
+// the worker's stop budget, so that the supervisor never gives up on a
+// process that is still on its way out.
 func (po PetOptions) shutdown() supervisor.Shutdown {
-	grace := po.stopGrace()
-	signal := po.Worker.SignalGrace
-	if signal <= 0 {
-		signal = snakes.DefaultSignalGrace
-	}
-	return supervisor.Shutdown(grace + 2*signal + shutdownMargin)
+	return supervisor.Shutdown(po.Worker.StopBudget())
 }

@@ -340,20 +340,26 @@ func (pt *pet) childExited(child string, reason error) {
 	pt.mu.Lock()
 	w := pt.byChild[child]
 	delete(pt.byChild, child)
-	if pt.dead != nil {
-		pt.mu.Unlock()
-		return
-	}
-	if w != nil && pt.worker == w {
-		pt.worker = nil
-		pt.notifyLocked()
-	}
-	current := child == pt.child && !pt.retired[child]
-	if current {
-		pt.lastErr = reason
-		pt.state = Restarting
+	dead := pt.dead != nil
+	current := false
+	if !dead {
+		if w != nil && pt.worker == w {
+			pt.worker = nil
+			pt.notifyLocked()
+		}
+		current = child == pt.child && !pt.retired[child]
+		if current {
+			pt.lastErr = reason
+			pt.state = Restarting
+		}
 	}
 	pt.mu.Unlock()
+	if w != nil {
+		pt.p.background(func() { pt.stopWorker(w) })
+	}
+	if dead {
+		return
+	}
 	if w != nil {
 		pt.p.emit(PetExited{Name: pt.name, Worker: w.ID(), Pid: w.Pid(), Err: reason})
 	}
@@ -391,9 +397,16 @@ func (pt *pet) served(w *snakes.Worker, err error) {
 		pt.notifyLocked()
 	}
 	pt.mu.Unlock()
-	pt.p.background(func() {
-		w.Stop(context.Background()) // bounded by the worker's own escalation
-	})
+	pt.p.background(func() { pt.stopWorker(w) })
+}
+
+// stopWorker stops w within the worker's stop budget: a worker retired
+// under KillOnException, or one whose process ended on its own (its actor
+// does not stop it, and its request pipe and goroutines would outlive it).
+func (pt *pet) stopWorker(w *snakes.Worker) {
+	ctx, cancel := context.WithTimeout(context.Background(), pt.opts.Worker.StopBudget())
+	defer cancel()
+	w.Stop(ctx)
 }
 
 // info is a snapshot of the pet.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -14,7 +15,7 @@ func TestAdoptCallKeepsState(t *testing.T) {
 	p, rec := newPets(t, Options{})
 	log := filepath.Join(t.TempDir(), "inits")
 	adopt(t, p, "counter", PetOptions{}, log)
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	for want := int64(1); want <= 3; want++ {
 		v, err := p.Call(ctx, "counter", "petmod", "incr")
 		if err != nil || v != want {
@@ -43,9 +44,8 @@ func TestAdoptCallKeepsState(t *testing.T) {
 	if l := p.List(); len(l) != 1 || l[0].Name != "counter" {
 		t.Fatalf("List %+v", l)
 	}
-	if !rec.has(func(e Event) bool { x, ok := e.(PetAdopted); return ok && x.Name == "counter" && x.Pid == in.Pid }) {
-		t.Fatal("no PetAdopted event")
-	}
+	// Adopt returns as the pet serves, maybe before PetAdopted is delivered.
+	rec.Wait(t, "PetAdopted", is(func(x PetAdopted) bool { return x.Name == "counter" && x.Pid == in.Pid }))
 }
 
 // TestNames: a taken name, an unknown one and invalid ones get their
@@ -53,7 +53,7 @@ func TestAdoptCallKeepsState(t *testing.T) {
 func TestNames(t *testing.T) {
 	p, _ := newPets(t, Options{})
 	adopt(t, p, "a", PetOptions{}, "")
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	tests := []struct {
 		name string
 		err  error
@@ -96,7 +96,7 @@ func TestNames(t *testing.T) {
 func TestCastStreamEval(t *testing.T) {
 	p, _ := newPets(t, Options{Worker: snakes.Options{AllowEval: true}})
 	adopt(t, p, "c", PetOptions{}, "")
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	if err := p.Cast(ctx, "c", "petmod", "incr", 5); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
 )
@@ -38,7 +39,7 @@ func TestReload(t *testing.T) {
 	p, _ := newPets(t, Options{Worker: snakes.Options{Paths: []string{dir}}})
 	adopt(t, p, "a", PetOptions{}, "")
 	adopt(t, p, "b", PetOptions{}, "")
-	ctx := ctx30(t)
+	ctx := testkit.Context(t)
 	for _, name := range []string{"a", "b"} {
 		if v, err := p.Call(ctx, name, "hot", "value"); err != nil || v != int64(1) {
 			t.Fatalf("%s before: %v %v", name, v, err)
@@ -77,13 +78,13 @@ func TestReload(t *testing.T) {
 
 // TestReloadSkipsDeadPet: a pet that is down is skipped, with the reason.
 func TestReloadSkipsDeadPet(t *testing.T) {
-	p, _ := newPets(t, Options{})
+	p, rec := newPets(t, Options{})
 	adopt(t, p, "gone", PetOptions{Restart: supervisor.Temporary}, "")
 	if err := killPid(info(t, p, "gone").Pid); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "dead", func() bool { return info(t, p, "gone").State == Dead })
-	rep := p.Reload(ctx30(t), "petmod")
+	rec.Wait(t, "the pet's death", is(func(x PetDied) bool { return x.Name == "gone" }))
+	rep := p.Reload(testkit.Context(t), "petmod")
 	if len(rep) != 1 || rep[0].Status != snakes.ReloadSkipped || !errors.Is(rep[0].Err, ErrPetDead) {
 		t.Fatalf("report %v", rep)
 	}
@@ -105,7 +106,7 @@ func TestRestart(t *testing.T) {
 			for _, n := range names {
 				adopt(t, p, n, PetOptions{}, log)
 			}
-			ctx := ctx30(t)
+			ctx := testkit.Context(t)
 			old := map[string]int{}
 			for _, n := range names {
 				old[n] = info(t, p, n).Pid
@@ -114,7 +115,8 @@ func TestRestart(t *testing.T) {
 				}
 			}
 			stop := make(chan struct{})
-			var calls, failed atomic.Int64
+			var calls testkit.Counter
+			var failed atomic.Int64
 			var firstErr atomic.Value
 			var wg sync.WaitGroup
 			for _, n := range names {
@@ -131,16 +133,15 @@ func TestRestart(t *testing.T) {
 							failed.Add(1)
 							firstErr.CompareAndSwap(nil, err)
 						}
-						calls.Add(1)
+						calls.Add()
 					}
 				}()
 			}
-			eventually(t, "some calls", func() bool { return calls.Load() > 20 })
+			calls.WaitMore(t, "some calls", 20)
 			if err := p.Restart(ctx, rolling); err != nil {
 				t.Fatal(err)
 			}
-			before := calls.Load()
-			eventually(t, "calls after the restart", func() bool { return calls.Load() > before+20 })
+			calls.WaitMore(t, "calls after the restart", 20)
 			close(stop)
 			wg.Wait()
 			if failed.Load() != 0 {
@@ -151,7 +152,7 @@ func TestRestart(t *testing.T) {
 				if in.Pid == old[n] || in.Restarts != 1 || in.State != Running {
 					t.Fatalf("%s: %+v (old pid %d)", n, in, old[n])
 				}
-				eventually(t, "old process gone", func() bool { return !alive(old[n]) })
+				testkit.WaitExit(t, "the old process to end", old[n])
 				var st struct {
 					Tag string `erl:"tag"`
 				}
@@ -162,9 +163,7 @@ func TestRestart(t *testing.T) {
 			if got := lines(t, log); got != 4 {
 				t.Fatalf("Init ran %d times, want 4", got)
 			}
-			if !rec.has(func(e Event) bool { x, ok := e.(PetRestarted); return ok && x.Requested }) {
-				t.Fatal("no requested PetRestarted")
-			}
+			rec.Wait(t, "a requested PetRestarted", is(func(x PetRestarted) bool { return x.Requested }))
 		})
 	}
 }
@@ -186,16 +185,17 @@ func TestReloadCatchesUpWithNewIncarnation(t *testing.T) {
 	adopt(t, p, "slow", PetOptions{Paths: []string{dir},
 		Init: &snakes.InitCall{Module: "slowinit", Function: "init", Args: []any{marker}}}, "")
 	os.Remove(marker)
-	ctx := ctx30(t)
+	initRuns := testkit.Beacon(t, marker)
+	ctx := testkit.Context(t)
 
 	restarted := make(chan error, 1)
 	go func() { restarted <- p.Restart(ctx, true) }()
-	eventually(t, "the new incarnation's Init", func() bool { _, err := os.Stat(marker); return err == nil })
+	testkit.Receive(t, "the new incarnation's Init", initRuns)
 	if err := os.WriteFile(mod, []byte("def value():\n    return 2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p.Reload(ctx, "stalepet") // reaches the old incarnation only
-	if err := <-restarted; err != nil {
+	if err := testkit.Receive(t, "the restart", restarted); err != nil {
 		t.Fatal(err)
 	}
 	var v int64

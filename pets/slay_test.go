@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -41,15 +42,16 @@ func TestSlay(t *testing.T) {
 				init.Args = []any{term}
 			}
 			adopt(t, p, "pet", PetOptions{Init: init}, "")
-			ctx := ctx30(t)
+			ctx := testkit.Context(t)
 			pid := info(t, p, "pet").Pid
 			marker := filepath.Join(dir, "running")
+			running := testkit.Beacon(t, marker)
 			inFlight := make(chan error, 1)
 			go func() {
 				_, err := p.Call(ctx, "pet", "petmod", "nap", tt.nap, marker)
 				inFlight <- err
 			}()
-			waitFile(t, marker)
+			testkit.Receive(t, "the call to run", running)
 			began := time.Now()
 			if err := p.Slay(ctx, "pet", tt.style); err != nil {
 				t.Fatal(err)
@@ -57,10 +59,10 @@ func TestSlay(t *testing.T) {
 			if took := time.Since(began); tt.signal == syscall.SIGTERM && took >= tt.grace/2 {
 				t.Fatalf("Slay took %v: SIGTERM waited for the StopGrace (%v)", took, tt.grace)
 			}
-			if alive(pid) {
+			if testkit.Alive(pid) {
 				t.Fatal("process alive after Slay")
 			}
-			err := <-inFlight
+			err := testkit.Receive(t, "the call in flight to end", inFlight)
 			var ee *snakes.ExitError
 			switch {
 			case tt.signal == 0 && err != nil:
@@ -77,10 +79,8 @@ func TestSlay(t *testing.T) {
 			if _, err := p.Call(ctx, "pet", "petmod", "get"); !errors.Is(err, ErrNoSuchPet) {
 				t.Fatalf("call after Slay: %v", err)
 			}
-			if !rec.has(func(e Event) bool { x, ok := e.(PetSlain); return ok && x.Style == tt.style }) {
-				t.Fatal("no PetSlain")
-			}
-			if rec.has(func(e Event) bool { _, ok := e.(PetRestarted); return ok }) {
+			rec.Wait(t, "PetSlain", is(func(x PetSlain) bool { return x.Style == tt.style }))
+			if rec.Has(is[PetRestarted](nil)) {
 				t.Fatal("a slain pet restarted")
 			}
 			adopt(t, p, "pet", PetOptions{}, "") // the name is free

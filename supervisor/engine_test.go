@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -15,42 +14,12 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/hashicorp/go-hclog"
 	"github.com/taipan-go/taipan/actors"
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // TestMain fails the run if goroutines of ours or of protoactor's
 // mailboxes outlive the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(2 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "leaked goroutines:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var bad []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "taipan/supervisor.") && !strings.Contains(g, "TestMain") && !strings.Contains(g, "leakedGoroutines") ||
-				strings.Contains(g, "actor.(*defaultMailbox).run") || strings.Contains(g, "taipan/snakes.") {
-				bad = append(bad, g)
-			}
-		}
-		if len(bad) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(bad, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 // newSystem returns an actor system stopped at the end of the test.
 func newSystem(t *testing.T) *actors.System {
@@ -66,51 +35,9 @@ func newSystem(t *testing.T) *actors.System {
 	return sys
 }
 
-// recorder collects events.
-type recorder struct {
-	ch   chan Event
-	mu   sync.Mutex
-	seen []Event
-}
-
-func newRecorder() *recorder { return &recorder{ch: make(chan Event, 1000)} }
-
-func (r *recorder) on(e Event) { r.ch <- e }
-
-// waitFor returns the first event (from now on) that pred accepts.
-func (r *recorder) waitFor(t *testing.T, what string, pred func(Event) bool) Event {
-	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case e := <-r.ch:
-			r.mu.Lock()
-			r.seen = append(r.seen, e)
-			r.mu.Unlock()
-			if pred(e) {
-				return e
-			}
-		case <-timeout:
-			t.Fatalf("no %s; events: %v", what, r.seen)
-		}
-	}
-}
-
-// expectNone fails if an event pred accepts arrives within d.
-func (r *recorder) expectNone(t *testing.T, d time.Duration, what string, pred func(Event) bool) {
-	t.Helper()
-	timeout := time.After(d)
-	for {
-		select {
-		case e := <-r.ch:
-			if pred(e) {
-				t.Fatalf("unexpected %s: %v", what, e)
-			}
-		case <-timeout:
-			return
-		}
-	}
-}
+// newRecorder returns a recorder of a supervisor's events, for Next (the
+// next event that matches, after the last one Next returned) and None.
+func newRecorder() *testkit.Recorder[Event] { return &testkit.Recorder[Event]{} }
 
 func restarted(id string) func(Event) bool {
 	return func(e Event) bool { r, ok := e.(ChildRestarted); return ok && r.Child == id }
@@ -170,12 +97,7 @@ func (p *probe) next(t *testing.T, n int) []string {
 	t.Helper()
 	var out []string
 	for range n {
-		select {
-		case s := <-p.log:
-			out = append(out, s)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("log: got %v, want %d lines", out, n)
-		}
+		out = append(out, testkit.Receive(t, fmt.Sprintf("log line %d of %d after %v", len(out)+1, n, out), p.log))
 	}
 	return out
 }
@@ -208,15 +130,15 @@ func start(t *testing.T, sys *actors.System, spec Spec) *Supervisor {
 
 func TestEngineRestartsAPanickingChild(t *testing.T) {
 	sys, p, rec := newSystem(t), newProbe(), newRecorder()
-	s := start(t, sys, Spec{Name: "sup", Children: []ChildSpec{p.child("a", Permanent)}, OnEvent: rec.on})
+	s := start(t, sys, Spec{Name: "sup", Children: []ChildSpec{p.child("a", Permanent)}, OnEvent: rec.Record})
 	p.next(t, 1)
 	old := pidOf(t, s, "a")
 	sys.Root.Send(old, "boom")
-	ex := rec.waitFor(t, "exit", exited("a")).(ChildExited)
+	ex := rec.Next(t, "exit", exited("a")).(ChildExited)
 	if !errors.Is(ex.Reason, errCrash) || ex.Normal() {
 		t.Fatalf("exit reason %v", ex.Reason)
 	}
-	r := rec.waitFor(t, "restart", restarted("a")).(ChildRestarted)
+	r := rec.Next(t, "restart", restarted("a")).(ChildRestarted)
 	if r.PID.Equal(old) || !pidOf(t, s, "a").Equal(r.PID) {
 		t.Fatalf("restarted as %v, was %v", r.PID, old)
 	}
@@ -240,17 +162,17 @@ func TestEngineRestartTypes(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%v/%s", tc.r, tc.msg), func(t *testing.T) {
 			sys, p, rec := newSystem(t), newProbe(), newRecorder()
-			s := start(t, sys, Spec{Children: []ChildSpec{p.child("a", tc.r), p.child("b", Permanent)}, OnEvent: rec.on})
+			s := start(t, sys, Spec{Children: []ChildSpec{p.child("a", tc.r), p.child("b", Permanent)}, OnEvent: rec.Record})
 			b := pidOf(t, s, "b")
 			sys.Root.Send(pidOf(t, s, "a"), tc.msg)
-			ex := rec.waitFor(t, "exit", exited("a")).(ChildExited)
+			ex := rec.Next(t, "exit", exited("a")).(ChildExited)
 			if ex.Normal() != (tc.msg == "quit") {
 				t.Fatalf("exit %v", ex)
 			}
 			if tc.restarts {
-				rec.waitFor(t, "restart", restarted("a"))
+				rec.Next(t, "restart", restarted("a"))
 			} else {
-				rec.expectNone(t, 100*time.Millisecond, "restart", restarted("a"))
+				rec.None(t, 100*time.Millisecond, "restart", restarted("a"))
 			}
 			if !pidOf(t, s, "b").Equal(b) {
 				t.Fatal("one_for_one touched a sibling")
@@ -265,7 +187,7 @@ func TestEngineRestartTypes(t *testing.T) {
 
 func TestEngineOneForAll(t *testing.T) {
 	sys, p, rec := newSystem(t), newProbe(), newRecorder()
-	s := start(t, sys, Spec{Strategy: OneForAll, OnEvent: rec.on,
+	s := start(t, sys, Spec{Strategy: OneForAll, OnEvent: rec.Record,
 		Children: []ChildSpec{p.child("a", Permanent), p.child("b", Permanent), p.child("c", Permanent)}})
 	if got := p.next(t, 3); !slices.Equal(got, []string{"start a", "start b", "start c"}) {
 		t.Fatalf("ordered start: %v", got)
@@ -278,13 +200,13 @@ func TestEngineOneForAll(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 	for _, id := range []string{"a", "b", "c"} {
-		rec.waitFor(t, "restart of "+id, restarted(id))
+		rec.Next(t, "restart of "+id, restarted(id))
 	}
 }
 
 func TestEngineRestForOne(t *testing.T) {
 	sys, p, rec := newSystem(t), newProbe(), newRecorder()
-	s := start(t, sys, Spec{Strategy: RestForOne, OnEvent: rec.on,
+	s := start(t, sys, Spec{Strategy: RestForOne, OnEvent: rec.Record,
 		Children: []ChildSpec{p.child("a", Permanent), p.child("b", Permanent), p.child("c", Permanent), p.child("d", Permanent)}})
 	p.next(t, 4)
 	a := pidOf(t, s, "a")
@@ -293,7 +215,7 @@ func TestEngineRestForOne(t *testing.T) {
 	if got := p.next(t, 6); !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	rec.waitFor(t, "restart of d", restarted("d"))
+	rec.Next(t, "restart of d", restarted("d"))
 	if !pidOf(t, s, "a").Equal(a) {
 		t.Fatal("rest_for_one restarted a child before the failed one")
 	}
@@ -315,7 +237,7 @@ func TestEngineIntensityExceededTellsTheParent(t *testing.T) {
 		sys, p, rec := newSystem(t), newProbe(), newRecorder()
 		pp := &parentProbe{reasons: make(chan any, 1)}
 		spec := Spec{Name: "inner", Intensity: Intensity{MaxRestarts: 1, Period: time.Minute}, Backoff: Backoff{Disabled: true},
-			Children: []ChildSpec{p.child("a", Permanent)}, OnEvent: rec.on}
+			Children: []ChildSpec{p.child("a", Permanent)}, OnEvent: rec.Record}
 		parent := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
 			if _, ok := c.Message().(*actor.Started); ok {
 				c.Spawn(Props(spec))
@@ -323,7 +245,7 @@ func TestEngineIntensityExceededTellsTheParent(t *testing.T) {
 		}, actor.WithSupervisor(pp)))
 		_ = parent
 		for range 2 {
-			ev := rec.waitFor(t, "a start", func(e Event) bool {
+			ev := rec.Next(t, "a start", func(e Event) bool {
 				switch e := e.(type) {
 				case ChildStarted:
 					return e.Child == "a"
@@ -341,22 +263,18 @@ func TestEngineIntensityExceededTellsTheParent(t *testing.T) {
 			}
 			sys.Root.Send(pid, "boom")
 		}
-		rec.waitFor(t, "intensity exceeded", func(e Event) bool { _, ok := e.(IntensityExceeded); return ok })
-		select {
-		case r := <-pp.reasons:
-			var ie *IntensityError
-			if err, _ := r.(error); !errors.As(err, &ie) || ie.Child != "a" || !errors.Is(err, errCrash) {
-				t.Fatalf("parent saw %v", r)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("the parent was not told")
+		rec.Next(t, "intensity exceeded", func(e Event) bool { _, ok := e.(IntensityExceeded); return ok })
+		r := testkit.Receive(t, "the parent to be told", pp.reasons)
+		var ie *IntensityError
+		if err, _ := r.(error); !errors.As(err, &ie) || ie.Child != "a" || !errors.Is(err, errCrash) {
+			t.Fatalf("parent saw %v", r)
 		}
 	})
 	t.Run("nested supervisors", func(t *testing.T) {
 		sys, p, rec := newSystem(t), newProbe(), newRecorder()
 		inner := Spec{Name: "inner", Intensity: Intensity{MaxRestarts: 1, Period: time.Minute}, Backoff: Backoff{Disabled: true},
 			Children: []ChildSpec{p.child("a", Permanent)}}
-		outer := start(t, sys, Spec{Name: "outer", Logger: testLogger(), Intensity: Intensity{MaxRestarts: -1}, OnEvent: rec.on,
+		outer := start(t, sys, Spec{Name: "outer", Logger: testLogger(), Intensity: Intensity{MaxRestarts: -1}, OnEvent: rec.Record,
 			Children: []ChildSpec{p.child("before", Permanent), Nested("inner", inner)}})
 		// The nested supervisor was ready only once its child was.
 		if got := p.next(t, 2); !slices.Equal(got, []string{"start before", "start a"}) {
@@ -377,15 +295,11 @@ func TestEngineIntensityExceededTellsTheParent(t *testing.T) {
 		crash()
 		p.next(t, 2) // stop a, start a
 		crash()
-		ex := rec.waitFor(t, "inner's exit", exited("inner")).(ChildExited)
+		ex := rec.Next(t, "inner's exit", exited("inner")).(ChildExited)
 		if !errors.Is(ex.Reason, ErrIntensityExceeded) {
 			t.Fatalf("outer saw inner exit with %v", ex.Reason)
 		}
-		select {
-		case <-outer.Done():
-		case <-time.After(10 * time.Second):
-			t.Fatal("outer did not give up")
-		}
+		testkit.Receive(t, "outer to give up", outer.Done())
 		var ie *IntensityError
 		if err := outer.Err(); !errors.As(err, &ie) || ie.Child != "inner" {
 			t.Fatalf("outer.Err() = %v", err)
@@ -401,7 +315,7 @@ func TestEngineReverseStopWithShutdownTimeout(t *testing.T) {
 	p.block = make(chan struct{})
 	stuck := p.child("stuck", Permanent)
 	stuck.Shutdown = Shutdown(100 * time.Millisecond)
-	s := start(t, sys, Spec{OnEvent: rec.on,
+	s := start(t, sys, Spec{OnEvent: rec.Record,
 		Children: []ChildSpec{p.child("a", Permanent), p.child("b", Permanent), stuck}})
 	p.next(t, 3)
 	began := time.Now()
@@ -413,7 +327,7 @@ func TestEngineReverseStopWithShutdownTimeout(t *testing.T) {
 	if d := time.Since(began); d < 100*time.Millisecond {
 		t.Fatalf("b was stopped %v after stuck: the timeout was not waited", d)
 	}
-	rec.waitFor(t, "shutdown timeout", func(e Event) bool { st, ok := e.(ChildShutdownTimeout); return ok && st.Child == "stuck" })
+	rec.Next(t, "shutdown timeout", func(e Event) bool { st, ok := e.(ChildShutdownTimeout); return ok && st.Child == "stuck" })
 	// The supervisor cannot finish while its stuck child lives.
 	select {
 	case err := <-stopped:
@@ -421,14 +335,10 @@ func TestEngineReverseStopWithShutdownTimeout(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 	close(p.block)
-	select {
-	case err := <-stopped:
-		var ste *ShutdownTimeoutError
-		if !errors.As(err, &ste) || !slices.Equal(ste.Children, []string{"stuck"}) || !errors.Is(err, ErrShutdownTimeout) {
-			t.Fatalf("Stop: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Stop did not return")
+	err := testkit.Receive(t, "Stop to return", stopped)
+	var ste *ShutdownTimeoutError
+	if !errors.As(err, &ste) || !slices.Equal(ste.Children, []string{"stuck"}) || !errors.Is(err, ErrShutdownTimeout) {
+		t.Fatalf("Stop: %v", err)
 	}
 	if s.Err() != nil {
 		t.Fatalf("Err after Stop: %v", s.Err())
@@ -466,19 +376,19 @@ func TestEngineInitialStartFailure(t *testing.T) {
 
 func TestEngineRestartAfterStartFailureWithBackoff(t *testing.T) {
 	sys, p, rec := newSystem(t), newProbe(), newRecorder()
-	s := start(t, sys, Spec{OnEvent: rec.on, Intensity: Intensity{MaxRestarts: 10, Period: time.Minute},
+	s := start(t, sys, Spec{OnEvent: rec.Record, Intensity: Intensity{MaxRestarts: 10, Period: time.Minute},
 		Backoff: Backoff{Initial: 20 * time.Millisecond, Jitter: -1}, Children: []ChildSpec{p.child("a", Permanent)}})
 	p.next(t, 1)
 	p.mu.Lock()
 	p.fail["a"] = true
 	p.mu.Unlock()
 	sys.Root.Send(pidOf(t, s, "a"), "boom")
-	rec.waitFor(t, "start failure", func(e Event) bool { _, ok := e.(ChildStartFailed); return ok })
-	rec.waitFor(t, "second start failure", func(e Event) bool { _, ok := e.(ChildStartFailed); return ok })
+	rec.Next(t, "start failure", func(e Event) bool { _, ok := e.(ChildStartFailed); return ok })
+	rec.Next(t, "second start failure", func(e Event) bool { _, ok := e.(ChildStartFailed); return ok })
 	p.mu.Lock()
 	p.fail["a"] = false
 	p.mu.Unlock()
-	r := rec.waitFor(t, "restart", restarted("a")).(ChildRestarted)
+	r := rec.Next(t, "restart", restarted("a")).(ChildRestarted)
 	if r.Delay < 40*time.Millisecond {
 		t.Fatalf("the backoff did not grow: %v", r.Delay)
 	}
@@ -486,7 +396,7 @@ func TestEngineRestartAfterStartFailureWithBackoff(t *testing.T) {
 
 func TestEngineSimpleOneForOne(t *testing.T) {
 	sys, p, rec := newSystem(t), newProbe(), newRecorder()
-	s := start(t, sys, Spec{Strategy: SimpleOneForOne, OnEvent: rec.on,
+	s := start(t, sys, Spec{Strategy: SimpleOneForOne, OnEvent: rec.Record,
 		Template: ChildSpec{ID: "w", Props: p.props("w"), Restart: Transient}})
 	ctx := context.Background()
 	var pids []*actor.PID
@@ -502,9 +412,9 @@ func TestEngineSimpleOneForOne(t *testing.T) {
 		t.Fatalf("children %v", ch)
 	}
 	sys.Root.Send(pids[1], "boom") // transient: restarted
-	rec.waitFor(t, "restart", restarted("w-2"))
+	rec.Next(t, "restart", restarted("w-2"))
 	sys.Root.Send(pids[0], "quit") // transient, normal: forgotten
-	rec.waitFor(t, "exit", exited("w-1"))
+	rec.Next(t, "exit", exited("w-1"))
 	if err := s.TerminateChild(ctx, "w-3"); err != nil {
 		t.Fatal(err)
 	}

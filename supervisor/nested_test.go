@@ -7,16 +7,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // startNested starts a supervisor of one probe child under parent.
-func startNested(t *testing.T, parent *Supervisor, id string, p *probe, rec *recorder) *Supervisor {
+func startNested(t *testing.T, parent *Supervisor, id string, p *probe, rec *testkit.Recorder[Event]) *Supervisor {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := parent.StartSupervisor(ctx, id, Spec{
+	s, err := parent.StartSupervisor(testkit.Context(t), id, Spec{
 		Name: id, Intensity: Intensity{MaxRestarts: 1, Period: time.Minute}, Backoff: Backoff{Disabled: true},
-		Children: []ChildSpec{p.child(id+".a", Permanent)}, OnEvent: rec.on,
+		Children: []ChildSpec{p.child(id+".a", Permanent)}, OnEvent: rec.Record,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func startNested(t *testing.T, parent *Supervisor, id string, p *probe, rec *rec
 func TestStartSupervisorKeepsTheTreeWhole(t *testing.T) {
 	sys, p := newSystem(t), newProbe()
 	top, inner := newRecorder(), newRecorder()
-	parent := start(t, sys, Spec{Name: "parent", Intensity: Intensity{MaxRestarts: -1}, OnEvent: top.on})
+	parent := start(t, sys, Spec{Name: "parent", Intensity: Intensity{MaxRestarts: -1}, OnEvent: top.Record})
 	loopy := startNested(t, parent, "loopy", p, inner)
 	steady := startNested(t, parent, "steady", p, newRecorder())
 	if got := p.next(t, 2); !slices.Equal(got, []string{"start loopy.a", "start steady.a"}) {
@@ -53,17 +53,13 @@ func TestStartSupervisorKeepsTheTreeWhole(t *testing.T) {
 
 	// loopy.a crashes twice, one more than loopy allows.
 	sys.Root.Send(a, "boom")
-	inner.waitFor(t, "restart", restarted("loopy.a"))
+	inner.Next(t, "restart", restarted("loopy.a"))
 	sys.Root.Send(pidOf(t, loopy, "loopy.a"), "boom")
-	select {
-	case <-loopy.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("loopy did not give up")
-	}
+	testkit.Receive(t, "loopy to give up", loopy.Done())
 	if err := loopy.Err(); !errors.Is(err, ErrIntensityExceeded) || !errors.Is(err, errCrash) {
 		t.Fatalf("loopy.Err() = %v", err)
 	}
-	ex := top.waitFor(t, "loopy's exit", exited("loopy")).(ChildExited)
+	ex := top.Next(t, "loopy's exit", exited("loopy")).(ChildExited)
 	if !errors.Is(ex.Reason, ErrIntensityExceeded) {
 		t.Fatalf("parent saw loopy exit with %v", ex.Reason)
 	}
@@ -79,7 +75,7 @@ func TestStartSupervisorKeepsTheTreeWhole(t *testing.T) {
 	if err := steady.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	top.waitFor(t, "steady stopped", func(e Event) bool { x, ok := e.(ChildStopped); return ok && x.Child == "steady" })
+	top.Next(t, "steady stopped", func(e Event) bool { x, ok := e.(ChildStopped); return ok && x.Child == "steady" })
 	if steady.Err() != nil {
 		t.Fatalf("steady.Err() = %v", steady.Err())
 	}
@@ -92,11 +88,7 @@ func TestStartSupervisorKeepsTheTreeWhole(t *testing.T) {
 	if err := parent.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-again.Done(): // stopping the parent stops it
-	case <-time.After(10 * time.Second):
-		t.Fatal("a nested supervisor outlived its parent")
-	}
+	testkit.Receive(t, "the nested supervisor to stop with its parent", again.Done())
 }
 
 // TestStartSupervisorRefusesARestartingTemplate: under simple_one_for_one

@@ -3,11 +3,13 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -25,7 +27,7 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 			return snakes.WorkerProps(snakes.Options{Interpreter: in, ID: id})
 		}}
 	}
-	s := start(t, sys, Spec{Name: "py", OnEvent: rec.on, Children: []ChildSpec{worker("w1"), worker("w2")}})
+	s := start(t, sys, Spec{Name: "py", OnEvent: rec.Record, Children: []ChildSpec{worker("w1"), worker("w2")}})
 	getWorker := func(id string) *snakes.Worker {
 		res, err := sys.Root.RequestFuture(pidOf(t, s, id), &snakes.GetWorker{}, 5*time.Second).Result()
 		if err != nil {
@@ -45,12 +47,12 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 	if err := syscall.Kill(old.Pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	ex := rec.waitFor(t, "exit of w1", exited("w1")).(ChildExited)
+	ex := rec.Next(t, "exit of w1", exited("w1")).(ChildExited)
 	var we *snakes.WorkerExitedReason
 	if !errors.As(ex.Reason, &we) || ex.Normal() {
 		t.Fatalf("exit reason %v", ex.Reason)
 	}
-	rec.waitFor(t, "restart of w1", restarted("w1"))
+	rec.Next(t, "restart of w1", restarted("w1"))
 	w := getWorker("w1")
 	if w.Pid() == old.Pid() {
 		t.Fatal("same process after restart")
@@ -65,10 +67,6 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, x := range []*snakes.Worker{w, sibling} {
-		select {
-		case <-x.Exited():
-		case <-time.After(5 * time.Second):
-			t.Fatalf("process %d survived Stop", x.Pid())
-		}
+		testkit.Receive(t, fmt.Sprintf("process %d to end with Stop", x.Pid()), x.Exited())
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -25,9 +25,6 @@ var testInterp = sync.OnceValues(func() (*snakes.Interpreter, error) {
 	return snakes.ResolveInterpreter(context.Background(), snakes.InterpreterOptions{CacheDir: dir})
 })
 
-// patience bounds every wait: generous, for a loaded 2-core machine.
-const patience = 30 * time.Second
-
 // startPool starts a pool of size workers on dir, stopped when the test ends.
 func startPool(t *testing.T, dir string, size int) *snakes.Manager {
 	t.Helper()
@@ -35,15 +32,13 @@ func startPool(t *testing.T, dir string, size int) *snakes.Manager {
 	if err != nil {
 		t.Fatalf("python: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
-	defer cancel()
-	p, err := snakes.NewManager(ctx, snakes.ManagerOptions{Size: size,
+	p, err := snakes.NewManager(testkit.Context(t), snakes.ManagerOptions{Size: size,
 		Worker: snakes.Options{Interpreter: in, Paths: []string{dir}, AllowEval: true}})
 	if err != nil {
 		t.Fatalf("NewManager: %v", err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 		defer cancel()
 		p.Stop(ctx)
 	})
@@ -73,7 +68,7 @@ func watch(t *testing.T, dir string, target Target, strategy Strategy, debounce 
 	case <-w.Ready():
 	case err := <-served:
 		t.Fatalf("Serve: %v", err)
-	case <-time.After(patience):
+	case <-time.After(testkit.Patience):
 		t.Fatal("the watch was never armed")
 	}
 	return w, reports
@@ -82,14 +77,9 @@ func watch(t *testing.T, dir string, target Target, strategy Strategy, debounce 
 // next waits for the next report.
 func next(t *testing.T, reports <-chan Report) Report {
 	t.Helper()
-	select {
-	case r := <-reports:
-		t.Logf("report: %v", r)
-		return r
-	case <-time.After(patience):
-		t.Fatal("no report")
-	}
-	return Report{}
+	r := testkit.Receive(t, "a report", reports)
+	t.Logf("report: %v", r)
+	return r
 }
 
 func write(t *testing.T, path, text string) {
@@ -169,6 +159,7 @@ func TestEditReachesEveryWorker(t *testing.T) {
 	}
 	defer s.Close()
 	marker := filepath.Join(t.TempDir(), "started")
+	began := testkit.Beacon(t, marker)
 	slow := make(chan any, 1)
 	go func() {
 		v, err := p.Call(ctx, "hot", "slow", marker, 1.0)
@@ -177,13 +168,7 @@ func TestEditReachesEveryWorker(t *testing.T) {
 		}
 		slow <- v
 	}()
-	deadline := time.Now().Add(patience)
-	for _, err := os.Stat(marker); err != nil; _, err = os.Stat(marker) {
-		if time.Now().After(deadline) {
-			t.Fatal("the slow call never began")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Receive(t, "the slow call to begin", began)
 
 	write(t, file, module("22"))
 	r := next(t, reports)
@@ -193,7 +178,7 @@ func TestEditReachesEveryWorker(t *testing.T) {
 	if got := statuses(r); !slices.Equal(got, []snakes.ReloadStatus{snakes.Reloaded, snakes.Reloaded, snakes.Reloaded}) {
 		t.Errorf("workers: %v", r.Workers)
 	}
-	if v := <-slow; v != int64(1) {
+	if v := testkit.Receive(t, "the slow call", slow); v != int64(1) {
 		t.Errorf("the busy worker's call: %v, want 1 (it began before the edit)", v)
 	}
 	if v, err := s.Call(ctx, "hot", "value"); v != int64(22) || err != nil {
@@ -382,10 +367,11 @@ func TestRestartUnderLoad(t *testing.T) {
 	before := p.List()
 
 	var (
-		calls, failed atomic.Int64
-		lastErr       atomic.Value
-		wg            sync.WaitGroup
-		stop          = make(chan struct{})
+		calls   testkit.Counter
+		failed  atomic.Int64
+		lastErr atomic.Value
+		wg      sync.WaitGroup
+		stop    = make(chan struct{})
 	)
 	for range 4 {
 		wg.Go(func() {
@@ -395,10 +381,10 @@ func TestRestartUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				ctx, cancel := context.WithTimeout(context.Background(), patience)
+				ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 				_, err := p.Call(ctx, "hot", "value")
 				cancel()
-				calls.Add(1)
+				calls.Add()
 				if err != nil {
 					failed.Add(1)
 					lastErr.Store(err)
@@ -406,14 +392,13 @@ func TestRestartUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	waitUntil(t, "calls to flow", func() bool { return calls.Load() > 20 })
+	calls.WaitMore(t, "calls to flow", 20)
 	write(t, file, module("2"))
 	r := next(t, reports)
 	if r.Strategy != StrategyRestart || r.Err != nil || len(r.Workers) != 0 {
 		t.Errorf("report: %v", r)
 	}
-	n := calls.Load()
-	waitUntil(t, "calls after the restart", func() bool { return calls.Load() > n+20 })
+	calls.WaitMore(t, "calls after the restart", 20)
 	close(stop)
 	wg.Wait()
 	if f := failed.Load(); f != 0 {
@@ -428,17 +413,6 @@ func TestRestartUnderLoad(t *testing.T) {
 	}
 	if got := values(t, p, 2, "hot", "value"); !slices.Equal(got, same(int64(2), 2)) {
 		t.Errorf("after the restart: %v", got)
-	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -465,44 +439,40 @@ func (f *fakeTarget) Restart(_ context.Context, rolling bool) error {
 }
 
 func TestServeEndsWithItsContext(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := testkit.TakeCensus()
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "sub", "m.py"), "")
 	target := &fakeTarget{}
-	var reports atomic.Int64
+	reports := make(chan Report, 10)
 	w, err := New(Options{Paths: []string{dir}, Target: target, Debounce: 50 * time.Millisecond,
-		OnReport: func(Report) { reports.Add(1) }})
+		OnReport: func(r Report) { reports <- r }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for round := range 2 { // a Watcher may serve again after Serve returned
+	for range 2 { // a Watcher may serve again after Serve returned
 		ctx, cancel := context.WithCancel(context.Background())
 		served := make(chan error, 1)
 		go func() { served <- w.Serve(ctx) }()
-		<-w.Ready()
+		testkit.Receive(t, "the watch to be armed", w.Ready())
 		if err := w.Serve(ctx); !errors.Is(err, ErrServing) {
 			t.Errorf("a second Serve: %v", err)
 		}
 		write(t, filepath.Join(dir, "sub", "m.py"), "x = 1\n")
-		waitUntil(t, "the report", func() bool { return reports.Load() == int64(round+1) })
+		testkit.Receive(t, "the report", reports)
 		cancel()
-		select {
-		case err := <-served:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(patience):
-			t.Fatal("Serve did not return")
+		if err := testkit.Receive(t, "Serve to return", served); err != nil {
+			t.Errorf("Serve: %v", err)
 		}
 	}
-	waitUntil(t, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= base })
+	// Serve's goroutines and its inotify fd, gone once it returned.
+	testkit.NoLeaks(t, base)
 	if !slices.EqualFunc(target.reloads, [][]string{{"sub.m"}, {"sub.m"}}, slices.Equal) {
 		t.Errorf("reloads: %v", target.reloads)
 	}
 
 	// The manual Reload goes to the hook too.
 	r := w.Reload(context.Background(), "b", "a", "b")
-	if !slices.Equal(r.Modules, []string{"a", "b"}) || reports.Load() != 3 {
+	if !slices.Equal(r.Modules, []string{"a", "b"}) || len(reports) != 1 {
 		t.Errorf("manual reload: %v", r)
 	}
 }

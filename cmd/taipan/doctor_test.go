@@ -6,17 +6,20 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // TestMain lets the tests run the real command: the test binary re-executed
 // with TAIPAN_TEST_MAIN=1 is `taipan`, so limits and PATH can be set for it
-// as a user's shell would.
+// as a user's shell would. Otherwise it runs the tests, and fails them if
+// they leave a goroutine of taipan's or an unreaped process behind.
 func TestMain(m *testing.M) {
 	if os.Getenv("TAIPAN_TEST_MAIN") == "1" {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(testkit.Main(m))
 }
 
 // TestDoctorCommand runs `taipan doctor` as a process on a spoiled

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // slowPy sleeps longer for earlier inputs, so that unordered results come
@@ -74,11 +75,9 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
 			var out, errOut bytes.Buffer
 			args := append([]string{"run", "-path", dir}, tt.args...)
-			err := run(ctx, args, strings.NewReader(tt.stdin), &out, &errOut)
+			err := run(testkit.Context(t), args, strings.NewReader(tt.stdin), &out, &errOut)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("run(%q): %v\nstderr: %s", args, err, errOut.String())

@@ -10,8 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 )
 
@@ -45,8 +45,7 @@ func TestStructsRoundTrip(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "roundtrip.py"), []byte(roundTripPy), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := testkit.Context(t)
 	w, err := snakes.Start(ctx, snakes.Options{Paths: []string{dir}})
 	if err != nil {
 		t.Fatal(err)
