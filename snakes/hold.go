@@ -51,9 +51,14 @@ const holdResetTimeout = 5 * time.Second
 // watch ends the hold when ctx ends (context.AfterFunc: no goroutine per
 // hold); a context that never ends is not watched.
 func (h *hold) watch(ctx context.Context) {
-	if ctx.Done() != nil {
-		h.unwatch = context.AfterFunc(ctx, func() { h.end(false) })
+	if ctx.Done() == nil {
+		return
 	}
+	// The callback may run at once (ctx already ended) and read unwatch
+	// in release: set it under mu.
+	h.mu.Lock()
+	h.unwatch = context.AfterFunc(ctx, func() { h.end(false) })
+	h.mu.Unlock()
 }
 
 // end ends the hold (broken: give the worker back as broken) and gives
@@ -106,6 +111,7 @@ func (h *hold) release() {
 	w := h.m.w
 	broken := h.broken || workerDown(w) != nil
 	reset := h.dirty && !broken
+	unwatch := h.unwatch
 	h.mu.Unlock()
 	if reset {
 		ctx, cancel := context.WithTimeout(context.Background(), max(h.p.opts.CallTimeout, holdResetTimeout))
@@ -113,8 +119,8 @@ func (h *hold) release() {
 		cancel()
 		broken = err != nil
 	}
-	if h.unwatch != nil {
-		h.unwatch()
+	if unwatch != nil {
+		unwatch()
 	}
 	h.p.release(h.m, false, false, broken)
 }
