@@ -56,8 +56,9 @@ func (p Profile) String() string {
 	return "Profile(" + strconv.Itoa(int(p)) + ")"
 }
 
-// compat is a Worker's state on the ErlPort profile.
-type compat struct {
+// erlPort is the protocol of an unmodified ErlPort Python side
+// (protocol.go), with its state for one worker.
+type erlPort struct {
 	cmdline  []string
 	packet   int  // length prefix of every frame: 1, 2 or 4 bytes
 	stdio    bool // the protocol is on the child's fds 0/1, else 3/4
@@ -77,7 +78,7 @@ var compatEncode = erlterm.EncodeOptions{BytesAsBinary: true}
 // defaultErlPortArgs follow the interpreter in the default command line.
 var defaultErlPortArgs = []string{"-u", "-m", "erlport.cli", "--packet=4", "--use_stdio"}
 
-func newCompat(o Options) (*compat, error) {
+func newErlPort(o Options) (*erlPort, error) {
 	cmdline := o.Command
 	if len(cmdline) == 0 {
 		python := "python3"
@@ -94,7 +95,7 @@ func newCompat(o Options) (*compat, error) {
 	if packet < 4 {
 		maxFrame = min(maxFrame, 1<<(8*packet)-1)
 	}
-	return &compat{cmdline: cmdline, packet: packet, stdio: stdio, maxFrame: maxFrame,
+	return &erlPort{cmdline: cmdline, packet: packet, stdio: stdio, maxFrame: maxFrame,
 		casts: make(map[uint64]struct{})}, nil
 }
 
@@ -134,7 +135,7 @@ func parseErlPortArgs(args []string) (packet int, stdio bool, err error) {
 
 // command is the ErlPort side's command line: Options.Paths go in front of
 // PYTHONPATH (as ErlPort's python_path option does), Env is added.
-func (c *compat) command(o Options) *exec.Cmd {
+func (c *erlPort) command(o Options) (*exec.Cmd, bool) {
 	cmd := exec.Command(c.cmdline[0], c.cmdline[1:]...)
 	cmd.Dir = o.Dir
 	if len(o.Paths) > 0 {
@@ -142,14 +143,14 @@ func (c *compat) command(o Options) *exec.Cmd {
 	} else {
 		cmd.Env = append(os.Environ(), o.Env...)
 	}
-	return cmd
+	return cmd, c.stdio
 }
 
 // appendFrame appends term framed for ErlPort: a packet-byte length, then
 // ETF encoded with compatEncode. A term that ErlPort's Python side cannot
 // decode (a map, a pid, a UTF-8 atom...) is refused with ErrUnsupported
 // rather than sent: it would kill the worker.
-func (c *compat) appendFrame(dst []byte, term any) ([]byte, error) {
+func (c *erlPort) appendFrame(dst []byte, term any) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)[:start+c.packet]
 	out, err := compatEncode.Append(dst, term)
@@ -284,13 +285,12 @@ func unsupported(what string) error {
 	return fmt.Errorf("%w: %s", ErrUnsupported, what)
 }
 
-// compatReady replaces the handshake: ErlPort's side sends nothing when it
+// ready replaces the handshake: ErlPort's side sends nothing when it
 // starts, so the worker is ready once it answers a first call: Init (no
 // kwargs) when set, else builtins.abs(0). A worker that cannot start
 // (erlport not importable, a bad option) thus fails Start with its exit
 // status, and a --packet that does not match fails it too.
-func (w *Worker) compatReady(ctx context.Context, _ *Interpreter) error {
-	c := w.compat
+func (c *erlPort) ready(ctx context.Context, w *Worker) error {
 	w.info = map[string]any{"profile": "erlport", "pid": int64(w.pid),
 		"packet": int64(c.packet), "stdio": c.stdio, "features": []any{}}
 	module, function, args := "builtins", "abs", []any{0}
@@ -397,7 +397,7 @@ func (w *Worker) compatPost(t erlterm.Tuple) error {
 }
 
 // takeCast reports whether id is a Cast's, forgetting it.
-func (c *compat) takeCast(id uint64) bool {
+func (c *erlPort) takeCast(id uint64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.casts[id]
@@ -517,7 +517,7 @@ func inflateFrame(f []byte, limit int) ([]byte, error) {
 // print logs what Python printed, line by line ('P' frames carry each
 // write() on its own: print("a", "b") is four frames). A line not yet
 // ended is logged when a frame of another kind arrives.
-func (c *compat) print(w *Worker, s string) {
+func (c *erlPort) print(w *Worker, s string) {
 	c.line = append(c.line, s...)
 	start := 0
 	for i := start; i < len(c.line); i++ {
@@ -532,7 +532,7 @@ func (c *compat) print(w *Worker, s string) {
 	}
 }
 
-func (c *compat) flushLine(w *Worker) {
+func (c *erlPort) flushLine(w *Worker) {
 	w.log.Info(string(c.line), "stream", "stdout")
 	c.line = c.line[:0]
 }
@@ -630,11 +630,18 @@ func (w *Worker) compatCallback(t erlterm.Tuple) {
 	w.invokeFunc(t, answer)
 }
 
-// startRelay puts a relay between the child's reply pipe and the reader
-// when --packet is 1 or 2: it re-frames each frame with the 4-byte length
-// the reader expects, so that the reader stays profile-agnostic.
-// Called by spawn before the worker's other goroutines start.
-func (w *Worker) startRelay() error {
+// spawned puts a relay between the child's reply pipe and the reader when
+// --packet is 1 or 2: it re-frames each frame with the 4-byte length the
+// reader expects, so that the reader stays profile-agnostic.
+func (c *erlPort) spawned(w *Worker) error {
+	if c.packet == 4 {
+		return nil
+	}
+	return w.startRelay(c.packet)
+}
+
+// startRelay starts the relay of a --packet of 1 or 2 bytes.
+func (w *Worker) startRelay(packet int) error {
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
 		return err
@@ -651,7 +658,7 @@ func (w *Worker) startRelay() error {
 	w.drain.streams = append(w.drain.streams, w.drain.relay)
 	w.rfd = p[0]
 	w.wg.Add(1)
-	go w.relay(w.drain.relay, p[1], w.compat.packet)
+	go w.relay(w.drain.relay, p[1], packet)
 	return nil
 }
 

@@ -63,7 +63,7 @@ func TestCompatWireBytesHost(t *testing.T) {
 	call := erlterm.Tuple{tagAtom(tagCall), 1, erlterm.Atom("operator"), erlterm.Atom("add"), []any{1, 2}}
 	want := unhex(t, refCall)
 	for _, packet := range []int{4, 2, 1} {
-		c := &compat{packet: packet, maxFrame: DefaultMaxFrame}
+		c := &erlPort{packet: packet, maxFrame: DefaultMaxFrame}
 		if packet < 4 {
 			c.maxFrame = 1<<(8*packet) - 1
 		}
@@ -95,7 +95,7 @@ func TestCompatWireBytesHost(t *testing.T) {
 	}
 
 	// {'M', hello}, host to Python.
-	c := &compat{packet: 4, maxFrame: DefaultMaxFrame}
+	c := &erlPort{packet: 4, maxFrame: DefaultMaxFrame}
 	got, err := c.appendFrame(nil, erlterm.Tuple{tagAtom(tagMessage), erlterm.Atom("hello")})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestCompatWireBytesHost(t *testing.T) {
 		}
 	}
 	// --packet 1 holds at most 255 bytes.
-	c1 := &compat{packet: 1, maxFrame: 255}
+	c1 := &erlPort{packet: 1, maxFrame: 255}
 	if _, err := c1.appendFrame(nil, erlterm.Tuple{tagAtom(tagMessage), strings.Repeat("x", 300)}); err == nil {
 		t.Error("a 300-byte frame with --packet 1 was encoded")
 	}

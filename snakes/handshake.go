@@ -11,10 +11,10 @@ import (
 // protocolVersion is the version of docs/protocol.md this host speaks.
 const protocolVersion = 1
 
-// handshake sends {hello, 1, Options} and waits for the worker's hello (or
-// the error of its init call). A worker that does not answer before ctx
-// ends is killed.
-func (w *Worker) handshake(ctx context.Context, interp *Interpreter) error {
+// ready is the native protocol's handshake: it sends {hello, 1, Options}
+// and waits for the worker's hello (or the error of its init call). A
+// worker that does not answer before ctx ends is killed.
+func (*native) ready(ctx context.Context, w *Worker) error {
 	o := w.opts
 	paths := make([]any, len(o.Paths))
 	for i, p := range o.Paths {

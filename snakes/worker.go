@@ -67,7 +67,8 @@ type Worker struct {
 	// A big request buffer kept for the next request (requests.go).
 	reqBig atomic.Pointer[[]byte]
 
-	compat *compat // the ErlPort profile's state; nil on the native profile (compat.go)
+	proto  protocol // the wire protocol it speaks (protocol.go), chosen at Start
+	compat *erlPort // TEMP
 
 	funcMu sync.RWMutex
 	funcs  map[string]Func
@@ -115,33 +116,26 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
-	interp := opts.Interpreter
-	if interp == nil && opts.Profile != ProfileErlPort {
-		var err error
-		if interp, err = ResolveInterpreter(ctx, InterpreterOptions{}); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
-		}
+	proto, err := newProtocol(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 	}
 	w := &Worker{
 		opts:   opts,
+		proto:  proto,
 		calls:  make(map[uint64]*call),
 		funcs:  make(map[string]Func, len(opts.Funcs)),
 		exited: make(chan struct{}),
 		rbuf:   make([]byte, readChunk),
 		efd:    -1,
 	}
+	w.compat, _ = proto.(*erlPort)
 	w.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	for name, f := range opts.Funcs {
 		w.funcs[name] = f
 	}
-	if opts.Profile == ProfileErlPort {
-		var err error
-		if w.compat, err = newCompat(opts); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
-		}
-	}
 	w.life, w.lifeStop = context.WithCancel(context.Background())
-	if err := w.spawn(interp); err != nil {
+	if err := w.spawn(); err != nil {
 		w.lifeStop()
 		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 	}
@@ -153,11 +147,7 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		w.wg.Add(1)
 		go w.deliverMessages()
 	}
-	ready := w.handshake
-	if w.compat != nil {
-		ready = w.compatReady // no handshake: a probe call
-	}
-	if err := ready(ctx, interp); err != nil {
+	if err := w.proto.ready(ctx, w); err != nil {
 		w.kill(syscall.SIGKILL)
 		<-w.exited
 		w.closeRequests()
@@ -177,10 +167,11 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 }
 
 // spawn starts the process with its pipes and output loggers: the
-// requests on the child's fd 3 and the replies on its fd 4, or (compat
-// profile with --use_stdio) on its fds 0 and 1; then its reaper.
-func (w *Worker) spawn(interp *Interpreter) (err error) {
-	cmd, stdio := w.command(interp), w.compat != nil && w.compat.stdio
+// requests on the child's fd 3 and the replies on its fd 4, or on its fds
+// 0 and 1 when the protocol says so (ErlPort's --use_stdio); then its
+// reaper.
+func (w *Worker) spawn() (err error) {
+	cmd, stdio := w.proto.command(w.opts)
 	// The child's ends are closed once it has them; ours if the start fails.
 	var ours []func() error
 	defer func() {
@@ -242,12 +233,10 @@ func (w *Worker) spawn(interp *Interpreter) (err error) {
 	w.cmd, w.pid = cmd, cmd.Process.Pid
 	w.wfd, w.rfd, w.wfdOpen = req[1], rep[0], true
 	w.spin = newSpinBudget(w.opts.Spin)
-	if w.compat != nil && w.compat.packet != 4 {
-		if err := w.startRelay(); err != nil { // compat.go
-			cmd.Process.Kill()
-			cmd.Wait()
-			return err
-		}
+	if err := w.proto.spawned(w); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
 	}
 	if w.id = w.opts.ID; w.id == "" {
 		w.id = fmt.Sprintf("worker-%d", w.pid)
@@ -269,34 +258,6 @@ func (w *Worker) spawn(interp *Interpreter) (err error) {
 	go w.logOutput(errs, "stderr")
 	go w.wait()
 	return nil
-}
-
-// command is the native worker's command line (python -m taipan.worker),
-// or the compat profile's Command.
-func (w *Worker) command(interp *Interpreter) *exec.Cmd {
-	if w.compat != nil {
-		return w.compat.command(w.opts)
-	}
-	o := w.opts
-	args := []string{"-u"}
-	if o.Isolated {
-		args = append(args, "-I")
-	}
-	if o.NoSite {
-		args = append(args, "-S")
-	}
-	if o.Isolated {
-		// -I ignores PYTHONPATH: put the runtime on sys.path by hand.
-		args = append(args, "-c", fmt.Sprintf(
-			"import sys; sys.path.insert(0, %q); import runpy; runpy.run_module('taipan.worker', run_name='__main__', alter_sys=True)",
-			interp.RuntimeDir))
-	} else {
-		args = append(args, "-m", "taipan.worker")
-	}
-	cmd := exec.Command(interp.Path, args...)
-	cmd.Dir = o.Dir
-	cmd.Env = workerEnv(os.Environ(), interp.RuntimeDir, o.Env)
-	return cmd
 }
 
 // workerEnv is the host's environment with the runtime first on
