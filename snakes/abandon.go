@@ -7,8 +7,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/taipan-go/taipan/erlterm"
 )
 
 // watchContext arranges for c to be abandoned when ctx ends before its
@@ -48,22 +46,20 @@ func (w *Worker) abandon(c *call, cause error) {
 	watch := c.watch
 	w.mu.Unlock()
 
-	if w.compat == nil { // ErlPort has no cancel: straight to signals
-		if frame, err := appendFrame(nil, erlterm.Tuple{tagAtom(tagCancel), c.id}); err == nil {
-			w.send(frame)
-		}
-	}
+	// heard: the worker was told; without a cancel (ErlPort) the
+	// escalation goes straight to signals, with no grace to wait out.
+	heard := w.proto.cancel(w, c)
 	if w.dropIfQueued(c) {
 		return
 	}
-	if c.kind == kindStream && w.compat == nil && waitFor(watch, w.opts.CancelGrace) {
+	if c.kind == kindStream && heard && waitFor(watch, w.opts.CancelGrace) {
 		return
 	}
 	w.setRefuse(fmt.Errorf("%w: broken: an abandoned call did not stop", ErrStopped))
 	w.release(c)
 	// Whatever the outcome, the worker's state is unknown: stop it.
 	defer w.stopBroken()
-	if w.compat == nil && c.kind != kindStream && waitFor(watch, w.opts.CancelGrace) {
+	if heard && c.kind != kindStream && waitFor(watch, w.opts.CancelGrace) {
 		return // it finished by itself
 	}
 	steps := []struct {

@@ -304,65 +304,49 @@ func (c *erlPort) ready(ctx context.Context, w *Worker) error {
 		w.killFor(fmt.Errorf("no reply to the start-up call before the start timeout: %w", ctx.Err()))
 	})
 	defer stop()
-	return w.compatRequest(context.Background(), nil,
-		erlterm.Tuple{tagAtom(tagCall), nil, module, function, argList(args)})
+	_, err := w.requestSent(context.Background(), nil,
+		request{call: plainCall{module: module, function: function, args: argList(args)}})
+	return err
 }
 
-// compatRequest is request on the ErlPort profile: only calls without
-// keyword arguments exist there, as {'C', Id, Module, Function, Args} with
-// atoms for Module and Function.
-func (w *Worker) compatRequest(ctx context.Context, target any, req erlterm.Tuple) error {
-	var tag byte
-	if a, ok := req[0].(erlterm.Atom); ok && len(a) == 1 {
-		tag = a[0]
-	}
-	switch tag {
-	case tagCall:
-	case tagKwCall:
-		if kw, _ := req[5].(map[string]any); len(kw) > 0 {
-			return unsupported("keyword arguments")
+// appendRequest frames a call as ErlPort has them, {'C', Id, Module,
+// Function, Args} with atoms for Module and Function; it has no other
+// request, nor keyword arguments.
+func (c *erlPort) appendRequest(dst []byte, id uint64, r request) ([]byte, error) {
+	module, function, args := r.call.module, r.call.function, any(r.call.args)
+	if r.term != nil {
+		var tag byte
+		if a, ok := r.term[0].(erlterm.Atom); ok && len(a) == 1 {
+			tag = a[0]
 		}
-	case tagEval:
-		return unsupported("Eval and Exec")
-	case tagReload:
-		return unsupported("Reload")
-	default:
-		return unsupported("request " + string(rune(tag)))
-	}
-	if err := ctx.Err(); err != nil {
-		return w.ctxError(err)
-	}
-	c, err := w.register(kindCall, target)
-	if err != nil {
-		return notRun(err)
-	}
-	frame, err := w.compat.appendFrame(nil, erlterm.Tuple{tagAtom(tagCall), c.id,
-		erlterm.Atom(text(req[2])), erlterm.Atom(text(req[3])), req[4]})
-	if err != nil {
-		w.unregister(c)
-		return fmt.Errorf("snakes: encoding the call: %w", err)
-	}
-	if err := w.send(frame); err != nil {
-		w.unregister(c)
-		if e := w.Err(); e != nil {
-			return notRun(e)
+		switch tag {
+		case tagCall:
+		case tagKwCall:
+			if kw, _ := r.term[5].(map[string]any); len(kw) > 0 {
+				return dst, unsupported("keyword arguments")
+			}
+		case tagStream:
+			return dst, unsupported("Stream")
+		case tagEval:
+			return dst, unsupported("Eval and Exec")
+		case tagReload:
+			return dst, unsupported("Reload")
+		default:
+			return dst, unsupported("request " + string(rune(tag)))
 		}
-		return notRun(err)
+		module, function, args = text(r.term[2]), text(r.term[3]), r.term[4]
 	}
-	c.cancellable = ctx.Done() != nil
-	disarm := w.watchContext(ctx, c)
-	w.await(c)
-	disarm()
-	return w.abandonedError(c, w.result(c))
+	frame, err := c.appendFrame(dst, erlterm.Tuple{tagAtom(tagCall), id,
+		erlterm.Atom(module), erlterm.Atom(function), args})
+	if err != nil {
+		return frame, fmt.Errorf("snakes: encoding the call: %w", err)
+	}
+	return frame, nil
 }
 
-// compatPost is post on the ErlPort profile: a Cast is a call whose reply
-// is dropped (an error reply is logged), a Send is {'M', Message}.
-func (w *Worker) compatPost(t erlterm.Tuple) error {
-	if err := w.Err(); err != nil {
-		return notRun(err)
-	}
-	c := w.compat
+// post: a Cast is a call whose reply is dropped (an error reply is
+// logged), a Send is {'M', Message}.
+func (c *erlPort) post(w *Worker, t erlterm.Tuple) error {
 	var term erlterm.Tuple
 	var castID uint64
 	switch {
@@ -395,6 +379,10 @@ func (w *Worker) compatPost(t erlterm.Tuple) error {
 	}
 	return notRun(err)
 }
+
+// cancel: ErlPort has no cancel frame; the escalation goes straight to
+// signals.
+func (*erlPort) cancel(*Worker, *call) bool { return false }
 
 // takeCast reports whether id is a Cast's, forgetting it.
 func (c *erlPort) takeCast(id uint64) bool {

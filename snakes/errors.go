@@ -61,15 +61,6 @@ func (e *TooLargeError) Error() string {
 // Unwrap returns ErrTooLarge.
 func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 
-// checkFrame refuses a request frame (length prefix included) over
-// MaxFrame: Python would take it for a protocol violation and exit.
-func (w *Worker) checkFrame(frame []byte) error {
-	if n := len(frame) - 4; n > w.opts.MaxFrame {
-		return &TooLargeError{Size: n, Limit: w.opts.MaxFrame}
-	}
-	return nil
-}
-
 // notRunError marks err, the reason a request failed without running, with
 // ErrNotRun.
 type notRunError struct{ err error }

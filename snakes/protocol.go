@@ -3,6 +3,8 @@ package snakes
 import (
 	"context"
 	"os/exec"
+
+	"github.com/taipan-go/taipan/erlterm"
 )
 
 // protocol is the wire protocol a Worker speaks: everything that differs
@@ -25,6 +27,29 @@ type protocol interface {
 	// or ErlPort's probe call. A worker that is not ready before ctx
 	// ends is killed.
 	ready(ctx context.Context, w *Worker) error
+
+	// appendRequest appends the frame of r under id to dst, or refuses
+	// r with the error its caller returns as is (ErrUnsupported, a
+	// *TooLargeError, an encoding error); dst's buffer comes back either
+	// way, for reuse.
+	appendRequest(dst []byte, id uint64, r request) ([]byte, error)
+	// post sends t, a frame that has no reply: a Cast ({'A', Module,
+	// Function, Args, Kwargs}) or a Send ({'M', Message}). The worker
+	// took calls when its caller checked.
+	post(w *Worker, t erlterm.Tuple) error
+	// cancel asks the worker to drop call c and reports whether it
+	// could; false when the protocol has no cancel: the abandon
+	// escalation then goes straight to signals (abandon.go).
+	cancel(w *Worker, c *call) bool
+}
+
+// request is a request before it has an id: a plain call (term nil),
+// framed without building a Tuple (appendCallFrame), or any other
+// request as its Tuple, element 1 left for the id. It travels by value:
+// it stays on the caller's stack.
+type request struct {
+	call plainCall
+	term erlterm.Tuple
 }
 
 // newProtocol chooses the protocol of o.Profile. The native one needs

@@ -2,7 +2,6 @@ package snakes
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"syscall"
@@ -35,54 +34,12 @@ func (w *Worker) CallInto(ctx context.Context, target any, module, function stri
 // re-dispatch it to another worker.
 func (w *Worker) callInto(ctx context.Context, target any, module, function string, args []any) (sent bool, err error) {
 	pos, kw := splitKwargs(args)
-	if kw == nil && w.compat == nil {
-		// The commonest request: its frame is written without a Tuple.
-		pc := plainCall{module: module, function: function, args: argList(pos)}
-		return w.requestSent(ctx, target, nil, &pc)
-	}
-	var req erlterm.Tuple
 	if kw == nil {
-		req = erlterm.Tuple{tagAtom(tagCall), nil, module, function, argList(pos)}
-	} else {
-		req = erlterm.Tuple{tagAtom(tagKwCall), nil, module, function, argList(pos), map[string]any(kw)}
+		// The commonest request: its frame is written without a Tuple.
+		return w.requestSent(ctx, target, request{call: plainCall{module: module, function: function, args: argList(pos)}})
 	}
-	return w.requestSent(ctx, target, req, nil)
-}
-
-// plainCall is {'C', Id, Module, Function, Args} before it has an id.
-type plainCall struct {
-	module, function string
-	args             []any
-}
-
-// appendCallFrame appends the frame of {'C', id, Module, Function, Args}:
-// the bytes appendFrame makes of that Tuple, with the header written by
-// erlterm's building blocks (no Tuple to build, no boxing of the id and
-// the names, no walk of the tuple by the encoder). Python's worker parses
-// this form by hand too; FuzzCallFrame checks it against appendFrame.
-func appendCallFrame(dst []byte, id uint64, pc *plainCall) ([]byte, error) {
-	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0, erlterm.Version)
-	dst = erlterm.AppendTupleHeader(dst, 5)
-	dst, _ = erlterm.AppendASCIIAtom(dst, string(tagAtom(tagCall)))
-	dst = erlterm.AppendUint(dst, id)
-	var ok1, ok2 bool
-	dst, ok1 = erlterm.AppendBinary(dst, pc.module)
-	dst, ok2 = erlterm.AppendBinary(dst, pc.function)
-	if !ok1 || !ok2 {
-		return dst[:start], erlterm.ErrTooLarge
-	}
-	// erlterm.Append starts with a version byte: let it land on the
-	// header's last byte, then put that byte back.
-	n := len(dst) - 1
-	last := dst[n]
-	out, err := erlterm.Append(dst[:n], pc.args)
-	if err != nil {
-		return dst[:start], err
-	}
-	out[n] = last
-	binary.BigEndian.PutUint32(out[start:], uint32(len(out)-start-4))
-	return out, nil
+	return w.requestSent(ctx, target, request{term: erlterm.Tuple{tagAtom(tagKwCall), nil, module, function,
+		argList(pos), map[string]any(kw)}})
 }
 
 // argList makes sure the arguments travel as a list (nil as []).
@@ -96,21 +53,14 @@ func argList(args []any) []any {
 // request sends req (whose element 1 is filled with the call's id), waits
 // for the reply and decodes it into target.
 func (w *Worker) request(ctx context.Context, target any, req erlterm.Tuple) error {
-	_, err := w.requestSent(ctx, target, req, nil)
+	_, err := w.requestSent(ctx, target, request{term: req})
 	return err
 }
 
-// requestSent is request that also reports whether the request was handed
-// to the worker (queued or written): when sent is false it never ran. A
-// plain call comes as pc instead of req (native profile only).
-func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple, pc *plainCall) (sent bool, err error) {
-	if w.compat != nil {
-		if err := w.Err(); err != nil {
-			return false, notRun(err)
-		}
-		err := w.compatRequest(ctx, target, req)
-		return !errors.Is(err, ErrNotRun), err
-	}
+// requestSent sends r, waits for the reply and decodes it into target; it
+// also reports whether the request was handed to the worker (queued or
+// written): when sent is false it never ran. The protocol frames it.
+func (w *Worker) requestSent(ctx context.Context, target any, r request) (sent bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, w.ctxError(err)
 	}
@@ -122,19 +72,8 @@ func (w *Worker) requestSent(ctx context.Context, target any, req erlterm.Tuple,
 	if bp == nil {
 		bp = w.bufs.Get().(*[]byte)
 	}
-	var frame []byte
-	if pc != nil {
-		frame, err = appendCallFrame((*bp)[:0], c.id, pc)
-	} else {
-		req[1] = c.id
-		frame, err = appendFrame((*bp)[:0], req)
-	}
+	frame, err := w.proto.appendRequest((*bp)[:0], c.id, r)
 	if err != nil {
-		w.putReqBuf(bp, (*bp)[:0])
-		w.unregister(c)
-		return false, fmt.Errorf("snakes: encoding the call: %w", err)
-	}
-	if err := w.checkFrame(frame); err != nil {
 		w.putReqBuf(bp, frame)
 		w.unregister(c)
 		return false, err
@@ -200,25 +139,12 @@ func (w *Worker) putReqBuf(bp *[]byte, frame []byte) {
 	}
 }
 
-// post sends a frame that has no reply.
+// post sends a frame that has no reply, as the protocol frames it.
 func (w *Worker) post(t erlterm.Tuple) error {
-	if w.compat != nil {
-		return w.compatPost(t)
-	}
 	if err := w.Err(); err != nil {
 		return notRun(err)
 	}
-	frame, err := appendFrame(nil, t)
-	if err != nil {
-		return fmt.Errorf("snakes: encoding: %w", err)
-	}
-	if err := w.checkFrame(frame); err != nil {
-		return err
-	}
-	if err := w.send(frame); err != nil {
-		return notRun(err)
-	}
-	return nil
+	return w.proto.post(w, t)
 }
 
 // Eval evaluates a Python expression in the worker's namespace (kept

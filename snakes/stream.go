@@ -18,10 +18,6 @@ import (
 // An error ends the sequence with one (nil, err) pair.
 func (w *Worker) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
 	return func(yield func(any, error) bool) {
-		if w.compat != nil {
-			yield(nil, unsupported("Stream"))
-			return
-		}
 		pos, kw := splitKwargs(args)
 		if kw == nil {
 			kw = Kwargs{}
@@ -36,14 +32,9 @@ func (w *Worker) Stream(ctx context.Context, module, function string, args ...an
 			return
 		}
 		credit := w.opts.StreamCredit
-		frame, err := appendFrame(nil, erlterm.Tuple{tagAtom(tagStream), c.id, module, function,
-			argList(pos), map[string]any(kw), credit})
+		frame, err := w.proto.appendRequest(nil, c.id, request{term: erlterm.Tuple{tagAtom(tagStream), nil,
+			module, function, argList(pos), map[string]any(kw), credit}})
 		if err != nil {
-			w.unregister(c)
-			yield(nil, fmt.Errorf("snakes: starting the stream: %w", err))
-			return
-		}
-		if err := w.checkFrame(frame); err != nil {
 			w.unregister(c)
 			yield(nil, err)
 			return
