@@ -5,13 +5,14 @@ package snakes
 //
 //	python -u -m erlport.cli --packet=4 --use_stdio
 //
-// as /work/shared/reference/erlport-wire.md describes its wire. What
-// differs from the native profile lives here and is reached through a few
-// hooks: Start (no handshake: compatReady), spawn (the command line, fds
-// 0/1 or 3/4, a relay for --packet 1 and 2), request and post (ErlPort's
-// call frame, ErrUnsupported for the rest), dispatch (compatFrame: error
-// replies, print frames, callbacks with big ids, message-handler errors),
-// abandon (no cancel frame: straight to signals) and Stream.
+// as /work/shared/reference/erlport-wire.md describes its wire. It is
+// erlPort, the Worker's protocol (protocol.go) on this profile, and
+// everything that differs from the native profile lives here: the command
+// line (fds 0/1 or 3/4), a relay for --packet 1 and 2 (spawned), no
+// handshake but a probe call (ready), ErlPort's call frame and
+// ErrUnsupported for the rest (appendRequest, post), no cancel frame
+// (cancel), its own frames (dispatch: error replies, print frames,
+// callbacks with big ids, message-handler errors), and no run order.
 
 import (
 	"bufio"
@@ -380,6 +381,14 @@ func (c *erlPort) post(w *Worker, t erlterm.Tuple) error {
 	return notRun(err)
 }
 
+// ErlPort keeps no run order (run_order.go): no request is known not to
+// have run when the process dies.
+func (*erlPort) noteWritten(*Worker, []byte)             {}
+func (*erlPort) unnoteWritten(*Worker, []byte, int)      {}
+func (*erlPort) neverRanLocked(*Worker) func(*call) bool { return ranOrUnknown }
+
+func ranOrUnknown(*call) bool { return false }
+
 // cancel: ErlPort has no cancel frame; the escalation goes straight to
 // signals.
 func (*erlPort) cancel(*Worker, *call) bool { return false }
@@ -393,19 +402,17 @@ func (c *erlPort) takeCast(id uint64) bool {
 	return ok
 }
 
-// compatFrame is dispatch's hook on the ErlPort profile, called first for
-// every frame. It takes the frames whose handling differs from the native
-// profile's and leaves the rest (results, messages) to the native router
-// (handled false). ok false means the worker is finished, as for dispatch.
-func (w *Worker) compatFrame(f []byte, h frameHeader) (handled, ok bool) {
-	c := w.compat
+// dispatch takes the frames whose handling differs from the native
+// profile's and leaves the rest (results, messages) to the native router,
+// route.
+func (c *erlPort) dispatch(w *Worker, f []byte, h frameHeader, self *call, owned bool) bool {
 	if len(f) > 1 && f[1] == 80 { // compressed (--compressed N): inflate, route again
 		plain, err := inflateFrame(f, c.maxFrame)
 		if err != nil {
 			w.violation(errProtocolf("undecodable compressed frame: %v", err))
-			return true, false
+			return false
 		}
-		return true, w.dispatch(plain, nil, true)
+		return w.dispatch(plain, nil, true)
 	}
 	if h.tag != 'P' && len(c.line) > 0 {
 		c.flushLine(w)
@@ -415,10 +422,10 @@ func (w *Worker) compatFrame(f []byte, h frameHeader) (handled, ok bool) {
 		var chars any
 		if err := decodeAt(w.decode, f, h.off, &chars); err != nil {
 			w.violation(errProtocolf("undecodable print frame: %v", err))
-			return true, false
+			return false
 		}
 		c.print(w, charlistText(chars))
-		return true, true
+		return true
 
 	case (h.tag == tagResult || h.tag == tagError) && h.hasID && h.arity == 3:
 		if c.takeCast(h.id) {
@@ -428,15 +435,15 @@ func (w *Worker) compatFrame(f []byte, h frameHeader) (handled, ok bool) {
 					w.log.Error("cast failed", "error", compatError(t))
 				}
 			}
-			return true, true
+			return true
 		}
 		if h.tag == tagResult {
-			return false, true // the native router delivers it
+			return w.route(f, h, self, owned)
 		}
 		var t any
 		if err := decodeAt(w.decode, f, h.off, &t); err != nil {
 			w.violation(errProtocolf("undecodable error reply: %v", err))
-			return true, false
+			return false
 		}
 		perr := compatError(t)
 		w.mu.Lock()
@@ -445,36 +452,36 @@ func (w *Worker) compatFrame(f []byte, h frameHeader) (handled, ok bool) {
 			w.complete(call)
 		}
 		w.mu.Unlock()
-		return true, true
+		return true
 
 	case h.tag == tagError && h.arity == 2: // {'e', Error}: the message handler raised
 		var t any
 		if err := decodeAt(w.decode, f, h.off, &t); err != nil {
 			w.violation(errProtocolf("undecodable error: %v", err))
-			return true, false
+			return false
 		}
 		err := compatError(t)
 		w.log.Error("the ErlPort message handler raised: stopping the worker", "error", err)
 		// ErlPort stops the instance ({message_handler_error, Error}).
 		w.killFor(fmt.Errorf("snakes: the ErlPort message handler raised: %w", err))
-		return true, true
+		return true
 
 	case h.tag == tagCall || h.tag == tagUnknown:
 		// Callbacks carry 122-bit ids, which parseHeader does not take.
 		var v any
 		if err := w.decode.Unmarshal(f, &v); err != nil {
 			w.violation(errProtocolf("undecodable frame: %v", err))
-			return true, false
+			return false
 		}
 		if t, ok := v.(erlterm.Tuple); ok && len(t) == 6 && isAtom(t[0], "C") {
 			w.wg.Add(1)
-			go w.compatCallback(t)
-			return true, true
+			go c.callback(w, t)
+			return true
 		}
 		w.log.Warn("unexpected frame from the worker", "term", v)
-		return true, true
+		return true
 	}
-	return false, true
+	return w.route(f, h, self, owned)
 }
 
 // inflateFrame turns 131, 80, Size:32, Zlib into 131 and the term.
@@ -573,13 +580,13 @@ func charlistText(v any) string {
 	return b.String()
 }
 
-// compatCallback serves {'C', Id, Module, Function, Args, Context} from
+// callback serves {'C', Id, Module, Function, Args, Context} from
 // ErlPort's side, as runCallback does on the native profile, but echoes
 // the id whatever its size (ErlPort's are 122-bit) and answers a failure in
 // ErlPort's shape, {'e', Id, {erlang, error, Reason, []}}, Reason the error
 // text as a binary: Python raises erlport.erlang.CallError, whose value is
 // Reason.
-func (w *Worker) compatCallback(t erlterm.Tuple) {
+func (c *erlPort) callback(w *Worker, t erlterm.Tuple) {
 	defer w.wg.Done()
 	id := t[1]
 	switch id.(type) {
@@ -595,7 +602,7 @@ func (w *Worker) compatCallback(t erlterm.Tuple) {
 		}
 		var reply []byte
 		if err == nil {
-			if reply, err = w.compat.appendFrame(nil, erlterm.Tuple{tagAtom(tagResult), id, result}); err != nil {
+			if reply, err = c.appendFrame(nil, erlterm.Tuple{tagAtom(tagResult), id, result}); err != nil {
 				err = fmt.Errorf("encoding the result: %w", err)
 			}
 		}
@@ -603,7 +610,7 @@ func (w *Worker) compatCallback(t erlterm.Tuple) {
 			reason := err.Error()
 			for {
 				var eerr error
-				reply, eerr = w.compat.appendFrame(nil, erlterm.Tuple{tagAtom(tagError), id,
+				reply, eerr = c.appendFrame(nil, erlterm.Tuple{tagAtom(tagError), id,
 					erlterm.Tuple{erlterm.Atom("erlang"), erlterm.Atom("error"), reason, []any{}}})
 				if eerr == nil || len(reason) <= 16 {
 					break

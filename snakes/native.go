@@ -91,6 +91,11 @@ func (*native) cancel(w *Worker, c *call) bool {
 	return true
 }
 
+// dispatch: every frame is the native router's.
+func (*native) dispatch(w *Worker, f []byte, h frameHeader, self *call, owned bool) bool {
+	return w.route(f, h, self, owned)
+}
+
 // plainCall is {'C', Id, Module, Function, Args} before it has an id.
 type plainCall struct {
 	module, function string

@@ -41,6 +41,22 @@ type protocol interface {
 	// could; false when the protocol has no cancel: the abandon
 	// escalation then goes straight to signals (abandon.go).
 	cancel(w *Worker, c *call) bool
+
+	// dispatch handles one frame from the worker, h its header: the
+	// frames whose handling is the protocol's own, then route (reader.go)
+	// for the rest. The reader role is held; false means the worker is
+	// finished.
+	dispatch(w *Worker, f []byte, h frameHeader, self *call, owned bool) bool
+
+	// The run order (run_order.go): which requests provably never ran
+	// when the process dies. noteWritten and unnoteWritten record the
+	// requests among frames the writer writes (writer role held);
+	// neverRanLocked reports on the calls in flight (Worker.mu held). A
+	// protocol that keeps no order reports that none is known not to
+	// have run.
+	noteWritten(w *Worker, b []byte)
+	unnoteWritten(w *Worker, b []byte, n int)
+	neverRanLocked(w *Worker) func(*call) bool
 }
 
 // request is a request before it has an id: a plain call (term nil),

@@ -269,7 +269,7 @@ func (w *Worker) endOfReplies() {
 	w.mu.Lock()
 	if w.dead == nil {
 		w.dead = w.exitErr
-		neverRan := w.neverRanLocked()
+		neverRan := w.proto.neverRanLocked(w)
 		for _, c := range w.calls {
 			c.err = w.exitErr
 			if neverRan(c) {
@@ -284,16 +284,19 @@ func (w *Worker) endOfReplies() {
 	w.mu.Unlock()
 }
 
-// dispatch routes one frame. owned says the frame's buffer is not the
-// shared read buffer (it can be handed over without a copy). It returns
-// false when the worker must be considered finished.
+// dispatch hands one frame to the protocol, which routes it. owned says
+// the frame's buffer is not the shared read buffer (it can be handed over
+// without a copy). It returns false when the worker must be considered
+// finished.
 func (w *Worker) dispatch(f []byte, self *call, owned bool) bool {
-	h := parseHeader(f)
-	if w.compat != nil {
-		if handled, ok := w.compatFrame(f, h); handled {
-			return ok
-		}
-	}
+	return w.proto.dispatch(w, f, parseHeader(f), self, owned)
+}
+
+// route routes a frame by its header h: replies and stream items to
+// their calls, callbacks, logs and messages, and the handshake's hello.
+// It is the native protocol's dispatch, and the ErlPort protocol's for the
+// frames it shares with it (results, messages).
+func (w *Worker) route(f []byte, h frameHeader, self *call, owned bool) bool {
 	switch h.tag {
 	case tagResult, tagError, tagItem:
 		if !h.hasID || h.arity != 3 {

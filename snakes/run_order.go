@@ -12,7 +12,8 @@ import "encoding/binary"
 // process's death marks the requests that provably never ran with
 // ErrNotRun: pools send them to another worker, pets to the next
 // incarnation. Requests still queued in the host, never written, never ran
-// either.
+// either. This is the native protocol's bookkeeping (protocol.go); ErlPort's
+// keeps none.
 
 // written is one request frame as it went into the request pipe.
 type written struct {
@@ -34,10 +35,7 @@ func isRequestTag(tag byte) bool {
 // is about to write (before, not after: a death seen in between must not
 // take a written request for one never written). The writer role is held,
 // so records follow the pipe's order.
-func (w *Worker) noteWritten(b []byte) {
-	if w.compat != nil {
-		return // ErlPort frames: no ordering kept, nothing marked
-	}
+func (*native) noteWritten(w *Worker, b []byte) {
 	w.mu.Lock()
 	for len(b) >= 4 {
 		n := int(binary.BigEndian.Uint32(b))
@@ -64,10 +62,7 @@ func (w *Worker) noteWritten(b []byte) {
 // of b that did not go into the pipe whole (only the first n bytes of b
 // did): a request Python could not read in full never ran. The writer
 // role is held, so they are the last records.
-func (w *Worker) unnoteWritten(b []byte, n int) {
-	if w.compat != nil {
-		return
-	}
+func (*native) unnoteWritten(w *Worker, b []byte, n int) {
 	var lost []uint64
 	for off := 0; len(b)-off >= 4; {
 		size := int(binary.BigEndian.Uint32(b[off:]))
@@ -100,10 +95,7 @@ func (w *Worker) unnoteWritten(b []byte, n int) {
 // ran, for a worker whose process has died: those never written, and
 // those written after the oldest unanswered request when no request could
 // have nested. Worker.mu held.
-func (w *Worker) neverRanLocked() func(*call) bool {
-	if w.compat != nil {
-		return func(*call) bool { return false }
-	}
+func (*native) neverRanLocked(w *Worker) func(*call) bool {
 	pos := make(map[uint64]int, len(w.calls))
 	oldest := -1
 	for i, e := range w.order {

@@ -68,7 +68,6 @@ type Worker struct {
 	reqBig atomic.Pointer[[]byte]
 
 	proto  protocol // the wire protocol it speaks (protocol.go), chosen at Start
-	compat *erlPort // TEMP
 
 	funcMu sync.RWMutex
 	funcs  map[string]Func
@@ -129,7 +128,6 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		rbuf:   make([]byte, readChunk),
 		efd:    -1,
 	}
-	w.compat, _ = proto.(*erlPort)
 	w.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	for name, f := range opts.Funcs {
 		w.funcs[name] = f

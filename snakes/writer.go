@@ -43,7 +43,7 @@ func (w *Worker) sendBy(frame []byte, deadline time.Time) error {
 	w.writing = true
 	w.wmu.Unlock()
 
-	w.noteWritten(frame)
+	w.proto.noteWritten(w, frame)
 	err := w.write(frame, deadline)
 	var ownErr = err
 	if errors.Is(err, errWriteDeadline) && !w.partial {
@@ -64,7 +64,7 @@ func (w *Worker) sendBy(frame []byte, deadline time.Time) error {
 		buf := w.wbuf
 		w.wbuf = w.wspare[:0]
 		w.wmu.Unlock()
-		w.noteWritten(buf)
+		w.proto.noteWritten(w, buf)
 		err = w.write(buf, time.Time{})
 		if cap(buf) <= 1<<20 { // do not keep a huge buffer around
 			w.wmu.Lock()
@@ -154,7 +154,7 @@ func (w *Worker) write(b []byte, deadline time.Time) error {
 	n, err := writeAll(w.wfd, b, deadline)
 	w.partial = false
 	if err != nil {
-		w.unnoteWritten(b, n)
+		w.proto.unnoteWritten(w, b, n)
 		w.partial = n > 0
 	}
 	return err
