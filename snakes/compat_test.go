@@ -588,3 +588,44 @@ func TestCompatStartFailures(t *testing.T) {
 		t.Errorf("recorded: %v, %v", got, err)
 	}
 }
+
+// TestCompatRequestWriteHonoursDeadline: on the ErlPort profile too, a big
+// request to a worker that does not read (it runs a long call) gives up
+// at its caller's deadline instead of waiting for the pipe (it used to
+// return after the running call): the worker is killed (part of the frame
+// is in its pipe) and the call never ran.
+func TestCompatRequestWriteHonoursDeadline(t *testing.T) {
+	running := make(chan struct{})
+	w := startErlPort(t, Options{Funcs: map[string]Func{
+		"go.running": func(context.Context, []any) (any, error) { close(running); return nil, nil },
+	}})
+	busy := make(chan error, 1)
+	go func() {
+		_, err := w.Call(context.Background(), "erlport_fixtures", "go_call_then_sleep", "running", 20)
+		busy <- err
+	}()
+	select {
+	case <-running:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the long call did not start")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	start := time.Now()
+	_, err := w.Call(ctx, "erlport_fixtures", "echo", make([]byte, 4<<20))
+	took := time.Since(start)
+	cancel()
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrNotRun) {
+		t.Fatalf("%v, want ErrTimeout, DeadlineExceeded and ErrNotRun", err)
+	}
+	if took > 10*time.Second {
+		t.Fatalf("the write gave up after %v", took)
+	}
+	select {
+	case err := <-busy:
+		if !errors.Is(err, ErrWorkerExited) {
+			t.Fatalf("the running call: %v, want the exit of the killed worker", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the worker left with half a frame in its pipe was not killed")
+	}
+}

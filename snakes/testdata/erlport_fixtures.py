@@ -52,6 +52,13 @@ def go_call(name, args):
     return erlport_wire.call(Atom(b"go"), Atom(name), list(args))
 
 
+def go_call_then_sleep(name, seconds):
+    """Call go.<name>, then sleep without reading requests."""
+    erlport_wire.call(Atom(b"go"), Atom(name), [])
+    time.sleep(seconds)
+    return 1
+
+
 def go_call_error(name, args):
     """Call go.<name>, which fails: return what CallError carries."""
     try:
