@@ -89,6 +89,30 @@
 // (python -u -m erlport.cli --packet=4 --use_stdio) with the same API, less
 // what ErlPort lacks: Stream, Eval, Exec, Reload and keyword arguments fail
 // with ErrUnsupported (compat.go; docs/protocol.md, "Compat profile").
+// Each is an implementation of protocol (protocol.go), the wire protocol
+// a Worker speaks, chosen once at Start: the command line, readiness (the
+// native handshake, ErlPort's probe call), framing a request or a post,
+// what a cancel does, the frames only it has, and the run order. The
+// Worker's code calls it and asks no profile question.
+//
+// # Reading the code
+//
+// One sequential call reads top-down through these files:
+//
+//  1. requests.go: Call, callInto, requestSent.
+//  2. call.go: register puts the call in flight.
+//  3. native.go: the protocol's appendRequest frames it (appendCallFrame;
+//     frame.go has the tags).
+//  4. writer.go: sendAwaited queues the frame.
+//  5. reader.go: await takes the reader role; readPipe writes the queue
+//     (flushBeforeRead and sendBy in writer.go, noteWritten in
+//     run_order.go), then reads the reply; dispatch hands it to the
+//     protocol, whose route completes the call.
+//  6. call.go: result decodes it.
+//
+// Off that path: abandon.go (a context that ends), worker.go (the
+// process's life: Start, spawn, wait, Stop), compat.go (the ErlPort
+// protocol).
 //
 // The package is Linux-first: pipes are made with pipe2, sized with
 // F_SETPIPE_SZ, and workers get Pdeathsig.

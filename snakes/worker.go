@@ -67,7 +67,7 @@ type Worker struct {
 	// A big request buffer kept for the next request (requests.go).
 	reqBig atomic.Pointer[[]byte]
 
-	proto  protocol // the wire protocol it speaks (protocol.go), chosen at Start
+	proto protocol // the wire protocol it speaks (protocol.go), chosen at Start
 
 	funcMu sync.RWMutex
 	funcs  map[string]Func
@@ -203,6 +203,8 @@ func (w *Worker) spawn() (err error) {
 	}
 	// stdout (when not a protocol pipe) and stderr: our ends wait in Go's
 	// poller (os.Pipe), so that they can be cut once the process is gone.
+	// Which fds carry the protocol is the protocol's answer (command);
+	// wiring them is the Worker's.
 	var outR *os.File
 	if !stdio {
 		r, outW, err := os.Pipe()
