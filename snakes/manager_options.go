@@ -1,11 +1,14 @@
 package snakes
 
 import (
+	"fmt"
 	"runtime"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // IdleOrder is which idle worker a pool hands out next.
@@ -145,6 +148,25 @@ func (systemClock) Now() time.Time { return time.Now() }
 func (systemClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
 	t := time.NewTicker(d)
 	return t.C, t.Stop
+}
+
+// machineConfig is the pool's state machine's configuration, defaults
+// applied.
+func (o ManagerOptions) machineConfig() poolstate.Config {
+	name := o.Name
+	return poolstate.Config{
+		Name: o.Name, Size: o.Size, MaxOverflow: o.MaxOverflow, MaxWaiters: o.MaxWaiters,
+		FIFO: o.Order == FIFO, Pipeline: o.Pipeline, MaxCalls: o.MaxCalls, MaxAge: o.MaxAge,
+		IdleTTL:      max(o.IdleTTL, 0),
+		SpawnBackoff: o.SpawnBackoff, MaxSpawnBackoff: o.MaxSpawnBackoff, RecycleRetry: recycleRetry,
+		MaxRestarts: o.Intensity.MaxRestarts, Period: o.Intensity.Period,
+		Failure: func(n int, period time.Duration, last error) error {
+			return &PoolFailedError{
+				Pool: name, Reason: fmt.Sprintf("%d worker crashes within %v", n, period),
+				Restarts: n, Period: period, Last: last,
+			}
+		},
+	}
 }
 
 // withDefaults fills the zero fields.

@@ -435,7 +435,7 @@ func TestManagerRedispatch(t *testing.T) {
 	// Break the next idle worker behind the pool's back: the call that
 	// takes it never reaches it and goes to the other one.
 	p.mu.Lock()
-	p.idle[0].w.setRefuse(ErrStopped)
+	p.mach.Members()[0].Worker.setRefuse(ErrStopped) // the first idle (FIFO)
 	p.mu.Unlock()
 	if v, err := p.Call(context.Background(), "fixtures", "echo", 1); err != nil || v != int64(1) {
 		t.Fatalf("echo = %v, %v", v, err)
