@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // Manager is one pool of Workers (Venomous' SnakeManager, poolboy's pool).
@@ -30,7 +31,7 @@ import (
 type Manager struct {
 	opts   ManagerOptions
 	log    hclog.Logger
-	clock  Clock
+	clock  supervisor.Clock
 	system *actor.ActorSystem
 	own    bool // the system is the Manager's own: Stop shuts it down
 	pid    *actor.PID
@@ -44,6 +45,7 @@ type Manager struct {
 	reloads  ReloadLog // reloads that ran while workers were starting
 	warmErr  error
 	warmDone chan struct{}
+	cleanOff func() bool // stops the cleaner's next round
 	failHook func(error) // tells the supervising actor (ManagerProps) of a failure
 
 	stopOnce sync.Once
@@ -122,7 +124,9 @@ func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 		return nil, err
 	}
 	if opts.CleanInterval > 0 {
-		go p.cleaner()
+		p.mu.Lock()
+		p.armCleaner()
+		p.mu.Unlock()
 	}
 	return p, nil
 }
@@ -272,7 +276,7 @@ func (p *Manager) exec(acts actions) {
 		case poolstate.NoteStartFailure:
 			p.log.Warn("worker start failed", "worker", a.Member.ID, "error", a.Err)
 		case poolstate.ScheduleRetry:
-			time.AfterFunc(a.Delay, func() { p.send(&refillRetry{}) })
+			p.clock.AfterFunc(a.Delay, func() { p.send(&refillRetry{}) })
 		case poolstate.PoolDown:
 			p.log.Error("pool failed", "error", a.Err)
 			if hook := p.failHook; hook != nil {

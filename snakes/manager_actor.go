@@ -206,16 +206,17 @@ func (p *Manager) slay(id string, style SlayStyle) error {
 	return ErrNoSuchWorker
 }
 
-// cleaner ticks the actor every CleanInterval until the pool stops.
-func (p *Manager) cleaner() {
-	ch, stop := p.clock.NewTicker(p.opts.CleanInterval)
-	defer stop()
-	for {
-		select {
-		case <-ch:
-			p.send(&cleanTick{})
-		case <-p.life.Done():
-			return
-		}
+// armCleaner schedules the cleaner's next round, CleanInterval from now
+// on the pool's Clock; each round schedules the next, until Stop.
+// Manager.mu held.
+func (p *Manager) armCleaner() {
+	if p.mach.Mode() == poolstate.Stopped {
+		return
 	}
+	p.cleanOff = p.clock.AfterFunc(p.opts.CleanInterval, func() {
+		p.send(&cleanTick{})
+		p.mu.Lock()
+		p.armCleaner()
+		p.mu.Unlock()
+	})
 }

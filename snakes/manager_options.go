@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // IdleOrder is which idle worker a pool hands out next.
@@ -127,27 +128,11 @@ type ManagerOptions struct {
 	// logger that discards everything.
 	Logger hclog.Logger
 
-	// Clock is the pool's time (last use, ages, TTL) and the cleaner's
-	// ticker; default the system clock. For tests.
-	Clock Clock
-}
-
-// Clock is the time source of a Manager.
-type Clock interface {
-	Now() time.Time
-	// NewTicker returns a channel that ticks every d, and a function that
-	// stops it.
-	NewTicker(d time.Duration) (<-chan time.Time, func())
-}
-
-// systemClock is the real clock.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
-	t := time.NewTicker(d)
-	return t.C, t.Stop
+	// Clock is the pool's time (last use, ages, TTL) and its timers (the
+	// cleaner's round, the retry of failed starts): the supervision
+	// tree's Clock, so that one fake drives pools, pets and supervisors.
+	// Default supervisor.RealClock.
+	Clock supervisor.Clock
 }
 
 // machineConfig is the pool's state machine's configuration, defaults
@@ -212,7 +197,7 @@ func (o ManagerOptions) withDefaults() ManagerOptions {
 		o.Intensity.Period = DefaultIntensityPeriod
 	}
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = supervisor.RealClock{}
 	}
 	return o
 }

@@ -24,6 +24,9 @@ func (p *Manager) Stop(ctx context.Context) error {
 func (p *Manager) stop(ctx context.Context) error {
 	p.mu.Lock()
 	p.exec(p.mach.Stop(ErrPoolStopped)) // idle workers stop now, busy ones once free
+	if p.cleanOff != nil {
+		p.cleanOff()
+	}
 	// Let the calls in flight finish, until ctx ends.
 	wake := context.AfterFunc(ctx, func() {
 		p.mu.Lock()
@@ -39,7 +42,7 @@ func (p *Manager) stop(ctx context.Context) error {
 	p.exec(cut)
 	p.mu.Unlock()
 
-	p.lifeStop() // aborts the starts in progress, stops the cleaner
+	p.lifeStop() // aborts the starts in progress
 
 	// Wait for the starts in progress, then for every process.
 	p.mu.Lock()

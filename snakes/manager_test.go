@@ -461,15 +461,22 @@ func TestManagerExitInFlight(t *testing.T) {
 	}
 }
 
-// fakeClock is a manual clock with a manual ticker.
+// fakeClock is a supervisor.Clock that moves only when told to: its
+// timers fire (each on a goroutine of its own) when Advance passes them.
 type fakeClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	tick chan time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers map[int]fakeTimer
+	next   int
+}
+
+type fakeTimer struct {
+	at time.Time
+	f  func()
 }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Unix(1_000_000, 0), tick: make(chan time.Time)}
+	return &fakeClock{now: time.Unix(1_000_000, 0), timers: map[int]fakeTimer{}}
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -478,17 +485,41 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := c.next
+	c.next++
+	c.timers[id] = fakeTimer{at: c.now.Add(d), f: f}
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.timers[id]
+		delete(c.timers, id)
+		return ok
+	}
+}
+
+// Advance moves the clock by d and fires the timers due.
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	var due []func()
+	for id, t := range c.timers {
+		if !t.at.After(c.now) {
+			due = append(due, t.f)
+			delete(c.timers, id)
+		}
+	}
 	c.mu.Unlock()
+	for _, f := range due {
+		go f()
+	}
 }
-
-func (c *fakeClock) NewTicker(time.Duration) (<-chan time.Time, func()) { return c.tick, func() {} }
 
 func TestManagerReap(t *testing.T) {
 	clock := newFakeClock()
-	p := startPool(t, ManagerOptions{Size: 2, MaxOverflow: 2, IdleTTL: time.Minute, Clock: clock})
+	p := startPool(t, ManagerOptions{Size: 2, MaxOverflow: 2, IdleTTL: time.Minute, CleanInterval: time.Hour, Clock: clock})
 	ctx := context.Background()
 	var leases []*Lease
 	for range 4 {
@@ -523,7 +554,8 @@ func TestManagerReap(t *testing.T) {
 	}
 	leases[3].Release()
 
-	// An overflow worker again, reaped by the cleaner's ticker.
+	// An overflow worker again, reaped by the cleaner's round on the
+	// pool's Clock.
 	var more []*Lease
 	for range 3 {
 		l, err := p.Acquire(ctx)
@@ -535,8 +567,7 @@ func TestManagerReap(t *testing.T) {
 	for _, l := range more {
 		l.Release()
 	}
-	clock.Advance(2 * time.Minute)
-	clock.tick <- clock.Now()
+	clock.Advance(time.Hour)
 	eventually(t, "the cleaner", func() bool { return p.Stats().Workers == 2 })
 	if st := p.Stats(); st.Reaped != 3 || st.Crashes != 0 || st.Spawned != 5 {
 		t.Fatalf("%+v", st)
