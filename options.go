@@ -30,8 +30,8 @@ type Options struct {
 	// CPUs) and the "io" pool (Size: snakes.DefaultIOPoolSize); Pools are
 	// more pools by name; Routes send a module or a module.function to a
 	// pool (function entries beat module entries). A pool's zero
-	// Intensity is DefaultPoolMaxRestarts within
-	// DefaultPoolPeriod.
+	// Intensity is snakes.DefaultPoolMaxRestarts within
+	// snakes.DefaultPoolPeriod.
 	Default ManagerOptions
 	IO      ManagerOptions
 	Pools   map[string]ManagerOptions

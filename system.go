@@ -178,13 +178,12 @@ func (s *System) startPets(ctx context.Context) error {
 	return nil
 }
 
-// poolDefaults applies Start's defaults to a pool's options.
+// poolDefaults applies Start's defaults to a pool's options: the
+// system's Clock. (Every other default is the pool's own, in
+// snakes/manager_defaults.go: a pool is a pool, under Start or not.)
 func (s *System) poolDefaults(o ManagerOptions) ManagerOptions {
 	if o.Clock == nil {
 		o.Clock = s.opts.Clock
-	}
-	if o.Intensity.MaxRestarts == 0 {
-		o.Intensity = snakes.RestartIntensity{MaxRestarts: DefaultPoolMaxRestarts, Period: DefaultPoolPeriod}
 	}
 	return o
 }

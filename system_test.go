@@ -132,7 +132,7 @@ func TestSystemRevivesAFailedPool(t *testing.T) {
 	s := startSystem(t, Options{
 		Paths:   []string{fixtures(t)},
 		NoIO:    true,
-		Default: ManagerOptions{Size: 2, Intensity: snakes.RestartIntensity{MaxRestarts: 1, Period: time.Minute}},
+		Default: ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}},
 		OnEvent: func(e supervisor.Event) { events <- e },
 	})
 	p, _ := s.Pool("default")

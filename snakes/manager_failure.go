@@ -7,14 +7,6 @@ import (
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
-// RestartIntensity is a pool's restart intensity (ManagerOptions.Intensity):
-// more than MaxRestarts worker crashes or failed starts within Period and
-// the pool fails. Zero MaxRestarts means no limit.
-type RestartIntensity struct {
-	MaxRestarts int
-	Period      time.Duration
-}
-
 // PoolFailedError is why a pool failed: the restart intensity was
 // exceeded (Restarts within Period, the last one for Last), or its
 // supervisor took it down (Reason). It matches ErrPoolFailed.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // MaxCalls is exact: under concurrent callers, with and without
@@ -147,7 +148,7 @@ func TestManagerRedispatchBudget(t *testing.T) {
 	if err := os.WriteFile(gate, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opts := ManagerOptions{Size: 3, Pipeline: 2, Intensity: RestartIntensity{MaxRestarts: 3, Period: time.Minute}}
+	opts := ManagerOptions{Size: 3, Pipeline: 2, Intensity: supervisor.Intensity{MaxRestarts: 3, Period: time.Minute}}
 	opts.Worker.Init = &InitCall{Module: "fixtures", Function: "wait_for_file", Args: []any{gate}}
 	opts.Worker.StartTimeout = 2 * time.Minute
 	p := startPool(t, opts)

@@ -108,17 +108,19 @@ type ManagerOptions struct {
 	SpawnBackoff    time.Duration
 	MaxSpawnBackoff time.Duration
 
-	// Intensity is the pool's restart intensity, as OTP's: more than
-	// Intensity.MaxRestarts worker crashes and failed starts within
-	// Intensity.Period and the pool gives up — it fails with a
-	// *PoolFailedError, stops its workers, and its calls fail with
-	// ErrPoolFailed — so that a crash loop (a module that kills its
-	// worker at import) surfaces instead of spinning. Under a supervisor
-	// (ManagerProps) the supervisor then decides: a restart revives the
-	// pool with fresh workers. Zero MaxRestarts: no limit (the pool
-	// replaces crashed workers forever, with SpawnBackoff between failed
-	// starts). Zero Period: DefaultIntensityPeriod.
-	Intensity RestartIntensity
+	// Intensity is the pool's restart intensity, as OTP's (the one
+	// Intensity type of supervisor): more than Intensity.MaxRestarts
+	// worker crashes and failed starts within Intensity.Period and the
+	// pool gives up — it fails with a *PoolFailedError, stops its
+	// workers, and its calls fail with ErrPoolFailed — so that a crash
+	// loop (a module that kills its worker at import) surfaces instead of
+	// spinning. Under a supervisor (ManagerProps) the supervisor then
+	// decides: a restart revives the pool with fresh workers; a pool
+	// without one stays down. Zero fields: DefaultPoolMaxRestarts,
+	// DefaultPoolPeriod. Negative MaxRestarts: the first crash fails the
+	// pool. supervisor.UnlimitedRestarts: no limit (crashed workers are
+	// replaced for ever, with SpawnBackoff between failed starts).
+	Intensity supervisor.Intensity
 
 	// ActorSystem hosts the pool's manager actor. Default: a system of its
 	// own, shut down by Stop.
@@ -193,8 +195,11 @@ func (o ManagerOptions) withDefaults() ManagerOptions {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}
+	if o.Intensity.MaxRestarts == 0 {
+		o.Intensity.MaxRestarts = DefaultPoolMaxRestarts
+	}
 	if o.Intensity.Period <= 0 {
-		o.Intensity.Period = DefaultIntensityPeriod
+		o.Intensity.Period = DefaultPoolPeriod
 	}
 	if o.Clock == nil {
 		o.Clock = supervisor.RealClock{}

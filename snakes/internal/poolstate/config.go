@@ -20,8 +20,10 @@ type Config struct {
 	// another replacement is tried after one failed to start.
 	RecycleRetry time.Duration
 
-	// MaxRestarts crashes and failed starts (those of Open excepted)
-	// within Period fail the pool; zero or less: no limit.
+	// More than MaxRestarts crashes and failed starts (those of Open
+	// excepted) within Period fail the pool: supervisor.Intensity's
+	// rule (negative: the first one does; math.MaxInt,
+	// supervisor.UnlimitedRestarts: never).
 	MaxRestarts int
 	Period      time.Duration
 	// Failure builds the pool's failure error when MaxRestarts is

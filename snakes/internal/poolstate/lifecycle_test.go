@@ -2,6 +2,7 @@ package poolstate
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -95,6 +96,26 @@ func TestMachineIntensity(t *testing.T) {
 	}
 	if m3.Mode() != Serving {
 		t.Fatalf("crashes 6 s apart failed the pool: %v", m3.Failure())
+	}
+	// Unlimited (math.MaxInt) never fails; negative fails at the first.
+	for _, tc := range []struct {
+		max  int
+		want Mode
+	}{{math.MaxInt, Serving}, {-1, Failed}} {
+		cfg.MaxRestarts = tc.max
+		m, xs := started(cfg)
+		x := xs[0]
+		for range 50 {
+			acts := m.Exited(x, errCrash, t1)
+			if m.Mode() != Serving {
+				break
+			}
+			x = acts[len(acts)-1].Member
+			m.Started(x, "w", t1)
+		}
+		if m.Mode() != tc.want {
+			t.Errorf("MaxRestarts %d: %v after 50 crashes in a second, want %v", tc.max, m.Mode(), tc.want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package poolstate
 
 import (
+	"math"
 	"slices"
 	"time"
 )
@@ -126,13 +127,13 @@ func (m *Machine[W, C]) fail(err error) {
 // countRestart records a crash or failed start at now for the intensity,
 // and fails the pool (reporting true) when it is exceeded.
 func (m *Machine[W, C]) countRestart(cause error, now time.Time) bool {
-	if m.cfg.MaxRestarts <= 0 || m.mode == Failed || m.mode == Stopped {
+	if m.cfg.MaxRestarts == math.MaxInt || m.mode == Failed || m.mode == Stopped {
 		return false
 	}
 	cutoff := now.Add(-m.cfg.Period)
 	m.restarts = slices.DeleteFunc(m.restarts, func(t time.Time) bool { return !t.After(cutoff) })
 	m.restarts = append(m.restarts, now)
-	if n := len(m.restarts); n > m.cfg.MaxRestarts {
+	if n := len(m.restarts); n > max(m.cfg.MaxRestarts, 0) {
 		m.fail(m.cfg.Failure(n, m.cfg.Period, cause))
 		return true
 	}
