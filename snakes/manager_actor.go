@@ -2,7 +2,6 @@ package snakes
 
 import (
 	"context"
-	"syscall"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -40,19 +39,6 @@ type (
 		style SlayStyle
 	}
 	slayResult struct{ err error }
-)
-
-// SlayStyle is how Slay stops a worker.
-type SlayStyle uint8
-
-const (
-	// SlayPolite retires the worker: it takes no new calls, finishes the
-	// ones it has, then gets end of file (and SIGTERM, SIGKILL after
-	// StopGrace).
-	SlayPolite SlayStyle = iota
-	// SlayBrutal kills the process group at once (SIGKILL); its calls in
-	// flight fail with an *ExitError.
-	SlayBrutal
 )
 
 // Receive implements actor.Actor.
@@ -187,8 +173,9 @@ func (p *Manager) recycleFat() {
 	}
 }
 
-// slay stops the worker named id, politely or brutally; the pool replaces
-// it.
+// slay retires the worker named id (its exit is then no crash, and the
+// pool replaces it) and signals its process as style says; it does not
+// wait for the process.
 func (p *Manager) slay(id string, style SlayStyle) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -197,10 +184,7 @@ func (p *Manager) slay(id string, style SlayStyle) error {
 			continue
 		}
 		p.exec(p.mach.Slay(m))
-		if style == SlayBrutal {
-			m.Worker.setRefuse(ErrStopped)
-			m.Worker.kill(syscall.SIGKILL)
-		}
+		style.signal(m.Worker)
 		return nil
 	}
 	return ErrNoSuchWorker

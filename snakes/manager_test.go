@@ -574,43 +574,58 @@ func TestManagerReap(t *testing.T) {
 	}
 }
 
+// TestManagerSlay: each style of the one SlayStyle on a busy pool
+// worker: drain lets its call finish, polite ends it by SIGTERM (or by
+// SIGKILL after StopGrace when Python ignores SIGTERM), brutal by
+// SIGKILL. The worker is replaced, and its exit is no crash.
 func TestManagerSlay(t *testing.T) {
-	for _, style := range []SlayStyle{SlayPolite, SlayBrutal} {
-		t.Run(fmt.Sprint(style), func(t *testing.T) {
-			p := startPool(t, ManagerOptions{Size: 1})
+	for _, tc := range []struct {
+		name   string
+		style  SlayStyle
+		init   *InitCall
+		signal syscall.Signal // that ended the call in flight; 0: it finished
+	}{
+		{"drain", SlayDrain, nil, 0},
+		{"polite", SlayPolite, nil, syscall.SIGTERM},
+		{"polite, SIGTERM ignored", SlayPolite, &InitCall{Module: "fixtures", Function: "ignore_sigterm"}, syscall.SIGKILL},
+		{"brutal", SlayBrutal, nil, syscall.SIGKILL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Init: tc.init, StopGrace: 300 * time.Millisecond}})
 			ctx := context.Background()
 			victim := p.List()[0]
 			done := make(chan error, 1)
 			go func() {
-				_, err := p.Call(ctx, "fixtures", "sleep", 0.3)
+				_, err := p.Call(ctx, "fixtures", "sleep", 1.0)
 				done <- err
 			}()
 			eventually(t, "a busy worker", func() bool { return p.Stats().Busy == 1 })
-			if err := p.Slay(ctx, victim.ID, style); err != nil {
+			if err := p.Slay(ctx, victim.ID, tc.style); err != nil {
 				t.Fatal(err)
 			}
 			err := <-done
-			switch style {
-			case SlayPolite:
-				if err != nil {
-					t.Fatalf("the call in flight: %v (polite lets it finish)", err)
-				}
-			case SlayBrutal:
-				if !errors.Is(err, ErrWorkerExited) {
-					t.Fatalf("the call in flight: %v, want ErrWorkerExited", err)
-				}
+			var ee *ExitError
+			switch {
+			case tc.signal == 0 && err != nil:
+				t.Fatalf("the call in flight: %v (drain lets it finish)", err)
+			case tc.signal != 0 && (!errors.As(err, &ee) || ee.Signal != tc.signal):
+				t.Fatalf("the call in flight: %v, want an *ExitError by %v", err, tc.signal)
 			}
 			eventually(t, "a replacement", func() bool {
 				l := p.List()
 				return len(l) == 1 && l[0].ID != victim.ID && l[0].State == StateIdle
 			})
-			if err := p.Slay(ctx, victim.ID, style); !errors.Is(err, ErrNoSuchWorker) {
+			if err := p.Slay(ctx, victim.ID, tc.style); !errors.Is(err, ErrNoSuchWorker) {
 				t.Fatalf("slaying twice: %v", err)
 			}
 			if st := p.Stats(); st.Crashes != 0 {
 				t.Fatalf("a slain worker counted as a crash: %+v", st)
 			}
 		})
+	}
+	p := startPool(t, ManagerOptions{Size: 1})
+	if err := p.Slay(context.Background(), p.List()[0].ID, SlayStyle(9)); !errors.Is(err, ErrInvalidSlayStyle) {
+		t.Fatalf("an unknown style: %v", err)
 	}
 }
 

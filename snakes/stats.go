@@ -122,9 +122,15 @@ func (p *Manager) Clean(ctx context.Context) (int, error) {
 	return res.(int), nil
 }
 
-// Slay stops the worker named id (an id from List): SlayPolite lets its
-// calls finish, SlayBrutal kills it at once. The pool replaces it.
+// Slay stops the worker named id (an id from List) as style says:
+// SlayPolite sends SIGTERM now and SIGKILL after StopGrace, SlayBrutal
+// SIGKILL, SlayDrain lets its calls finish first. Either way it takes no
+// new call, its exit is not a crash, and the pool replaces it. An unknown
+// id is ErrNoSuchWorker, an unknown style ErrInvalidSlayStyle.
 func (p *Manager) Slay(ctx context.Context, id string, style SlayStyle) error {
+	if !style.Valid() {
+		return fmt.Errorf("%w: %v", ErrInvalidSlayStyle, style)
+	}
 	res, err := p.request(ctx, &slayRequest{id: id, style: style})
 	if err != nil {
 		return err
