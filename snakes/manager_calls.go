@@ -35,7 +35,11 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 	if cancel != nil {
 		defer cancel()
 	}
-	for tries := 0; ; tries++ {
+	// tries counts the workers the request reached and that died before
+	// running it (the budget); refused, those that turned it away before
+	// it reached them (dead or stopping already: not the call's doing).
+	tries, refused := 0, 0
+	for {
 		m, err := p.acquire(ctx, poolstate.Shared, true)
 		if err != nil {
 			return err
@@ -48,11 +52,21 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 		ran := sent && !errors.Is(err, ErrNotRun)
 		broken := p.callFailed(m, ran, err)
 		p.release(m, served(ran), broken)
-		if err = p.redispatch(tries, ran, err); err != nil {
+		if err = p.redispatch(tries, sent, ran, err); err != nil {
 			return err
+		}
+		if sent {
+			tries++
+		} else if refused++; refused > maxRefusals {
+			return &RedispatchError{Tries: tries + refused, Err: err}
 		}
 	}
 }
+
+// maxRefusals bounds the workers a pool call may find dead or stopping
+// before it reaches one: each such worker is retired, so this only ends a
+// loop on a pool whose workers all die as they start.
+const maxRefusals = 16
 
 // redispatch is the pool's never-ran rule: a call that failed with err on
 // its worker goes to another worker (nil) only when it never ran there
@@ -61,11 +75,11 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 // that do) then fails on its own, rather than taking the pool down with
 // it. Otherwise it returns the call's error, marked ErrRedispatchBudget
 // when the budget is what stopped it.
-func (p *Manager) redispatch(tries int, ran bool, err error) error {
+func (p *Manager) redispatch(tries int, sent, ran bool, err error) error {
 	if ran || !workerGone(err) {
 		return err
 	}
-	if tries >= p.opts.MaxRedispatch {
+	if (sent || p.opts.MaxRedispatch < 0) && tries >= p.opts.MaxRedispatch {
 		return &RedispatchError{Tries: tries + 1, Err: err}
 	}
 	p.stats.redispatched.Add(1)
@@ -76,7 +90,7 @@ func (p *Manager) redispatch(tries int, ran bool, err error) error {
 // waiting for it to run (Worker.Cast); ctx bounds only the wait for a
 // worker.
 func (p *Manager) Cast(ctx context.Context, module, function string, args ...any) error {
-	for tries := 0; ; tries++ {
+	for refused := 0; ; refused++ {
 		m, err := p.acquire(ctx, poolstate.Shared, true)
 		if err != nil {
 			return err
@@ -87,8 +101,11 @@ func (p *Manager) Cast(ctx context.Context, module, function string, args ...any
 			return nil
 		}
 		p.release(m, 0, workerGone(err)) // Cast fails only before sending
-		if err = p.redispatch(tries, false, err); err != nil {
+		if err = p.redispatch(0, false, false, err); err != nil {
 			return err
+		}
+		if refused >= maxRefusals {
+			return &RedispatchError{Tries: refused + 1, Err: err}
 		}
 	}
 }

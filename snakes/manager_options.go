@@ -64,10 +64,12 @@ type ManagerOptions struct {
 
 	// MaxRedispatch is how many times a pool call that never ran (its
 	// worker died before running it: ErrNotRun) is sent to another worker
-	// (DefaultMaxRedispatch). Past it the call fails with its last error,
-	// which then also matches ErrRedispatchBudget: a call that kills every
-	// worker it reaches fails alone instead of crashing the whole pool.
-	// Negative: a call is never sent again.
+	// (DefaultMaxRedispatch). Only workers the request reached count: one
+	// that was dead or stopping already turned it away before it was
+	// sent, which is not the call's doing. Past it the call fails with its
+	// last error, which then also matches ErrRedispatchBudget: a call that
+	// kills every worker it reaches fails alone instead of crashing the
+	// whole pool. Negative: a call is never sent again.
 	MaxRedispatch int
 
 	// CallTimeout bounds a call whose context has no deadline, waiting for
