@@ -8,14 +8,6 @@ import (
 
 // The defaults of Options, in one place.
 const (
-	// DefaultPoolMaxRestarts and DefaultPoolPeriod are a pool's restart
-	// intensity under Start when its ManagerOptions.Intensity is zero:
-	// more than 10 worker crashes or failed starts within 10 s and the
-	// pool fails, to be revived by the root supervisor. (A standalone
-	// snakes.Manager has no limit.)
-	DefaultPoolMaxRestarts = 10
-	DefaultPoolPeriod      = 10 * time.Second
-
 	// DefaultStopTimeout bounds Stop when its context has no deadline.
 	DefaultStopTimeout = 30 * time.Second
 

@@ -30,8 +30,8 @@ type Options struct {
 	// CPUs) and the "io" pool (Size: snakes.DefaultIOPoolSize); Pools are
 	// more pools by name; Routes send a module or a module.function to a
 	// pool (function entries beat module entries). A pool's zero
-	// Intensity is DefaultPoolMaxRestarts within
-	// DefaultPoolPeriod.
+	// Intensity is snakes.DefaultPoolMaxRestarts within
+	// snakes.DefaultPoolPeriod.
 	Default ManagerOptions
 	IO      ManagerOptions
 	Pools   map[string]ManagerOptions
@@ -67,9 +67,10 @@ type Options struct {
 	// before them.
 	Children []supervisor.ChildSpec
 
-	// Clock is the supervision tree's time: the root's and the pets'
-	// (restart intensity windows, backoff delays). Default
-	// supervisor.RealClock. Pools keep their own (ManagerOptions.Clock).
+	// Clock is the supervision tree's time: the root's, the pets' and the
+	// pools' (restart intensity windows, backoff delays, the pools'
+	// cleaner and ages) unless a pool's ManagerOptions.Clock is set.
+	// Default supervisor.RealClock.
 	Clock supervisor.Clock
 
 	// OnEvent receives the root supervisor's events (a child exited, was

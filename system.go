@@ -66,12 +66,12 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 
 	pools := make(map[string]ManagerOptions, len(opts.Pools))
 	for name, o := range opts.Pools {
-		pools[name] = poolDefaults(o)
+		pools[name] = s.poolDefaults(o)
 	}
 	ps, err := snakes.NewPools(ctx, snakes.PoolsOptions{
 		Worker:      w,
-		Default:     poolDefaults(opts.Default),
-		IO:          poolDefaults(opts.IO),
+		Default:     s.poolDefaults(opts.Default),
+		IO:          s.poolDefaults(opts.IO),
 		NoIO:        opts.NoIO,
 		Pools:       pools,
 		Routes:      opts.Routes,
@@ -178,10 +178,12 @@ func (s *System) startPets(ctx context.Context) error {
 	return nil
 }
 
-// poolDefaults applies Start's defaults to a pool's options.
-func poolDefaults(o ManagerOptions) ManagerOptions {
-	if o.Intensity.MaxRestarts == 0 {
-		o.Intensity = snakes.RestartIntensity{MaxRestarts: DefaultPoolMaxRestarts, Period: DefaultPoolPeriod}
+// poolDefaults applies Start's defaults to a pool's options: the
+// system's Clock. (Every other default is the pool's own, in
+// snakes/manager_defaults.go: a pool is a pool, under Start or not.)
+func (s *System) poolDefaults(o ManagerOptions) ManagerOptions {
+	if o.Clock == nil {
+		o.Clock = s.opts.Clock
 	}
 	return o
 }
@@ -270,7 +272,7 @@ func (s *System) Pool(name string) (*snakes.Manager, error) { return s.pools.Get
 // AddPool starts a pool, routes nothing to it, and puts it under the root
 // supervisor.
 func (s *System) AddPool(ctx context.Context, name string, opts ManagerOptions) (*snakes.Manager, error) {
-	p, err := s.pools.Add(ctx, name, poolDefaults(opts))
+	p, err := s.pools.Add(ctx, name, s.poolDefaults(opts))
 	if err != nil {
 		return nil, err
 	}

@@ -109,7 +109,7 @@ func TestSystemRevivesAFailedPool(t *testing.T) {
 	s := startSystem(t, Options{
 		Paths:   []string{fixtures(t)},
 		NoIO:    true,
-		Default: ManagerOptions{Size: 2, Intensity: snakes.RestartIntensity{MaxRestarts: 1, Period: time.Minute}},
+		Default: ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}},
 		OnEvent: events.Record,
 	})
 	p, _ := s.Pool("default")

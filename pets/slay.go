@@ -10,37 +10,18 @@ import (
 	"github.com/taipan-go/taipan/snakes"
 )
 
-// SlayStyle is how Slay stops a pet's process.
-type SlayStyle uint8
+// SlayStyle is how Slay stops a pet's process: snakes.SlayStyle, the one
+// slay style of pools and pets (SlayPolite: SIGTERM now, SIGKILL after
+// StopGrace; SlayBrutal: SIGKILL; SlayDrain: the calls in flight finish,
+// then the process is stopped as Stop does).
+type SlayStyle = snakes.SlayStyle
 
+// The styles, as snakes names them.
 const (
-	// SlayPolite (the zero value) is Venomous' polite slay: SIGTERM to
-	// the pet's process group at once — Python sees it: a handler set
-	// with signal.signal runs, and without one the process ends — then
-	// SIGKILL if it is still there after the worker's StopGrace. Calls in
-	// flight fail with a *snakes.ExitError.
-	SlayPolite SlayStyle = iota
-	// SlayBrutal kills the process group at once (SIGKILL); calls in
-	// flight fail with a *snakes.ExitError.
-	SlayBrutal
-	// SlayDrain lets the calls in flight finish, then stops the process
-	// as Stop does: end of file, SIGTERM after StopGrace, SIGKILL after
-	// SignalGrace.
-	SlayDrain
+	SlayPolite = snakes.SlayPolite
+	SlayBrutal = snakes.SlayBrutal
+	SlayDrain  = snakes.SlayDrain
 )
-
-// String names the style: "polite", "brutal" or "drain".
-func (s SlayStyle) String() string {
-	switch s {
-	case SlayPolite:
-		return "polite"
-	case SlayBrutal:
-		return "brutal"
-	case SlayDrain:
-		return "drain"
-	}
-	return fmt.Sprintf("SlayStyle(%d)", uint8(s))
-}
 
 // Slay removes the pet named name for good: it is not restarted, and its
 // name is free at once; its process is stopped as style says. Calls
@@ -48,8 +29,8 @@ func (s SlayStyle) String() string {
 // gone, or when ctx ends (the process is then killed). An unknown style
 // gets ErrInvalidOptions.
 func (p *Pets) Slay(ctx context.Context, name string, style SlayStyle) error {
-	if style > SlayDrain {
-		return fmt.Errorf("%w: unknown %v", ErrInvalidOptions, style)
+	if !style.Valid() {
+		return fmt.Errorf("%w: %w: %v", ErrInvalidOptions, snakes.ErrInvalidSlayStyle, style)
 	}
 	p.mu.Lock()
 	if p.stopped {

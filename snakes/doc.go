@@ -38,13 +38,15 @@
 // # Pools: Manager
 //
 // A Manager (NewManager) is one pool of workers: Venomous' SnakeManager
-// and poolboy's pool. Its control plane is a protoactor-go actor
-// (manager_actor.go) that starts workers in goroutines (never inside
-// Receive), adds them, hears of their exits (OnExit) and replaces them,
-// reaps idle ones, recycles and slays. Its data plane is direct: Call
-// takes a worker from the idle list under a mutex, calls it on the
-// caller's goroutine and gives it back; a Lease (Acquire, TryAcquire,
-// Checkout, With) hands the caller the *Worker itself.
+// and poolboy's pool. What becomes of its workers is decided by a pure
+// state machine (internal/poolstate: one state per worker, events in,
+// actions out, tested by table) that the Manager executes. Its control
+// plane is a protoactor-go actor (manager_actor.go) that starts workers in
+// goroutines (never inside Receive) and reports their starts and exits
+// (OnExit), runs the cleaner and slays. Its data plane is direct: Call
+// takes a worker from the machine under a mutex, calls it on the caller's
+// goroutine and gives it back; a Lease (Acquire, TryAcquire, Checkout,
+// With) hands the caller the *Worker itself.
 //
 // Size workers are started by NewManager and kept; MaxOverflow more are
 // started on demand and reaped after IdleTTL, least recently used first.

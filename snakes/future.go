@@ -106,7 +106,7 @@ func (p *Manager) Map(ctx context.Context, module, function string, inputs []any
 	if n == 0 {
 		return out, nil
 	}
-	workers := min(n, max(p.max*p.opts.Pipeline, 1))
+	workers := min(n, max((p.opts.Size+p.opts.MaxOverflow)*p.opts.Pipeline, 1))
 	var (
 		next     atomic.Int64
 		finished atomic.Int64

@@ -33,6 +33,7 @@ type hold struct {
 
 	mu       sync.Mutex
 	inflight int  // calls through the holder
+	served   int  // of which ran (the pool counts them toward MaxCalls)
 	ended    bool // no call is admitted any more
 	released bool // the worker went back to the pool
 	broken   bool // give it back as broken
@@ -90,11 +91,14 @@ func (h *hold) beginLocked() bool {
 	return true
 }
 
-// finishLocked ends a call (broken: the worker's state is unknown) and
-// reports whether it was the last one of an ended hold, whose caller is
-// then to give the worker back. hold.mu held.
-func (h *hold) finishLocked(broken bool) bool {
+// finishLocked ends a call (sent: it ran; broken: the worker's state is
+// unknown) and reports whether it was the last one of an ended hold,
+// whose caller is then to give the worker back. hold.mu held.
+func (h *hold) finishLocked(sent, broken bool) bool {
 	h.inflight--
+	if sent {
+		h.served++
+	}
 	h.broken = h.broken || broken
 	return h.inflight == 0 && h.ended && !h.released
 }
@@ -108,7 +112,8 @@ func (h *hold) release() {
 		return
 	}
 	h.released, h.ended = true, true
-	w := h.m.w
+	w := h.m.Worker
+	served := h.served
 	broken := h.broken || workerDown(w) != nil
 	reset := h.dirty && !broken
 	unwatch := h.unwatch
@@ -122,7 +127,7 @@ func (h *hold) release() {
 	if unwatch != nil {
 		unwatch()
 	}
-	h.p.release(h.m, false, false, broken)
+	h.p.release(h.m, served, broken)
 }
 
 // workerDown returns why w takes no more calls, or nil: its Err, or its

@@ -3,6 +3,8 @@ package snakes
 import (
 	"context"
 	"iter"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // Lease is a worker checked out of a pool for its holder alone (poolboy's
@@ -72,7 +74,7 @@ func (p *Manager) With(ctx context.Context, fn func(*Lease) error) error {
 }
 
 func (p *Manager) checkout(ctx context.Context, block bool) (*Lease, error) {
-	m, err := p.acquire(ctx, false, block)
+	m, err := p.acquire(ctx, poolstate.Exclusive, block)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +87,10 @@ func (p *Manager) checkout(ctx context.Context, block bool) (*Lease, error) {
 // are not counted, timed or checked by the pool, and the lease's end does
 // not wait for them; the pool still checks the worker's state when it goes
 // back.
-func (l *Lease) Worker() *Worker { return l.h.m.w }
+func (l *Lease) Worker() *Worker { return l.h.m.Worker }
 
 // ID returns the leased worker's id.
-func (l *Lease) ID() string { return l.h.m.id }
+func (l *Lease) ID() string { return l.h.m.ID }
 
 // Call calls module.function(*args) on the leased worker (Worker.Call),
 // with the pool's CallTimeout when ctx has no deadline.
@@ -107,7 +109,7 @@ func (l *Lease) CallInto(ctx context.Context, target any, module, function strin
 	if cancel != nil {
 		defer cancel()
 	}
-	sent, err := l.h.m.w.callInto(ctx, target, module, function, args)
+	sent, err := l.h.m.Worker.callInto(ctx, target, module, function, args)
 	l.finish(sent, err)
 	return err
 }
@@ -122,7 +124,7 @@ func (l *Lease) Stream(ctx context.Context, module, function string, args ...any
 		}
 		var last error
 		defer func() { l.finish(true, last) }()
-		for v, err := range l.h.m.w.Stream(ctx, module, function, args...) {
+		for v, err := range l.h.m.Worker.Stream(ctx, module, function, args...) {
 			last = err
 			if !yield(v, err) {
 				return
@@ -137,7 +139,7 @@ func (l *Lease) Cast(module, function string, args ...any) error {
 	if !l.begin() {
 		return ErrLeaseReleased
 	}
-	err := l.h.m.w.Cast(module, function, args...)
+	err := l.h.m.Worker.Cast(module, function, args...)
 	l.finish(err == nil, err)
 	return err
 }
@@ -153,14 +155,9 @@ func (l *Lease) begin() bool {
 // finish books a call through the lease, and gives the worker back when
 // the lease ended and this was its last call.
 func (l *Lease) finish(sent bool, err error) {
-	m := l.h.m
-	if sent {
-		m.calls.Add(1)
-	}
-	m.lastUsed.Store(l.h.p.clock.Now().UnixNano())
-	broken := err != nil && l.h.p.callFailed(m, sent, err)
+	broken := err != nil && l.h.p.callFailed(l.h.m, sent, err)
 	l.h.mu.Lock()
-	last := l.h.finishLocked(broken)
+	last := l.h.finishLocked(sent, broken)
 	l.h.mu.Unlock()
 	if last {
 		l.h.release()

@@ -2,33 +2,30 @@ package snakes
 
 import (
 	"context"
-	"sort"
-	"syscall"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // managerActor is the pool's control plane. It starts workers (each in a
 // goroutine of its own: Receive never waits for a start, a stop or a
-// future), adds them to the pool, hears of their exits and replaces them,
-// runs the cleaner (reaping and recycling) and slays. Its state lives in
-// the Manager, under Manager.mu, which the data plane shares.
+// future) and reports their starts and exits to the pool's state machine,
+// runs the cleaner (reaping and recycling) and slays; what the machine
+// decides the Manager carries out (Manager.exec). The machine lives in the
+// Manager, under Manager.mu, which the data plane shares.
 type managerActor struct{ p *Manager }
 
 // Messages of the manager actor.
 type (
 	spawnWorker struct {
-		id       string
-		replaces *member // recycling: the worker it replaces
-		initial  bool    // one of the first Size workers
-		reloads  uint64  // Manager.reloads' mark when the start was asked for
+		m       *member
+		reloads uint64 // Manager.reloads' mark when the start was asked for
 	}
 	workerStarted struct {
-		m        *member
-		err      error
-		replaces *member
-		initial  bool
+		m   *member
+		w   *Worker
+		err error
 	}
 	poolWorkerExited struct {
 		m   *member
@@ -44,19 +41,6 @@ type (
 	slayResult struct{ err error }
 )
 
-// SlayStyle is how Slay stops a worker.
-type SlayStyle uint8
-
-const (
-	// SlayPolite retires the worker: it takes no new calls, finishes the
-	// ones it has, then gets end of file (and SIGTERM, SIGKILL after
-	// StopGrace).
-	SlayPolite SlayStyle = iota
-	// SlayBrutal kills the process group at once (SIGKILL); its calls in
-	// flight fail with an *ExitError.
-	SlayBrutal
-)
-
 // Receive implements actor.Actor.
 func (a *managerActor) Receive(ctx actor.Context) {
 	p := a.p
@@ -68,25 +52,24 @@ func (a *managerActor) Receive(ctx actor.Context) {
 	case *poolWorkerExited:
 		p.onExited(m)
 	case *cleanTick:
-		p.clean(true)
+		p.clean()
 	case *cleanRequest:
-		ctx.Respond(p.clean(true))
+		ctx.Respond(p.clean())
 	case *slayRequest:
 		ctx.Respond(&slayResult{err: p.slay(m.id, m.style)})
 	case *refillRetry:
 		p.mu.Lock()
-		p.retrying = false
-		p.refillLocked()
+		p.exec(p.mach.RetryRefill())
 		p.mu.Unlock()
 	}
 }
 
-// startWorker starts one worker (a goroutine of its own) and reports to the
-// actor.
+// startWorker starts the worker of member m (a goroutine of its own) and
+// reports to the actor.
 func (p *Manager) startWorker(s *spawnWorker) {
-	m := &member{id: s.id}
+	m := s.m
 	opts := p.opts.Worker
-	opts.ID = s.id
+	opts.ID = m.ID
 	userExit := opts.OnExit
 	opts.OnExit = func(err error) {
 		if userExit != nil {
@@ -96,216 +79,128 @@ func (p *Manager) startWorker(s *spawnWorker) {
 	}
 	w, err := Start(p.life, opts)
 	if err == nil {
-		m.w = w
-		p.mu.Lock()
-		p.procs[w] = struct{}{}
-		p.mu.Unlock()
 		p.catchUpReloads(w, s.reloads)
 	}
-	p.send(&workerStarted{m: m, err: err, replaces: s.replaces, initial: s.initial})
+	p.send(&workerStarted{m: m, w: w, err: err})
 }
 
-// onStarted adds a started worker to the pool, or handles a failed start.
+// onStarted reports a start to the machine. A worker whose process
+// already exited (OnExit runs after Exited is closed, so its exit may have
+// been reported first, and ignored) is a failed start.
 func (p *Manager) onStarted(s *workerStarted) {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.cond.Broadcast()
-	p.pending--
-	if p.pending == 0 {
-		p.reloads.Reset() // every start has caught up
-	}
-	if s.replaces != nil {
-		p.endRecyclingLocked(s.replaces)
-	}
-	if s.initial {
-		if s.err != nil && p.warmErr == nil {
-			p.warmErr = s.err
-		}
-		if p.warm--; p.warm == 0 {
-			close(p.warmDone)
-		}
-	}
-	m := s.m
 	err := s.err
-	if err == nil && (m.exitSeen || m.w.Err() != nil) {
-		err = m.w.Err()
-		if err == nil {
-			err = ErrWorkerExited
+	if err == nil {
+		if down := workerDown(s.w); down != nil {
+			err = down
+			go s.w.Stop(context.Background()) // ends its goroutines
 		}
-		p.stats.crashes.Add(1)
-		if m.exitSeen {
-			delete(p.procs, m.w)
-		}
-		go m.w.Stop(context.Background())
-	} else if err == nil && (p.stopped || p.failed != nil) {
-		m.expected = true
-		p.stopAsync(m)
-		return
 	}
 	if err != nil {
-		if s.replaces != nil {
-			s.replaces.recycleNext = now.Add(recycleRetry)
-		}
-		if !p.stopped && p.failed == nil {
-			p.stats.startFailures.Add(1)
-			p.log.Warn("worker start failed", "worker", m.id, "error", err)
-			if !s.initial {
-				p.countRestartLocked(err)
-			}
-			if p.failed == nil {
-				p.failStartLocked(err)
-			}
-		}
-		return
+		p.exec(p.mach.StartFailed(s.m, err, now))
+	} else {
+		p.log.Debug("worker started", "worker", s.m.ID, "pid", s.w.Pid())
+		p.exec(p.mach.Started(s.m, s.w, now))
 	}
-
-	p.stats.spawned.Add(1)
-	p.backoff = p.opts.SpawnBackoff
-	m.started = now
-	m.lastUsed.Store(now.UnixNano())
-	m.added = true
-	m.idle = true
-	p.members = append(p.members, m)
-	p.idle = append(p.idle, m)
-	p.log.Debug("worker started", "worker", m.id, "pid", m.w.Pid())
-	if old := s.replaces; old != nil && !old.gone && !old.retiring {
-		p.stats.recycled.Add(1)
-		p.retireLocked(old, "recycled")
+	if p.mach.Starting() == 0 {
+		p.reloads.Reset() // every start has caught up
 	}
-	p.dispatchLocked()
-	p.refillLocked()
 }
 
-// failStartLocked handles a failed start: the waiters fail when nothing
-// could ever serve them; a refill is tried again after a backoff.
-// Manager.mu held.
-func (p *Manager) failStartLocked(err error) {
-	if len(p.members) == 0 && p.pending == 0 {
-		p.failWaitersLocked(err)
-	}
-	if p.retrying {
-		return
-	}
-	p.retrying = true
-	d := p.backoff
-	p.backoff = min(2*p.backoff, p.opts.MaxSpawnBackoff)
-	time.AfterFunc(d, func() { p.send(&refillRetry{}) })
-}
-
-// onExited takes a worker whose process exited out of the pool, and
-// refills it. An exit the pool did not ask for is a crash.
+// onExited reports a worker's exit to the machine: a crash when nobody
+// asked for it.
 func (p *Manager) onExited(e *poolWorkerExited) {
-	m := e.m
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !m.added { // its start is not processed yet: onStarted sees this
-		m.exitSeen = true
-		return
-	}
-	delete(p.procs, m.w)
-	p.cond.Broadcast()
-	p.noteCrashLocked(m)
-	if m.gone {
-		return
-	}
-	m.retiring = true
-	p.endRecyclingLocked(m)
-	p.removeLocked(m)
-	p.stopAsync(m) // ends the worker's goroutines
-	p.refillLocked()
-	p.dispatchLocked()
-}
-
-// noteCrashLocked counts m's exit as a crash, once, when the pool did not
-// ask for it (a stop, a slay, the kill of an abandoned call).
-// Manager.mu held.
-func (p *Manager) noteCrashLocked(m *member) {
-	if m.crashed || m.expected || p.stopped {
-		return
-	}
-	w := m.w
-	select {
-	case <-w.Exited():
-	default:
-		return // alive, or broken by an abandoned call and being stopped
-	}
-	w.mu.Lock()
-	unasked := w.refuse == nil
-	w.mu.Unlock()
-	if unasked {
-		m.crashed = true
-		p.stats.crashes.Add(1)
-		p.log.Warn("worker exited", "worker", m.id, "error", w.exitErr)
-		p.countRestartLocked(w.exitErr) // set before Exited is closed
-	}
-}
-
-// clean reaps the workers above Size idle for IdleTTL, least recently used
-// first, and starts replacements for the workers due for recycling.
-// Returns how many it reaped.
-func (p *Manager) clean(checkRSS bool) int {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.stopped {
-		return 0
+	defer p.cond.Broadcast()
+	var crash error
+	if w := e.m.Worker; w != nil { // nil: its start is not reported yet (onStarted sees the exit)
+		crash = exitedUnasked(w)
 	}
+	p.exec(p.mach.Exited(e.m, crash, now))
+}
+
+// clean reaps the workers above Size idle for IdleTTL, least recently used
+// first, and starts replacements for the workers due for recycling (age,
+// and memory when MaxRSS is set). Returns how many it reaped.
+func (p *Manager) clean() int {
+	if p.opts.MaxRSS > 0 {
+		p.recycleFat()
+	}
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	acts := p.mach.Tick(now)
 	reaped := 0
-	if ttl := p.opts.IdleTTL; ttl > 0 {
-		var old []*member
-		for _, m := range p.idle {
-			if now.Sub(time.Unix(0, m.lastUsed.Load())) >= ttl {
-				old = append(old, m)
-			}
-		}
-		sort.Slice(old, func(i, j int) bool { return old[i].lastUsed.Load() < old[j].lastUsed.Load() })
-		excess := p.liveLocked() - p.opts.Size
-		for _, m := range old {
-			if reaped >= excess {
-				break
-			}
-			p.retireLocked(m, "idle")
+	for _, a := range acts {
+		if a.Kind == poolstate.RetireWorker && a.Why == poolstate.WhyIdle {
 			reaped++
 		}
-		p.stats.reaped.Add(uint64(reaped))
 	}
-	for _, m := range append([]*member(nil), p.members...) {
-		p.maybeRecycleLocked(m, now, checkRSS)
-	}
+	p.exec(acts)
 	return reaped
 }
 
-// slay stops the worker named id, politely or brutally; the pool replaces
-// it.
+// recycleFat starts replacements for the live workers whose resident
+// memory is above MaxRSS (read outside the lock: /proc is I/O).
+func (p *Manager) recycleFat() {
+	type fat struct {
+		m   *member
+		pid int
+	}
+	var live []fat
+	p.mu.Lock()
+	for _, m := range p.mach.Members() {
+		if m.Live() && !m.Replacing() {
+			live = append(live, fat{m, m.Worker.Pid()})
+		}
+	}
+	p.mu.Unlock()
+	for _, f := range live {
+		rss, err := readRSS(f.pid)
+		if err != nil || rss <= p.opts.MaxRSS {
+			continue
+		}
+		now := p.clock.Now()
+		p.mu.Lock()
+		p.log.Debug("worker over MaxRSS", "worker", f.m.ID, "rss", rss, "max", p.opts.MaxRSS)
+		p.exec(p.mach.Recycle(f.m, poolstate.WhyMaxRSS, now))
+		p.mu.Unlock()
+	}
+}
+
+// slay retires the worker named id (its exit is then no crash, and the
+// pool replaces it) and signals its process as style says; it does not
+// wait for the process.
 func (p *Manager) slay(id string, style SlayStyle) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, m := range p.members {
-		if m.id != id || m.retiring {
+	for _, m := range p.mach.Members() {
+		if m.ID != id || !m.Live() {
 			continue
 		}
-		m.expected = true
-		p.retireLocked(m, "slain")
-		if style == SlayBrutal {
-			m.w.setRefuse(ErrStopped)
-			m.w.kill(syscall.SIGKILL)
-		}
+		p.exec(p.mach.Slay(m))
+		style.signal(m.Worker)
 		return nil
 	}
 	return ErrNoSuchWorker
 }
 
-// cleaner ticks the actor every CleanInterval until the pool stops.
-func (p *Manager) cleaner() {
-	ch, stop := p.clock.NewTicker(p.opts.CleanInterval)
-	defer stop()
-	for {
-		select {
-		case <-ch:
-			p.send(&cleanTick{})
-		case <-p.life.Done():
-			return
-		}
+// armCleaner schedules the cleaner's next round, CleanInterval from now
+// on the pool's Clock; each round schedules the next, until Stop.
+// Manager.mu held.
+func (p *Manager) armCleaner() {
+	if p.mach.Mode() == poolstate.Stopped {
+		return
 	}
+	p.cleanOff = p.clock.AfterFunc(p.opts.CleanInterval, func() {
+		p.send(&cleanTick{})
+		p.mu.Lock()
+		p.armCleaner()
+		p.mu.Unlock()
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/taipan-go/taipan/internal/rawecho"
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 func benchPool(b *testing.B, opts ManagerOptions) *Manager {
@@ -127,11 +128,11 @@ func BenchmarkManagerDataPlane(b *testing.B) {
 	b.Run("default-timeout", func(b *testing.B) {
 		for range b.N {
 			cctx, cancel := p.callContext(ctx)
-			m, err := p.acquire(cctx, true, true)
+			m, err := p.acquire(cctx, poolstate.Shared, true)
 			if err != nil {
 				b.Fatal(err)
 			}
-			p.release(m, true, true, false)
+			p.release(m, 1, false)
 			if cancel != nil {
 				cancel()
 			}
@@ -142,11 +143,11 @@ func BenchmarkManagerDataPlane(b *testing.B) {
 		defer cancel()
 		for range b.N {
 			cctx, cancel := p.callContext(dctx)
-			m, err := p.acquire(cctx, true, true)
+			m, err := p.acquire(cctx, poolstate.Shared, true)
 			if err != nil {
 				b.Fatal(err)
 			}
-			p.release(m, true, true, false)
+			p.release(m, 1, false)
 			if cancel != nil {
 				cancel()
 			}

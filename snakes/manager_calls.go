@@ -5,6 +5,8 @@ import (
 	"errors"
 	"iter"
 	"syscall"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // Call calls module.function(*args) on a worker of the pool and returns
@@ -33,24 +35,38 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 	if cancel != nil {
 		defer cancel()
 	}
-	for tries := 0; ; tries++ {
-		m, err := p.acquire(ctx, true, true)
+	// tries counts the workers the request reached and that died before
+	// running it (the budget); refused, those that turned it away before
+	// it reached them (dead or stopping already: not the call's doing).
+	tries, refused := 0, 0
+	for {
+		m, err := p.acquire(ctx, poolstate.Shared, true)
 		if err != nil {
 			return err
 		}
-		sent, err := m.w.callInto(ctx, target, module, function, args)
+		sent, err := m.Worker.callInto(ctx, target, module, function, args)
 		if err == nil {
-			p.release(m, true, true, false)
+			p.release(m, 1, false)
 			return nil
 		}
 		ran := sent && !errors.Is(err, ErrNotRun)
 		broken := p.callFailed(m, ran, err)
-		p.release(m, true, ran, broken)
-		if err = p.redispatch(tries, ran, err); err != nil {
+		p.release(m, served(ran), broken)
+		if err = p.redispatch(tries, sent, ran, err); err != nil {
 			return err
+		}
+		if sent {
+			tries++
+		} else if refused++; refused > maxRefusals {
+			return &RedispatchError{Tries: tries + refused, Err: err}
 		}
 	}
 }
+
+// maxRefusals bounds the workers a pool call may find dead or stopping
+// before it reaches one: each such worker is retired, so this only ends a
+// loop on a pool whose workers all die as they start.
+const maxRefusals = 16
 
 // redispatch is the pool's never-ran rule: a call that failed with err on
 // its worker goes to another worker (nil) only when it never ran there
@@ -59,11 +75,11 @@ func (p *Manager) CallInto(ctx context.Context, target any, module, function str
 // that do) then fails on its own, rather than taking the pool down with
 // it. Otherwise it returns the call's error, marked ErrRedispatchBudget
 // when the budget is what stopped it.
-func (p *Manager) redispatch(tries int, ran bool, err error) error {
+func (p *Manager) redispatch(tries int, sent, ran bool, err error) error {
 	if ran || !workerGone(err) {
 		return err
 	}
-	if tries >= p.opts.MaxRedispatch {
+	if (sent || p.opts.MaxRedispatch < 0) && tries >= p.opts.MaxRedispatch {
 		return &RedispatchError{Tries: tries + 1, Err: err}
 	}
 	p.stats.redispatched.Add(1)
@@ -74,19 +90,22 @@ func (p *Manager) redispatch(tries int, ran bool, err error) error {
 // waiting for it to run (Worker.Cast); ctx bounds only the wait for a
 // worker.
 func (p *Manager) Cast(ctx context.Context, module, function string, args ...any) error {
-	for tries := 0; ; tries++ {
-		m, err := p.acquire(ctx, true, true)
+	for refused := 0; ; refused++ {
+		m, err := p.acquire(ctx, poolstate.Shared, true)
 		if err != nil {
 			return err
 		}
-		err = m.w.Cast(module, function, args...)
+		err = m.Worker.Cast(module, function, args...)
 		if err == nil {
-			p.release(m, true, true, false)
+			p.release(m, 1, false)
 			return nil
 		}
-		p.release(m, true, false, workerGone(err)) // Cast fails only before sending
-		if err = p.redispatch(tries, false, err); err != nil {
+		p.release(m, 0, workerGone(err)) // Cast fails only before sending
+		if err = p.redispatch(0, false, false, err); err != nil {
 			return err
+		}
+		if refused >= maxRefusals {
+			return &RedispatchError{Tries: refused + 1, Err: err}
 		}
 	}
 }
@@ -96,18 +115,17 @@ func (p *Manager) Cast(ctx context.Context, module, function string, args ...any
 // only, not by CallTimeout.
 func (p *Manager) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
 	return func(yield func(any, error) bool) {
-		m, err := p.acquire(ctx, false, true)
-		for err == nil && m.w.Err() != nil { // died idle: never ran
-			p.release(m, false, false, true)
-			m, err = p.acquire(ctx, false, true)
+		m, err := p.acquire(ctx, poolstate.Exclusive, true)
+		for err == nil && m.Worker.Err() != nil { // died idle: never ran
+			p.release(m, 0, true)
+			m, err = p.acquire(ctx, poolstate.Exclusive, true)
 		}
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		m.calls.Add(1)
-		defer func() { p.release(m, false, false, false) }()
-		for v, err := range m.w.Stream(ctx, module, function, args...) {
+		defer func() { p.release(m, 1, false) }()
+		for v, err := range m.Worker.Stream(ctx, module, function, args...) {
 			if !yield(v, err) {
 				return
 			}
@@ -127,7 +145,7 @@ func (p *Manager) callFailed(m *member, sent bool, err error) bool {
 	}
 	var ae *AbandonError
 	if errors.As(err, &ae) {
-		return m.w.Err() != nil
+		return m.Worker.Err() != nil
 	}
 	var pe *PythonError
 	if p.opts.KillOnException && errors.As(err, &pe) {
@@ -135,6 +153,15 @@ func (p *Manager) callFailed(m *member, sent bool, err error) bool {
 		return true
 	}
 	return false
+}
+
+// served is the count of calls a use of a worker served: one when the
+// call ran.
+func served(ran bool) int {
+	if ran {
+		return 1
+	}
+	return 0
 }
 
 // workerGone reports whether err says the worker takes no calls: it

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // TestManagerChaos: 16 callers make 20,000 calls (2,000 with -short) on a
@@ -42,7 +44,7 @@ func TestManagerChaos(t *testing.T) {
 // worker is SIGKILLed every 100 ms.
 func chaos(t *testing.T, pipeline, total int) {
 	const callers = 16
-	p, marker := startPoolMarked(t, ManagerOptions{Size: 4, Pipeline: pipeline})
+	p, marker := startPoolMarked(t, ManagerOptions{Size: 4, Pipeline: pipeline, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // kills many a second: the pool must not give up
 
 	stopKiller := make(chan struct{})
 	var kills atomic.Int64

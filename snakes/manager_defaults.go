@@ -54,9 +54,16 @@ const (
 	DefaultSpawnBackoff    = 100 * time.Millisecond
 	DefaultMaxSpawnBackoff = 5 * time.Second
 
-	// DefaultIntensityPeriod is the window of ManagerOptions.Intensity
-	// when its Period is zero.
-	DefaultIntensityPeriod = 10 * time.Second
+	// DefaultPoolMaxRestarts and DefaultPoolPeriod are a pool's restart
+	// intensity when the fields of ManagerOptions.Intensity are zero
+	// (standalone or under taipan.Start): more than 10 worker crashes or
+	// failed starts within 10 s and the pool fails, to be revived by its
+	// supervisor (ManagerProps). Looser than a supervisor's 3 in 5 s
+	// (supervisor.DefaultMaxRestarts): a pool replaces its own workers,
+	// and several may die together (an OOM kill). For no limit, say so:
+	// supervisor.UnlimitedRestarts.
+	DefaultPoolMaxRestarts = 10
+	DefaultPoolPeriod      = 10 * time.Second
 
 	// recycleRetry is how long a worker due for recycling waits before a
 	// new replacement is tried after one failed to start.

@@ -21,6 +21,9 @@ var (
 	ErrPoolFailed = errors.New("snakes: pool failed")
 	// ErrNoSuchWorker: Slay was given an id that names no live worker.
 	ErrNoSuchWorker = errors.New("snakes: no such worker")
+	// ErrInvalidSlayStyle: Slay was given a SlayStyle that is none of
+	// SlayPolite, SlayBrutal, SlayDrain.
+	ErrInvalidSlayStyle = errors.New("snakes: unknown slay style")
 	// ErrLeaseReleased: the lease ended (Release, ReleaseBroken, or the
 	// end of its holder's context) and its worker is no longer yours.
 	ErrLeaseReleased = errors.New("snakes: lease released")

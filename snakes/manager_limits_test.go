@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // MaxCalls is exact: under concurrent callers, with and without
@@ -122,48 +125,16 @@ func TestManagerFailFast(t *testing.T) {
 	}
 }
 
-// admitLocked, by table: who may wait for a worker, and the error of one
-// who may not.
-func TestManagerAdmit(t *testing.T) {
-	tests := []struct {
-		name       string
-		max        int // Size + MaxOverflow
-		live       int // members not retiring
-		retiring   int
-		waiters    int
-		maxWaiters int
-		block      bool
-		want       error
-	}{
-		{"queue: room below MaxWaiters", 2, 2, 0, 3, 10, true, nil},
-		{"queue: full", 2, 2, 0, 10, 10, true, ErrOverloaded},
-		{"queue: full though a worker could start", 3, 1, 0, 1, 1, true, ErrOverloaded},
-		{"fail fast: a worker can start", 3, 1, 0, 0, -1, true, nil},
-		{"fail fast: the starts are claimed", 3, 1, 0, 2, -1, true, ErrOverloaded},
-		{"fail fast: at the maximum", 3, 3, 0, 0, -1, true, ErrOverloaded},
-		{"fail fast: a retiring worker leaves room", 2, 1, 1, 0, -1, true, nil},
-		{"try: a worker can start", 3, 1, 0, 1, 10, false, nil},
-		{"try: the queue full does not matter", 3, 1, 0, 1, 1, false, nil},
-		{"try: fail fast does not matter", 3, 1, 0, 0, -1, false, nil},
-		{"try: the starts are claimed", 3, 1, 0, 2, 10, false, ErrPoolFull},
-		{"try: at the maximum, fail fast", 3, 3, 0, 0, -1, false, ErrPoolFull},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := &Manager{max: tt.max, opts: ManagerOptions{MaxWaiters: tt.maxWaiters}}
-			for range tt.live {
-				p.members = append(p.members, &member{})
-			}
-			for range tt.retiring {
-				p.members = append(p.members, &member{retiring: true})
-			}
-			for range tt.waiters {
-				p.waiters.PushBack(&waiter{})
-			}
-			if got := p.admitLocked(tt.block); got != tt.want {
-				t.Fatalf("admitLocked(%v) = %v, want %v", tt.block, got, tt.want)
-			}
-		})
+// Who may wait for a worker is the machine's decision (poolstate's
+// TestMachineAdmission); its verdicts are these errors.
+func TestManagerVerdictErrors(t *testing.T) {
+	p := &Manager{mach: poolstate.New[*Worker, chan grant](poolstate.Config{})}
+	for v, want := range map[poolstate.Verdict]error{
+		poolstate.Granted: nil, poolstate.Full: ErrPoolFull, poolstate.Overloaded: ErrOverloaded, poolstate.Closed: ErrPoolStopped,
+	} {
+		if got := p.verdictError(v); got != want {
+			t.Errorf("%v: %v, want %v", v, got, want)
+		}
 	}
 }
 
@@ -177,7 +148,7 @@ func TestManagerRedispatchBudget(t *testing.T) {
 	if err := os.WriteFile(gate, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opts := ManagerOptions{Size: 3, Pipeline: 2, Intensity: RestartIntensity{MaxRestarts: 3, Period: time.Minute}}
+	opts := ManagerOptions{Size: 3, Pipeline: 2, Intensity: supervisor.Intensity{MaxRestarts: 3, Period: time.Minute}}
 	opts.Worker.Init = &InitCall{Module: "fixtures", Function: "wait_for_file", Args: []any{gate}}
 	opts.Worker.StartTimeout = 2 * time.Minute
 	p := startPool(t, opts)
@@ -247,9 +218,9 @@ func TestManagerRedispatchBudget(t *testing.T) {
 func queuedOn(p *Manager, skip map[int]bool) *Worker {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, m := range p.members {
-		w := m.w
-		if m.retiring || skip[w.Pid()] || workerDown(w) != nil {
+	for _, m := range p.mach.Members() {
+		w := m.Worker
+		if !m.Live() || skip[w.Pid()] || workerDown(w) != nil {
 			continue
 		}
 		w.mu.Lock()

@@ -1,11 +1,15 @@
 package snakes
 
 import (
+	"fmt"
 	"runtime"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // IdleOrder is which idle worker a pool hands out next.
@@ -60,10 +64,12 @@ type ManagerOptions struct {
 
 	// MaxRedispatch is how many times a pool call that never ran (its
 	// worker died before running it: ErrNotRun) is sent to another worker
-	// (DefaultMaxRedispatch). Past it the call fails with its last error,
-	// which then also matches ErrRedispatchBudget: a call that kills every
-	// worker it reaches fails alone instead of crashing the whole pool.
-	// Negative: a call is never sent again.
+	// (DefaultMaxRedispatch). Only workers the request reached count: one
+	// that was dead or stopping already turned it away before it was
+	// sent, which is not the call's doing. Past it the call fails with its
+	// last error, which then also matches ErrRedispatchBudget: a call that
+	// kills every worker it reaches fails alone instead of crashing the
+	// whole pool. Negative: a call is never sent again.
 	MaxRedispatch int
 
 	// CallTimeout bounds a call whose context has no deadline, waiting for
@@ -104,17 +110,19 @@ type ManagerOptions struct {
 	SpawnBackoff    time.Duration
 	MaxSpawnBackoff time.Duration
 
-	// Intensity is the pool's restart intensity, as OTP's: more than
-	// Intensity.MaxRestarts worker crashes and failed starts within
-	// Intensity.Period and the pool gives up — it fails with a
-	// *PoolFailedError, stops its workers, and its calls fail with
-	// ErrPoolFailed — so that a crash loop (a module that kills its
-	// worker at import) surfaces instead of spinning. Under a supervisor
-	// (ManagerProps) the supervisor then decides: a restart revives the
-	// pool with fresh workers. Zero MaxRestarts: no limit (the pool
-	// replaces crashed workers forever, with SpawnBackoff between failed
-	// starts). Zero Period: DefaultIntensityPeriod.
-	Intensity RestartIntensity
+	// Intensity is the pool's restart intensity, as OTP's (the one
+	// Intensity type of supervisor): more than Intensity.MaxRestarts
+	// worker crashes and failed starts within Intensity.Period and the
+	// pool gives up — it fails with a *PoolFailedError, stops its
+	// workers, and its calls fail with ErrPoolFailed — so that a crash
+	// loop (a module that kills its worker at import) surfaces instead of
+	// spinning. Under a supervisor (ManagerProps) the supervisor then
+	// decides: a restart revives the pool with fresh workers; a pool
+	// without one stays down. Zero fields: DefaultPoolMaxRestarts,
+	// DefaultPoolPeriod. Negative MaxRestarts: the first crash fails the
+	// pool. supervisor.UnlimitedRestarts: no limit (crashed workers are
+	// replaced for ever, with SpawnBackoff between failed starts).
+	Intensity supervisor.Intensity
 
 	// ActorSystem hosts the pool's manager actor. Default: a system of its
 	// own, shut down by Stop.
@@ -124,27 +132,30 @@ type ManagerOptions struct {
 	// logger that discards everything.
 	Logger hclog.Logger
 
-	// Clock is the pool's time (last use, ages, TTL) and the cleaner's
-	// ticker; default the system clock. For tests.
-	Clock Clock
+	// Clock is the pool's time (last use, ages, TTL) and its timers (the
+	// cleaner's round, the retry of failed starts): the supervision
+	// tree's Clock, so that one fake drives pools, pets and supervisors.
+	// Default supervisor.RealClock.
+	Clock supervisor.Clock
 }
 
-// Clock is the time source of a Manager.
-type Clock interface {
-	Now() time.Time
-	// NewTicker returns a channel that ticks every d, and a function that
-	// stops it.
-	NewTicker(d time.Duration) (<-chan time.Time, func())
-}
-
-// systemClock is the real clock.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
-	t := time.NewTicker(d)
-	return t.C, t.Stop
+// machineConfig is the pool's state machine's configuration, defaults
+// applied.
+func (o ManagerOptions) machineConfig() poolstate.Config {
+	name := o.Name
+	return poolstate.Config{
+		Name: o.Name, Size: o.Size, MaxOverflow: o.MaxOverflow, MaxWaiters: o.MaxWaiters,
+		FIFO: o.Order == FIFO, Pipeline: o.Pipeline, MaxCalls: o.MaxCalls, MaxAge: o.MaxAge,
+		IdleTTL:      max(o.IdleTTL, 0),
+		SpawnBackoff: o.SpawnBackoff, MaxSpawnBackoff: o.MaxSpawnBackoff, RecycleRetry: recycleRetry,
+		MaxRestarts: o.Intensity.MaxRestarts, Period: o.Intensity.Period,
+		Failure: func(n int, period time.Duration, last error) error {
+			return &PoolFailedError{
+				Pool: name, Reason: fmt.Sprintf("%d worker crashes within %v", n, period),
+				Restarts: n, Period: period, Last: last,
+			}
+		},
+	}
 }
 
 // withDefaults fills the zero fields.
@@ -186,11 +197,14 @@ func (o ManagerOptions) withDefaults() ManagerOptions {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}
+	if o.Intensity.MaxRestarts == 0 {
+		o.Intensity.MaxRestarts = DefaultPoolMaxRestarts
+	}
 	if o.Intensity.Period <= 0 {
-		o.Intensity.Period = DefaultIntensityPeriod
+		o.Intensity.Period = DefaultPoolPeriod
 	}
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = supervisor.RealClock{}
 	}
 	return o
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // Reload reloads modules (Worker.Reload: each module, its imported
@@ -29,27 +31,33 @@ func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload 
 	}
 	owner := p.opts.Name
 	p.mu.Lock()
-	if p.stopped {
+	if p.mach.Mode() == poolstate.Stopped {
 		p.mu.Unlock()
 		return nil
 	}
-	out := make([]WorkerReload, len(p.members), len(p.members)+p.pending)
+	var members []*member
+	for _, m := range p.mach.Members() {
+		if m.Joined() {
+			members = append(members, m)
+		}
+	}
+	starting := p.mach.Starting()
+	out := make([]WorkerReload, len(members), len(members)+starting)
 	var live []int
-	for i, m := range p.members {
-		switch err := workerDown(m.w); {
-		case m.retiring || m.gone:
-			out[i] = skipped(owner, m.w, ErrWorkerRetiring)
+	for i, m := range members {
+		switch err := workerDown(m.Worker); {
+		case !m.Live():
+			out[i] = skipped(owner, m.Worker, ErrWorkerRetiring)
 		case err != nil:
-			out[i] = skipped(owner, m.w, err)
+			out[i] = skipped(owner, m.Worker, err)
 		default:
 			live = append(live, i)
 		}
 	}
-	members := append([]*member(nil), p.members...)
-	for range p.pending {
+	for range starting {
 		out = append(out, WorkerReload{Owner: owner, Worker: "(starting)", Status: ReloadSkipped, Err: ErrWorkerStarting})
 	}
-	if p.pending > 0 {
+	if starting > 0 {
 		// Their Init may have imported the old files: each reloads these
 		// modules once started, before it serves (catchUpReloads).
 		p.reloads.Record(modules)
@@ -58,7 +66,7 @@ func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload 
 
 	var wg sync.WaitGroup
 	for _, i := range live {
-		w := members[i].w
+		w := members[i].Worker
 		wg.Go(func() {
 			rctx, cancel := p.callContext(ctx)
 			if cancel != nil {
@@ -133,13 +141,13 @@ func skipped(owner string, w *Worker, why error) WorkerReload {
 // (ManagerOptions.Intensity), an error wrapping ErrRestartFailed and its *PoolFailedError.
 func (p *Manager) Restart(ctx context.Context, rolling bool) error {
 	p.mu.Lock()
-	if p.stopped {
+	if p.mach.Mode() == poolstate.Stopped {
 		p.mu.Unlock()
 		return ErrPoolStopped
 	}
 	var old []*member
-	for _, m := range p.members {
-		if !m.retiring && !m.gone {
+	for _, m := range p.mach.Members() {
+		if m.Live() {
 			old = append(old, m)
 		}
 	}
@@ -159,17 +167,14 @@ func (p *Manager) Restart(ctx context.Context, rolling bool) error {
 // old worker retires once its replacement is ready) and waits until every
 // one of them is retiring, or a replacement failed, or ctx ended.
 func (p *Manager) replaceWorkers(ctx context.Context, old []*member) error {
+	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.stopped {
+	if p.mach.Mode() == poolstate.Stopped {
 		return ErrPoolStopped
 	}
 	for _, m := range old {
-		if !m.retiring && !m.gone && !m.recycling {
-			p.log.Debug("restarting worker", "worker", m.id)
-			m.recycling = true
-			p.spawnLocked(m, false)
-		}
+		p.exec(p.mach.Recycle(m, poolstate.WhyRestart, now))
 	}
 	wake := context.AfterFunc(ctx, func() {
 		p.mu.Lock()
@@ -182,18 +187,18 @@ func (p *Manager) replaceWorkers(ctx context.Context, old []*member) error {
 		var failed []string
 		for _, m := range old {
 			switch {
-			case m.retiring || m.gone:
-			case !m.recycling: // its replacement failed to start (onStarted logged why)
-				failed = append(failed, m.id)
+			case !m.Live():
+			case !m.Replacing(): // its replacement failed to start (the log says why)
+				failed = append(failed, m.ID)
 			default:
 				waiting = true
 			}
 		}
-		switch {
-		case p.stopped:
+		switch mode := p.mach.Mode(); {
+		case mode == poolstate.Stopped:
 			return ErrPoolStopped
-		case p.failed != nil: // its workers retire: no restart to wait for
-			return fmt.Errorf("%w: %w", ErrRestartFailed, p.failed)
+		case mode == poolstate.Failed: // its workers retire: no restart to wait for
+			return fmt.Errorf("%w: %w", ErrRestartFailed, p.mach.Failure())
 		case len(failed) > 0:
 			return fmt.Errorf("%w: pool %s: no replacement could start for %s (the pool's log says why)",
 				ErrRestartFailed, p.opts.Name, strings.Join(failed, ", "))

@@ -23,16 +23,9 @@ func (p *Manager) Stop(ctx context.Context) error {
 
 func (p *Manager) stop(ctx context.Context) error {
 	p.mu.Lock()
-	p.stopped = true
-	for p.waiters.Len() > 0 {
-		e := p.waiters.Front()
-		wt := e.Value.(*waiter)
-		p.waiters.Remove(e)
-		wt.elem = nil
-		wt.ch <- grant{err: ErrPoolStopped}
-	}
-	for _, m := range append([]*member(nil), p.members...) {
-		p.retireLocked(m, "pool stopping") // idle: now; busy: once free
+	p.exec(p.mach.Stop(ErrPoolStopped)) // idle workers stop now, busy ones once free
+	if p.cleanOff != nil {
+		p.cleanOff()
 	}
 	// Let the calls in flight finish, until ctx ends.
 	wake := context.AfterFunc(ctx, func() {
@@ -40,29 +33,25 @@ func (p *Manager) stop(ctx context.Context) error {
 		p.cond.Broadcast()
 		p.mu.Unlock()
 	})
-	for len(p.members) > 0 && ctx.Err() == nil {
+	for p.mach.Joined() > 0 && ctx.Err() == nil {
 		p.cond.Wait()
 	}
 	wake()
-	cut := append([]*member(nil), p.members...)
-	for _, m := range cut {
-		p.removeLocked(m)
-	}
+	cut := p.mach.Cut() // end of file, SIGTERM, SIGKILL
+	ncut := len(cut)
+	p.exec(cut)
 	p.mu.Unlock()
 
-	p.lifeStop() // aborts the starts in progress, stops the cleaner
-	for _, m := range cut {
-		go m.w.stopBroken() // end of file, SIGTERM, SIGKILL
-	}
+	p.lifeStop() // aborts the starts in progress
 
 	// Wait for the starts in progress, then for every process.
 	p.mu.Lock()
-	for p.pending > 0 {
+	for p.mach.Starting() > 0 {
 		p.cond.Wait()
 	}
-	procs := make([]*Worker, 0, len(p.procs))
-	for w := range p.procs {
-		procs = append(procs, w)
+	procs := make([]*Worker, 0, len(p.mach.Members()))
+	for _, m := range p.mach.Members() {
+		procs = append(procs, m.Worker)
 	}
 	p.mu.Unlock()
 	for _, w := range procs {
@@ -79,9 +68,9 @@ func (p *Manager) stop(ctx context.Context) error {
 	if p.own {
 		p.system.Shutdown()
 	}
-	p.log.Debug("pool stopped", "cut", len(cut))
-	if len(cut) > 0 {
-		return fmt.Errorf("snakes: pool %s stopped with %d workers still busy: %w", p.opts.Name, len(cut), ctx.Err())
+	p.log.Debug("pool stopped", "cut", ncut)
+	if ncut > 0 {
+		return fmt.Errorf("snakes: pool %s stopped with %d workers still busy: %w", p.opts.Name, ncut, ctx.Err())
 	}
 	return nil
 }

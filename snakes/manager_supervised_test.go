@@ -29,8 +29,26 @@ func killAll(t *testing.T, p *Manager) {
 	})
 }
 
+// A pool's intensity is a supervisor.Intensity whose zero fields are the
+// pool defaults; no limit is said explicitly.
+func TestManagerIntensityDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		in, want supervisor.Intensity
+	}{
+		{supervisor.Intensity{}, supervisor.Intensity{MaxRestarts: DefaultPoolMaxRestarts, Period: DefaultPoolPeriod}},
+		{supervisor.Intensity{MaxRestarts: 2}, supervisor.Intensity{MaxRestarts: 2, Period: DefaultPoolPeriod}},
+		{supervisor.Intensity{Period: time.Minute}, supervisor.Intensity{MaxRestarts: DefaultPoolMaxRestarts, Period: time.Minute}},
+		{supervisor.Intensity{MaxRestarts: -1}, supervisor.Intensity{MaxRestarts: -1, Period: DefaultPoolPeriod}},
+		{supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}, supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts, Period: DefaultPoolPeriod}},
+	} {
+		if got := (ManagerOptions{Intensity: tc.in}).withDefaults().Intensity; got != tc.want {
+			t.Errorf("%+v: %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestManagerIntensityExceeded(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 2, Intensity: RestartIntensity{MaxRestarts: 3, Period: time.Minute}})
+	p := startPool(t, ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 3, Period: time.Minute}})
 	ctx := context.Background()
 	killAll(t, p) // 2 crashes: within the intensity
 	if err := p.Err(); err != nil {
@@ -109,7 +127,7 @@ func TestManagerUnderSupervisor(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			sys := testSystem(t)
-			p := startPool(t, ManagerOptions{Size: 2, ActorSystem: sys, Intensity: RestartIntensity{MaxRestarts: 1, Period: time.Minute}})
+			p := startPool(t, ManagerOptions{Size: 2, ActorSystem: sys, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}})
 			s, events := supervised(t, sys, supervisor.Spec{
 				Name:      "app",
 				Intensity: tc.intensity,

@@ -435,7 +435,7 @@ func TestManagerRedispatch(t *testing.T) {
 	// Break the next idle worker behind the pool's back: the call that
 	// takes it never reaches it and goes to the other one.
 	p.mu.Lock()
-	p.idle[0].w.setRefuse(ErrStopped)
+	p.mach.Members()[0].Worker.setRefuse(ErrStopped) // the first idle (FIFO)
 	p.mu.Unlock()
 	if v, err := p.Call(context.Background(), "fixtures", "echo", 1); err != nil || v != int64(1) {
 		t.Fatalf("echo = %v, %v", v, err)
@@ -461,15 +461,22 @@ func TestManagerExitInFlight(t *testing.T) {
 	}
 }
 
-// fakeClock is a manual clock with a manual ticker.
+// fakeClock is a supervisor.Clock that moves only when told to: its
+// timers fire (each on a goroutine of its own) when Advance passes them.
 type fakeClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	tick chan time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers map[int]fakeTimer
+	next   int
+}
+
+type fakeTimer struct {
+	at time.Time
+	f  func()
 }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Unix(1_000_000, 0), tick: make(chan time.Time)}
+	return &fakeClock{now: time.Unix(1_000_000, 0), timers: map[int]fakeTimer{}}
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -478,17 +485,41 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := c.next
+	c.next++
+	c.timers[id] = fakeTimer{at: c.now.Add(d), f: f}
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.timers[id]
+		delete(c.timers, id)
+		return ok
+	}
+}
+
+// Advance moves the clock by d and fires the timers due.
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	var due []func()
+	for id, t := range c.timers {
+		if !t.at.After(c.now) {
+			due = append(due, t.f)
+			delete(c.timers, id)
+		}
+	}
 	c.mu.Unlock()
+	for _, f := range due {
+		go f()
+	}
 }
-
-func (c *fakeClock) NewTicker(time.Duration) (<-chan time.Time, func()) { return c.tick, func() {} }
 
 func TestManagerReap(t *testing.T) {
 	clock := newFakeClock()
-	p := startPool(t, ManagerOptions{Size: 2, MaxOverflow: 2, IdleTTL: time.Minute, Clock: clock})
+	p := startPool(t, ManagerOptions{Size: 2, MaxOverflow: 2, IdleTTL: time.Minute, CleanInterval: time.Hour, Clock: clock})
 	ctx := context.Background()
 	var leases []*Lease
 	for range 4 {
@@ -523,7 +554,8 @@ func TestManagerReap(t *testing.T) {
 	}
 	leases[3].Release()
 
-	// An overflow worker again, reaped by the cleaner's ticker.
+	// An overflow worker again, reaped by the cleaner's round on the
+	// pool's Clock.
 	var more []*Lease
 	for range 3 {
 		l, err := p.Acquire(ctx)
@@ -535,51 +567,65 @@ func TestManagerReap(t *testing.T) {
 	for _, l := range more {
 		l.Release()
 	}
-	clock.Advance(2 * time.Minute)
-	clock.tick <- clock.Now()
+	clock.Advance(time.Hour)
 	eventually(t, "the cleaner", func() bool { return p.Stats().Workers == 2 })
 	if st := p.Stats(); st.Reaped != 3 || st.Crashes != 0 || st.Spawned != 5 {
 		t.Fatalf("%+v", st)
 	}
 }
 
+// TestManagerSlay: each style of the one SlayStyle on a busy pool
+// worker: drain lets its call finish, polite ends it by SIGTERM (or by
+// SIGKILL after StopGrace when Python ignores SIGTERM), brutal by
+// SIGKILL. The worker is replaced, and its exit is no crash.
 func TestManagerSlay(t *testing.T) {
-	for _, style := range []SlayStyle{SlayPolite, SlayBrutal} {
-		t.Run(fmt.Sprint(style), func(t *testing.T) {
-			p := startPool(t, ManagerOptions{Size: 1})
+	for _, tc := range []struct {
+		name   string
+		style  SlayStyle
+		init   *InitCall
+		signal syscall.Signal // that ended the call in flight; 0: it finished
+	}{
+		{"drain", SlayDrain, nil, 0},
+		{"polite", SlayPolite, nil, syscall.SIGTERM},
+		{"polite, SIGTERM ignored", SlayPolite, &InitCall{Module: "fixtures", Function: "ignore_sigterm"}, syscall.SIGKILL},
+		{"brutal", SlayBrutal, nil, syscall.SIGKILL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Init: tc.init, StopGrace: 300 * time.Millisecond}})
 			ctx := context.Background()
 			victim := p.List()[0]
 			done := make(chan error, 1)
 			go func() {
-				_, err := p.Call(ctx, "fixtures", "sleep", 0.3)
+				_, err := p.Call(ctx, "fixtures", "sleep", 1.0)
 				done <- err
 			}()
 			eventually(t, "a busy worker", func() bool { return p.Stats().Busy == 1 })
-			if err := p.Slay(ctx, victim.ID, style); err != nil {
+			if err := p.Slay(ctx, victim.ID, tc.style); err != nil {
 				t.Fatal(err)
 			}
 			err := <-done
-			switch style {
-			case SlayPolite:
-				if err != nil {
-					t.Fatalf("the call in flight: %v (polite lets it finish)", err)
-				}
-			case SlayBrutal:
-				if !errors.Is(err, ErrWorkerExited) {
-					t.Fatalf("the call in flight: %v, want ErrWorkerExited", err)
-				}
+			var ee *ExitError
+			switch {
+			case tc.signal == 0 && err != nil:
+				t.Fatalf("the call in flight: %v (drain lets it finish)", err)
+			case tc.signal != 0 && (!errors.As(err, &ee) || ee.Signal != tc.signal):
+				t.Fatalf("the call in flight: %v, want an *ExitError by %v", err, tc.signal)
 			}
 			eventually(t, "a replacement", func() bool {
 				l := p.List()
 				return len(l) == 1 && l[0].ID != victim.ID && l[0].State == StateIdle
 			})
-			if err := p.Slay(ctx, victim.ID, style); !errors.Is(err, ErrNoSuchWorker) {
+			if err := p.Slay(ctx, victim.ID, tc.style); !errors.Is(err, ErrNoSuchWorker) {
 				t.Fatalf("slaying twice: %v", err)
 			}
 			if st := p.Stats(); st.Crashes != 0 {
 				t.Fatalf("a slain worker counted as a crash: %+v", st)
 			}
 		})
+	}
+	p := startPool(t, ManagerOptions{Size: 1})
+	if err := p.Slay(context.Background(), p.List()[0].ID, SlayStyle(9)); !errors.Is(err, ErrInvalidSlayStyle) {
+		t.Fatalf("an unknown style: %v", err)
 	}
 }
 

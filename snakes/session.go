@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // Session binds its holder to one worker of a pool (erlang_python's
@@ -41,10 +43,10 @@ type Session struct {
 // or Close is called: with context.Background() only Close releases it.
 // Eval and Exec need the pool's workers started with AllowEval.
 func (p *Manager) Session(ctx context.Context) (*Session, error) {
-	m, err := p.acquire(ctx, false, true)
-	for err == nil && workerDown(m.w) != nil { // died idle: take another
-		p.release(m, false, false, true)
-		m, err = p.acquire(ctx, false, true)
+	m, err := p.acquire(ctx, poolstate.Exclusive, true)
+	for err == nil && workerDown(m.Worker) != nil { // died idle: take another
+		p.release(m, 0, true)
+		m, err = p.acquire(ctx, poolstate.Exclusive, true)
 	}
 	if err != nil {
 		return nil, err
@@ -95,7 +97,7 @@ func (ps *Pools) WithSession(ctx context.Context, pool string, fn func(*Session)
 }
 
 // ID returns the id of the session's worker.
-func (s *Session) ID() string { return s.h.m.id }
+func (s *Session) ID() string { return s.h.m.ID }
 
 // Pool returns the name of the session's pool.
 func (s *Session) Pool() string { return s.h.p.opts.Name }
@@ -112,8 +114,8 @@ func (s *Session) Err() error {
 // nobody). hold.mu held.
 func (s *Session) stateLocked() error {
 	if s.lost == nil {
-		if err := workerDown(s.h.m.w); err != nil {
-			s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, s.h.m.id, err)
+		if err := workerDown(s.h.m.Worker); err != nil {
+			s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, s.h.m.ID, err)
 			s.h.ended = true
 		}
 	}
@@ -151,16 +153,12 @@ func (s *Session) begin(eval bool) error {
 // this was its last call.
 func (s *Session) finish(sent bool, err error) error {
 	h := &s.h
-	if sent {
-		h.m.calls.Add(1)
-	}
-	h.m.lastUsed.Store(h.p.clock.Now().UnixNano())
 	broken := false
 	h.mu.Lock()
 	if err != nil {
-		if workerDown(h.m.w) != nil || workerGone(err) {
+		if workerDown(h.m.Worker) != nil || workerGone(err) {
 			if s.lost == nil {
-				s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, h.m.id, err)
+				s.lost = fmt.Errorf("%w: worker %s: %w", ErrSessionLost, h.m.ID, err)
 			}
 			h.ended = true
 			err = fmt.Errorf("%w: %w", ErrSessionLost, err)
@@ -168,7 +166,7 @@ func (s *Session) finish(sent bool, err error) error {
 			broken = h.p.callFailed(h.m, sent, err)
 		}
 	}
-	last := h.finishLocked(broken)
+	last := h.finishLocked(sent, broken)
 	h.mu.Unlock()
 	if last {
 		h.release()
@@ -193,7 +191,7 @@ func (s *Session) CallInto(ctx context.Context, target any, module, function str
 	if cancel != nil {
 		defer cancel()
 	}
-	sent, err := s.h.m.w.callInto(ctx, target, module, function, args)
+	sent, err := s.h.m.Worker.callInto(ctx, target, module, function, args)
 	return s.finish(sent, err)
 }
 
@@ -203,7 +201,7 @@ func (s *Session) Cast(module, function string, args ...any) error {
 	if err := s.begin(false); err != nil {
 		return err
 	}
-	err := s.h.m.w.Cast(module, function, args...)
+	err := s.h.m.Worker.Cast(module, function, args...)
 	return s.finish(err == nil, err)
 }
 
@@ -217,7 +215,7 @@ func (s *Session) Eval(ctx context.Context, code string) (any, error) {
 	if cancel != nil {
 		defer cancel()
 	}
-	v, err := s.h.m.w.Eval(ctx, code)
+	v, err := s.h.m.Worker.Eval(ctx, code)
 	return v, s.finish(true, err)
 }
 
@@ -231,7 +229,7 @@ func (s *Session) Exec(ctx context.Context, code string) error {
 	if cancel != nil {
 		defer cancel()
 	}
-	return s.finish(true, s.h.m.w.Exec(ctx, code))
+	return s.finish(true, s.h.m.Worker.Exec(ctx, code))
 }
 
 // Stream runs module.function(*args) as a stream on the session's worker
@@ -244,10 +242,10 @@ func (s *Session) Stream(ctx context.Context, module, function string, args ...a
 		}
 		var last error
 		defer func() { s.finish(true, last) }()
-		for v, err := range s.h.m.w.Stream(ctx, module, function, args...) {
+		for v, err := range s.h.m.Worker.Stream(ctx, module, function, args...) {
 			if err != nil {
 				last = err
-				if workerDown(s.h.m.w) != nil || workerGone(err) {
+				if workerDown(s.h.m.Worker) != nil || workerGone(err) {
 					err = fmt.Errorf("%w: %w", ErrSessionLost, err)
 				}
 			}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // TestSoakNoLeaks: calls on a pool of 4 from 8 callers, with a worker
@@ -32,7 +34,7 @@ func TestSoakNoLeaks(t *testing.T) {
 	interp(t) // resolve the interpreter (and its cache) before the baseline
 	base := takeCensus()
 
-	p, marker := startPoolMarked(t, ManagerOptions{Size: 4})
+	p, marker := startPoolMarked(t, ManagerOptions{Size: 4, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // a kill every 20 ms: the pool must not give up
 	var done atomic.Int64
 	var killed atomic.Int64
 	stopKiller := make(chan struct{})

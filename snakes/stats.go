@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // Stats is a snapshot of a pool (Manager.Stats).
@@ -32,32 +34,33 @@ type Stats struct {
 	ExceptionKills uint64 // workers retired by KillOnException
 }
 
-// counters are the pool's cumulative figures.
+// counters are the pool's cumulative figures of its calls (those of its
+// workers' lives are the state machine's: poolstate.Counts).
 type counters struct {
-	spawned, reaped, recycled, timeouts, crashes, startFailures, redispatched, exceptionKills atomic.Uint64
+	timeouts, redispatched, exceptionKills atomic.Uint64
 }
 
 // Stats returns a snapshot of the pool (poolboy's status).
 func (p *Manager) Stats() Stats {
 	p.mu.Lock()
-	s := Stats{Idle: len(p.idle), Waiting: p.waiters.Len(), Starting: p.pending}
-	for _, m := range p.members {
-		if m.retiring {
+	s := Stats{Idle: p.mach.IdleCount(), Waiting: p.mach.Waiting(), Starting: p.mach.Starting()}
+	for _, m := range p.mach.Members() {
+		switch m.State() {
+		case poolstate.Idle:
+		case poolstate.Busy:
+			s.Busy++
+		case poolstate.Leased:
+			s.Leased++
+		default:
 			continue
 		}
 		s.Workers++
-		if m.inflight > 0 {
-			s.Busy++
-		}
-		if m.leased {
-			s.Leased++
-		}
 	}
+	n := p.mach.Counts()
 	p.mu.Unlock()
+	s.Spawned, s.Reaped, s.Recycled, s.Crashes, s.StartFailures = n.Spawned, n.Reaped, n.Recycled, n.Crashes, n.StartFailures
 	c := &p.stats
-	s.Spawned, s.Reaped, s.Recycled = c.spawned.Load(), c.reaped.Load(), c.recycled.Load()
-	s.Timeouts, s.Crashes, s.StartFailures = c.timeouts.Load(), c.crashes.Load(), c.startFailures.Load()
-	s.Redispatched, s.ExceptionKills = c.redispatched.Load(), c.exceptionKills.Load()
+	s.Timeouts, s.Redispatched, s.ExceptionKills = c.timeouts.Load(), c.redispatched.Load(), c.exceptionKills.Load()
 	return s
 }
 
@@ -76,31 +79,34 @@ type WorkerInfo struct {
 	ID        string
 	Pid       int
 	State     WorkerState
-	InFlight  int // pool calls in flight
-	Calls     uint64
+	InFlight  int    // pool calls in flight (1 for a lease)
+	Calls     uint64 // calls served (a lease's or a session's counted when it ends)
 	Started   time.Time
-	LastUsed  time.Time
-	Recycling bool // its replacement is starting
+	LastUsed  time.Time // when it was last given back
+	Recycling bool      // its replacement is starting
 }
 
 // List returns the pool's workers that are alive, oldest first.
 func (p *Manager) List() []WorkerInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]WorkerInfo, 0, len(p.members))
-	for _, m := range p.members {
+	out := make([]WorkerInfo, 0, len(p.mach.Members()))
+	for _, m := range p.mach.Members() {
 		st := StateIdle
-		switch {
-		case m.retiring:
+		switch m.State() {
+		case poolstate.Retiring:
 			st = StateRetiring
-		case m.leased:
+		case poolstate.Leased:
 			st = StateLeased
-		case m.inflight > 0:
+		case poolstate.Busy:
 			st = StateBusy
+		case poolstate.Idle:
+		default:
+			continue // out of the pool
 		}
 		out = append(out, WorkerInfo{
-			ID: m.id, Pid: m.w.Pid(), State: st, InFlight: m.inflight, Calls: m.calls.Load(),
-			Started: m.started, LastUsed: time.Unix(0, m.lastUsed.Load()), Recycling: m.recycling,
+			ID: m.ID, Pid: m.Worker.Pid(), State: st, InFlight: m.Users(), Calls: m.Served(),
+			Started: m.Since(), LastUsed: m.LastUsed(), Recycling: m.Replacing(),
 		})
 	}
 	return out
@@ -116,9 +122,15 @@ func (p *Manager) Clean(ctx context.Context) (int, error) {
 	return res.(int), nil
 }
 
-// Slay stops the worker named id (an id from List): SlayPolite lets its
-// calls finish, SlayBrutal kills it at once. The pool replaces it.
+// Slay stops the worker named id (an id from List) as style says:
+// SlayPolite sends SIGTERM now and SIGKILL after StopGrace, SlayBrutal
+// SIGKILL, SlayDrain lets its calls finish first. Either way it takes no
+// new call, its exit is not a crash, and the pool replaces it. An unknown
+// id is ErrNoSuchWorker, an unknown style ErrInvalidSlayStyle.
 func (p *Manager) Slay(ctx context.Context, id string, style SlayStyle) error {
+	if !style.Valid() {
+		return fmt.Errorf("%w: %v", ErrInvalidSlayStyle, style)
+	}
 	res, err := p.request(ctx, &slayRequest{id: id, style: style})
 	if err != nil {
 		return err
@@ -130,7 +142,7 @@ func (p *Manager) Slay(ctx context.Context, id string, style SlayStyle) error {
 // caller's goroutine, never from inside the actor).
 func (p *Manager) request(ctx context.Context, msg any) (any, error) {
 	p.mu.Lock()
-	stopped := p.stopped
+	stopped := p.mach.Mode() == poolstate.Stopped
 	p.mu.Unlock()
 	if stopped {
 		return nil, ErrPoolStopped

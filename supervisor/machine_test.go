@@ -124,6 +124,7 @@ func TestMachineIntensity(t *testing.T) {
 		{"just inside the period", Intensity{1, time.Second}, []time.Duration{0, 999 * ms}, 1},
 		{"no restarts allowed", Intensity{MaxRestarts: -1}, []time.Duration{0}, 0},
 		{"defaults: 3 in 5s", Intensity{}, []time.Duration{0, 1000 * ms, 2000 * ms, 4000 * ms}, 3},
+		{"unlimited", Intensity{MaxRestarts: UnlimitedRestarts}, []time.Duration{0, 1 * ms, 2 * ms, 3 * ms, 4 * ms, 5 * ms}, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewMachine(OneForAll, tc.in, Backoff{Disabled: true}, nil)

@@ -1,16 +1,19 @@
-package supervisor
+package supervisor_test
+
+// An external test: package snakes imports supervisor, so a test of
+// supervisor that runs real Python workers lives outside the package.
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/taipan-go/taipan/internal/testkit"
+	"github.com/taipan-go/taipan/actors"
 	"github.com/taipan-go/taipan/snakes"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
 // TestPythonWorkerRestartedAfterSIGKILL supervises real Python workers:
@@ -21,15 +24,51 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Skipf("no python3: %v", err)
 	}
-	sys, rec := newSystem(t), newRecorder()
-	worker := func(id string) ChildSpec {
-		return ChildSpec{ID: id, Props: func() *actor.Props {
+	sys := actors.NewSystem(actors.Options{})
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		sys.Stop(ctx)
+	}()
+	events := make(chan supervisor.Event, 1000)
+	waitFor := func(what string, pred func(supervisor.Event) bool) supervisor.Event {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case e := <-events:
+				if pred(e) {
+					return e
+				}
+			case <-timeout:
+				t.Fatalf("no %s", what)
+			}
+		}
+	}
+	worker := func(id string) supervisor.ChildSpec {
+		return supervisor.ChildSpec{ID: id, Props: func() *actor.Props {
 			return snakes.WorkerProps(snakes.Options{Interpreter: in, ID: id})
 		}}
 	}
-	s := start(t, sys, Spec{Name: "py", OnEvent: rec.Record, Children: []ChildSpec{worker("w1"), worker("w2")}})
+	s, err := supervisor.Start(context.Background(), sys.Root, supervisor.Spec{Name: "py", OnEvent: func(e supervisor.Event) { events <- e }, Children: []supervisor.ChildSpec{worker("w1"), worker("w2")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidOf := func(id string) *actor.PID {
+		ch, err := s.Children(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ch {
+			if c.ID == id {
+				return c.PID
+			}
+		}
+		t.Fatalf("no child %s in %v", id, ch)
+		return nil
+	}
 	getWorker := func(id string) *snakes.Worker {
-		res, err := sys.Root.RequestFuture(pidOf(t, s, id), &snakes.GetWorker{}, 5*time.Second).Result()
+		res, err := sys.Root.RequestFuture(pidOf(id), &snakes.GetWorker{}, 5*time.Second).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,12 +86,12 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 	if err := syscall.Kill(old.Pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	ex := rec.Next(t, "exit of w1", exited("w1")).(ChildExited)
+	ex := waitFor("exit of w1", func(e supervisor.Event) bool { x, ok := e.(supervisor.ChildExited); return ok && x.Child == "w1" }).(supervisor.ChildExited)
 	var we *snakes.WorkerExitedReason
 	if !errors.As(ex.Reason, &we) || ex.Normal() {
 		t.Fatalf("exit reason %v", ex.Reason)
 	}
-	rec.Next(t, "restart of w1", restarted("w1"))
+	waitFor("restart of w1", func(e supervisor.Event) bool { x, ok := e.(supervisor.ChildRestarted); return ok && x.Child == "w1" })
 	w := getWorker("w1")
 	if w.Pid() == old.Pid() {
 		t.Fatal("same process after restart")
@@ -67,6 +106,10 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, x := range []*snakes.Worker{w, sibling} {
-		testkit.Receive(t, fmt.Sprintf("process %d to end with Stop", x.Pid()), x.Exited())
+		select {
+		case <-x.Exited():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("process %d survived Stop", x.Pid())
+		}
 	}
 }

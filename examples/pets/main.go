@@ -120,7 +120,7 @@ func run() error {
 	for _, in := range shop.List() {
 		fmt.Printf("pet %-8s %-8s restarts=%d calls=%d\n", in.Name, in.State, in.Restarts, in.Calls)
 	}
-	if err := shop.Slay(ctx, "counter", pets.SlayPolite); err != nil {
+	if err := shop.Slay(ctx, "counter", snakes.SlayPolite); err != nil {
 		return err
 	}
 	fmt.Printf("slew \"counter\": still there=%v\n", shop.Has("counter"))

@@ -184,3 +184,9 @@ def close_requests():
     os.dup2(null, 3)
     os.close(null)
     return os.getpid()
+
+
+def ignore_sigterm():
+    """Init: SIGTERM does nothing (only SIGKILL ends the process)."""
+    import signal
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
