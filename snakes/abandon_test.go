@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // TestReleasedAtDeadline: a caller whose deadline passes while its call
@@ -66,7 +68,10 @@ func TestReleasedAtDeadline(t *testing.T) {
 // caller's error is a timeout; the KeyboardInterrupt Python raised is in
 // the Outcome, with its traceback.
 func TestTimeoutIsNotAPythonError(t *testing.T) {
-	w := startWorker(t, Options{CancelGrace: time.Millisecond})
+	// SIGINT at once, and all the time Python needs to raise
+	// KeyboardInterrupt before SIGTERM (a loaded machine may take more
+	// than the default 100 ms).
+	w := startWorker(t, Options{CancelGrace: time.Millisecond, SignalGrace: testkit.Patience})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := w.Call(ctx, "fixtures", "sleep", 60)
@@ -78,11 +83,7 @@ func TestTimeoutIsNotAPythonError(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("got %v, want an *AbandonError", err)
 	}
-	select {
-	case <-ae.Settled():
-	case <-time.After(20 * time.Second):
-		t.Fatal("the abandoned call never settled")
-	}
+	testkit.Receive(t, "the abandoned call to settle", ae.Settled())
 	stage, final := ae.Outcome()
 	if stage != "interrupted (SIGINT)" || !errors.As(final, &pe) || pe.Type != "builtins.KeyboardInterrupt" || len(pe.Traceback) == 0 {
 		t.Fatalf("outcome %q, %v: want the KeyboardInterrupt with its traceback", stage, final)
@@ -178,16 +179,7 @@ func TestRequestWriteHonoursDeadline(t *testing.T) {
 			_, err := w.Call(context.Background(), "fixtures", "sleep", 20)
 			busy <- err
 		}()
-		// Wait until the sleep is written (the pipe order records it).
-		for {
-			w.mu.Lock()
-			n := len(w.order)
-			w.mu.Unlock()
-			if n > 0 {
-				break
-			}
-			runtimeGosched()
-		}
+		waitWritten(t, w, 1) // the sleep
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		start := time.Now()
 		_, err := w.Call(ctx, "fixtures", "length", make([]byte, 4<<20))
@@ -199,13 +191,8 @@ func TestRequestWriteHonoursDeadline(t *testing.T) {
 		if took > 10*time.Second {
 			t.Fatalf("spin %v: the write gave up after %v", spin, took)
 		}
-		select {
-		case err := <-busy:
-			if !errors.Is(err, ErrWorkerExited) {
-				t.Fatalf("the running call: %v, want the exit of the killed worker", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("the worker left with half a frame in its pipe was not killed")
+		if err := testkit.Receive(t, "the worker left with half a frame in its pipe to be killed", busy); !errors.Is(err, ErrWorkerExited) {
+			t.Fatalf("the running call: %v, want the exit of the killed worker", err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,8 +13,15 @@ import (
 func TestCallbacks(t *testing.T) {
 	w := startWorker(t, Options{CallbackTimeout: 300 * time.Millisecond})
 	ctx := context.Background()
-	var inFlight, peak atomic.Int32
 	w.RegisterFunc("double", func(ctx context.Context, args []any) (any, error) {
+		return args[0].(int64) * 2, nil
+	})
+	// together is double, but the first four calls wait for each other
+	// (each up to CallbackTimeout): they return only if they ran at once.
+	var inFlight, peak atomic.Int32
+	four := make(chan struct{})
+	var fourOnce sync.Once
+	w.RegisterFunc("together", func(ctx context.Context, args []any) (any, error) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for {
@@ -22,7 +30,14 @@ func TestCallbacks(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		if n >= 4 {
+			fourOnce.Do(func() { close(four) })
+		}
+		select {
+		case <-four:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		return args[0].(int64) * 2, nil
 	})
 	w.RegisterFunc("fails", func(ctx context.Context, args []any) (any, error) {
@@ -45,7 +60,7 @@ func TestCallbacks(t *testing.T) {
 		}
 	})
 	t.Run("8 threads at once", func(t *testing.T) {
-		v, err := w.Call(ctx, "fixtures", "threads_call_go", "double", 8)
+		v, err := w.Call(ctx, "fixtures", "threads_call_go", "together", 8)
 		if err != nil {
 			t.Fatal(err)
 		}

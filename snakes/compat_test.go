@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
 	"github.com/taipan-go/taipan/erlterm"
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // The compat profile's tests drive testdata/erlport_wire.py, a stand-in
@@ -534,13 +536,8 @@ func TestCompatCastAndMessages(t *testing.T) {
 	if _, err := w.Call(ctx, "erlport_fixtures", "cast_back", "hi"); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case m := <-msgs:
-		if m != "hi" {
-			t.Errorf("message %#v", m)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no message")
+	if m := testkit.Receive(t, "the cast back", msgs); m != "hi" {
+		t.Errorf("message %#v", m)
 	}
 }
 
@@ -553,13 +550,8 @@ func TestCompatMessageHandlerErrorStops(t *testing.T) {
 	if err := w.Send("boom"); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-exit:
-		if !strings.Contains(err.Error(), "message handler raised") || !strings.Contains(err.Error(), "handler failed") {
-			t.Errorf("exit %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the worker was not stopped")
+	if err := testkit.Receive(t, "the worker to be stopped", exit); !strings.Contains(err.Error(), "message handler raised") || !strings.Contains(err.Error(), "handler failed") {
+		t.Errorf("exit %v", err)
 	}
 }
 
@@ -604,11 +596,7 @@ func TestCompatRequestWriteHonoursDeadline(t *testing.T) {
 		_, err := w.Call(context.Background(), "erlport_fixtures", "go_call_then_sleep", "running", 20)
 		busy <- err
 	}()
-	select {
-	case <-running:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the long call did not start")
-	}
+	testkit.Receive(t, "the long call to start", running)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	start := time.Now()
 	_, err := w.Call(ctx, "erlport_fixtures", "echo", make([]byte, 4<<20))
@@ -620,12 +608,7 @@ func TestCompatRequestWriteHonoursDeadline(t *testing.T) {
 	if took > 10*time.Second {
 		t.Fatalf("the write gave up after %v", took)
 	}
-	select {
-	case err := <-busy:
-		if !errors.Is(err, ErrWorkerExited) {
-			t.Fatalf("the running call: %v, want the exit of the killed worker", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the worker left with half a frame in its pipe was not killed")
+	if err := testkit.Receive(t, "the worker left with half a frame in its pipe to be killed", busy); !errors.Is(err, ErrWorkerExited) {
+		t.Fatalf("the running call: %v, want the exit of the killed worker", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 func TestFutureWaiters(t *testing.T) {
@@ -50,8 +52,9 @@ func TestFutureWaiters(t *testing.T) {
 	}
 
 	// Cancel abandons the call.
-	f = ps.Go(ctx, "pools_fixtures", "slow_square", 1, 5)
-	time.Sleep(50 * time.Millisecond)
+	marker, running := beacon(t, "running")
+	f = ps.Go(ctx, "fixtures", "sleep_marked", marker, 5)
+	testkit.Receive(t, "the call to run", running)
 	f.Cancel()
 	if _, err := f.Wait(ctx); !errors.Is(err, ErrCancelled) {
 		t.Fatalf("Wait after Cancel = %v", err)

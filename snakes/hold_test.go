@@ -3,10 +3,10 @@ package snakes
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // A Lease and a Session whose holder's context ends follow one rule: no
@@ -57,20 +57,20 @@ func TestHoldContextEnds(t *testing.T) {
 					if tc.withHold {
 						cctx = hctx
 					}
-					marker := filepath.Join(t.TempDir(), "running")
+					marker, running := beacon(t, "running")
 					go func() {
 						_, err := h.Call(cctx, "fixtures", "sleep_marked", marker, 1)
 						done <- err
 					}()
-					slowly(t, "the call to run", func() bool { _, err := os.Stat(marker); return err == nil })
+					testkit.Receive(t, "the call to run", running)
 				}
 				cancel() // the holder goes away
 				if tc.call {
-					if err := <-done; tc.callErr == nil && err != nil || tc.callErr != nil && !errors.Is(err, tc.callErr) {
+					if err := testkit.Receive(t, "the call in flight", done); tc.callErr == nil && err != nil || tc.callErr != nil && !errors.Is(err, tc.callErr) {
 						t.Fatalf("the call in flight: %v, want %v", err, tc.callErr)
 					}
 				}
-				slowly(t, "the worker back in the pool", func() bool {
+				testkit.Eventually(t, "the worker back in the pool", func() bool {
 					st := p.Stats()
 					return st.Leased == 0 && st.Idle == 1 && st.Workers == 1
 				})

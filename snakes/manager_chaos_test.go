@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/supervisor"
 )
 
@@ -108,7 +109,7 @@ func chaos(t *testing.T, pipeline, total int) {
 	killerDone.Wait()
 	elapsed := time.Since(start)
 
-	eventually(t, "the pool back at full size", func() bool {
+	testkit.Eventually(t, "the pool back at full size", func() bool {
 		st := p.Stats()
 		return st.Workers == 4 && st.Starting == 0 && st.Idle == 4
 	})

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 	"github.com/taipan-go/taipan/supervisor"
 )
@@ -45,7 +46,7 @@ func TestManagerMaxCallsExact(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			slowly(t, "the last replacements", func() bool { return p.Stats().Starting == 0 })
+			testkit.Eventually(t, "the last replacements", func() bool { return p.Stats().Starting == 0 })
 
 			live := map[int]bool{}
 			for _, w := range p.List() {
@@ -163,12 +164,12 @@ func TestManagerRedispatchBudget(t *testing.T) {
 	// Each worker runs a long call; the call under test queues behind one.
 	running := make(chan error, 3)
 	for i := range 3 {
-		marker := filepath.Join(dir, fmt.Sprint("running-", i))
+		marker, started := beacon(t, fmt.Sprint("running-", i))
 		go func() {
 			_, err := p.Call(ctx, "fixtures", "sleep_marked", marker, 60)
 			running <- err
 		}()
-		slowly(t, "a long call to run", func() bool { _, err := os.Stat(marker); return err == nil })
+		testkit.Receive(t, "a long call to run", started)
 	}
 	res := make(chan error, 1)
 	go func() {
@@ -178,7 +179,7 @@ func TestManagerRedispatchBudget(t *testing.T) {
 	killed := map[int]bool{}
 	for range 3 {
 		var victim *Worker
-		slowly(t, "the call written behind a long one", func() bool {
+		testkit.Eventually(t, "the call written behind a long one", func() bool {
 			victim = queuedOn(p, killed)
 			return victim != nil
 		})

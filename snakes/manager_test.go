@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // startPool starts a pool on the fixtures, stopped at the end of the test,
@@ -28,9 +30,7 @@ func startPoolMarked(t testing.TB, opts ManagerOptions) (*Manager, string) {
 	if opts.Size == 0 {
 		opts.Size = 2
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p, err := NewManager(ctx, opts)
+	p, err := NewManager(testkit.Context(t), opts)
 	if err != nil {
 		t.Fatalf("NewManager: %v", err)
 	}
@@ -54,25 +54,13 @@ func markedFixtures(t testing.TB, w *Options, kind string) string {
 // Python process with the marker remains.
 func stopAndCheck(t testing.TB, marker string, stop func(context.Context) error) {
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 		defer cancel()
 		stop(ctx)
 		if left := pythonsWithMarker(marker); len(left) > 0 {
 			t.Errorf("Python processes left after Stop: %v", left)
 		}
 	})
-}
-
-// eventually polls cond until it holds or 5 s pass.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func pidsOf(p *Manager) []int {
@@ -214,7 +202,7 @@ func TestManagerFIFOWaiters(t *testing.T) {
 			mu.Unlock()
 			l.Release()
 		}()
-		eventually(t, "the waiter to queue", func() bool { return p.Stats().Waiting == i+1 })
+		testkit.Eventually(t, "the waiter to queue", func() bool { return p.Stats().Waiting == i+1 })
 	}
 	l.Release()
 	wg.Wait()
@@ -278,7 +266,7 @@ func TestManagerOverloaded(t *testing.T) {
 		_, err := p.Call(context.Background(), "fixtures", "echo", 1)
 		done <- err
 	}()
-	eventually(t, "one waiter", func() bool { return p.Stats().Waiting == 1 })
+	testkit.Eventually(t, "one waiter", func() bool { return p.Stats().Waiting == 1 })
 	if _, err := p.Call(context.Background(), "fixtures", "echo", 2); !errors.Is(err, ErrOverloaded) {
 		t.Fatalf("second waiter: %v, want ErrOverloaded", err)
 	}
@@ -309,7 +297,7 @@ func TestManagerWith(t *testing.T) {
 		defer func() { recover() }()
 		p.With(ctx, func(l *Lease) error { panic("oops") })
 	}()
-	eventually(t, "a replacement", func() bool {
+	testkit.Eventually(t, "a replacement", func() bool {
 		got := pidsOf(p)
 		return len(got) == 1 && got[0] != pid
 	})
@@ -323,7 +311,7 @@ func TestManagerWith(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	eventually(t, "the release", func() bool { return p.Stats().Idle == 1 })
+	testkit.Eventually(t, "the release", func() bool { return p.Stats().Idle == 1 })
 	if got := pidsOf(p); !slices.Equal(got, []int{pid}) {
 		t.Fatalf("after the holder's context ended: %v, want [%d]", got, pid)
 	}
@@ -421,7 +409,7 @@ func TestManagerCrashRefill(t *testing.T) {
 			t.Fatalf("echo(%d) = %v, %v", i, v, err)
 		}
 	}
-	eventually(t, "the pool to refill", func() bool {
+	testkit.Eventually(t, "the pool to refill", func() bool {
 		got := pidsOf(p)
 		return len(got) == 2 && !slices.Contains(got, before[0])
 	})
@@ -443,7 +431,7 @@ func TestManagerRedispatch(t *testing.T) {
 	if st := p.Stats(); st.Redispatched != 1 {
 		t.Fatalf("%+v", st)
 	}
-	eventually(t, "a replacement", func() bool { return p.Stats().Spawned == 3 && p.Stats().Workers == 2 })
+	testkit.Eventually(t, "a replacement", func() bool { return p.Stats().Spawned == 3 && p.Stats().Workers == 2 })
 }
 
 func TestManagerExitInFlight(t *testing.T) {
@@ -568,7 +556,7 @@ func TestManagerReap(t *testing.T) {
 		l.Release()
 	}
 	clock.Advance(time.Hour)
-	eventually(t, "the cleaner", func() bool { return p.Stats().Workers == 2 })
+	testkit.Eventually(t, "the cleaner", func() bool { return p.Stats().Workers == 2 })
 	if st := p.Stats(); st.Reaped != 3 || st.Crashes != 0 || st.Spawned != 5 {
 		t.Fatalf("%+v", st)
 	}
@@ -594,12 +582,13 @@ func TestManagerSlay(t *testing.T) {
 			p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Init: tc.init, StopGrace: 300 * time.Millisecond}})
 			ctx := context.Background()
 			victim := p.List()[0]
+			marker, running := beacon(t, "running")
 			done := make(chan error, 1)
 			go func() {
-				_, err := p.Call(ctx, "fixtures", "sleep", 1.0)
+				_, err := p.Call(ctx, "fixtures", "sleep_marked", marker, 1.0)
 				done <- err
 			}()
-			eventually(t, "a busy worker", func() bool { return p.Stats().Busy == 1 })
+			testkit.Receive(t, "the call to run", running)
 			if err := p.Slay(ctx, victim.ID, tc.style); err != nil {
 				t.Fatal(err)
 			}
@@ -611,7 +600,7 @@ func TestManagerSlay(t *testing.T) {
 			case tc.signal != 0 && (!errors.As(err, &ee) || ee.Signal != tc.signal):
 				t.Fatalf("the call in flight: %v, want an *ExitError by %v", err, tc.signal)
 			}
-			eventually(t, "a replacement", func() bool {
+			testkit.Eventually(t, "a replacement", func() bool {
 				l := p.List()
 				return len(l) == 1 && l[0].ID != victim.ID && l[0].State == StateIdle
 			})
@@ -640,7 +629,7 @@ func TestManagerRecycle(t *testing.T) {
 			for _, w := range p.List() {
 				pids[w.Pid] = true
 			}
-			eventually(t, "the replacement", func() bool { return p.Stats().Starting == 0 })
+			testkit.Eventually(t, "the replacement", func() bool { return p.Stats().Starting == 0 })
 		}
 		if st := p.Stats(); st.Recycled != 3 || len(pids) != 4 {
 			t.Fatalf("%d workers served 10 calls, want 4; %+v", len(pids), st)
@@ -664,7 +653,7 @@ func TestManagerRecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The replacement is ready before the old worker retires.
-		eventually(t, "the replacement", func() bool { return p.Stats().Recycled == 1 })
+		testkit.Eventually(t, "the replacement", func() bool { return p.Stats().Recycled == 1 })
 		list := p.List()
 		if len(list) != 2 || list[0].ID != old.ID || list[0].State != StateRetiring || list[1].State != StateIdle {
 			t.Fatalf("after recycling: %+v", list)
@@ -673,7 +662,7 @@ func TestManagerRecycle(t *testing.T) {
 			t.Fatalf("the retiring worker's holder: %v", err)
 		}
 		l.Release()
-		eventually(t, "the old worker to go", func() bool { return len(p.List()) == 1 && p.List()[0].ID != old.ID })
+		testkit.Eventually(t, "the old worker to go", func() bool { return len(p.List()) == 1 && p.List()[0].ID != old.ID })
 	})
 	t.Run("max rss", func(t *testing.T) {
 		p := startPool(t, ManagerOptions{Size: 1, MaxRSS: 1 << 20})
@@ -681,7 +670,7 @@ func TestManagerRecycle(t *testing.T) {
 		if _, err := p.Clean(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "recycling", func() bool {
+		testkit.Eventually(t, "recycling", func() bool {
 			l := p.List()
 			return p.Stats().Recycled == 1 && len(l) == 1 && l[0].ID != old.ID
 		})
@@ -692,12 +681,13 @@ func TestManagerStop(t *testing.T) {
 	t.Run("graceful", func(t *testing.T) {
 		p := startPool(t, ManagerOptions{Size: 2})
 		pids := pidsOf(p)
+		marker, running := beacon(t, "running")
 		done := make(chan error, 1)
 		go func() {
-			_, err := p.Call(context.Background(), "fixtures", "sleep", 0.3)
+			_, err := p.Call(context.Background(), "fixtures", "sleep_marked", marker, 0.3)
 			done <- err
 		}()
-		eventually(t, "a busy worker", func() bool { return p.Stats().Busy == 1 })
+		testkit.Receive(t, "the call to run", running)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := p.Stop(ctx); err != nil {
@@ -713,25 +703,26 @@ func TestManagerStop(t *testing.T) {
 			t.Fatalf("after Stop: %v", err)
 		}
 		for _, pid := range pids {
-			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			if testkit.Alive(pid) {
 				t.Fatalf("process %d left", pid)
 			}
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {
 		p := startPool(t, ManagerOptions{Size: 1})
+		marker, running := beacon(t, "running")
 		done := make(chan error, 1)
 		go func() {
-			_, err := p.Call(context.Background(), "fixtures", "ignore_sigint", 30)
+			_, err := p.Call(context.Background(), "fixtures", "ignore_sigint", 30, marker)
 			done <- err
 		}()
-		eventually(t, "a busy worker", func() bool { return p.Stats().Busy == 1 })
+		testkit.Receive(t, "the call to run", running)
 		waiter := make(chan error, 1)
 		go func() {
 			_, err := p.Call(context.Background(), "fixtures", "echo", 1)
 			waiter <- err
 		}()
-		eventually(t, "a waiter", func() bool { return p.Stats().Waiting == 1 })
+		testkit.Eventually(t, "a waiter", func() bool { return p.Stats().Waiting == 1 })
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		start := time.Now()

@@ -3,11 +3,10 @@ package snakes
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // A request refused before it reached the process matches ErrNotRun
@@ -17,10 +16,9 @@ func TestNotRunRefused(t *testing.T) {
 	killed := func(t *testing.T) *Worker {
 		w := startWorker(t, Options{})
 		syscall.Kill(w.Pid(), syscall.SIGKILL)
-		<-w.Exited()
-		for w.Err() == nil { // the reader sees the end of file just after
-			time.Sleep(time.Millisecond)
-		}
+		testkit.Receive(t, "the worker's exit", w.Exited())
+		// The reader sees the end of file just after: nothing announces it.
+		testkit.Eventually(t, "the worker marked dead", func() bool { return w.Err() != nil })
 		return w
 	}
 	stopped := func(t *testing.T) *Worker {
@@ -72,11 +70,12 @@ func TestNotRunRefused(t *testing.T) {
 
 	t.Run("in flight when it died", func(t *testing.T) {
 		w := startWorker(t, Options{})
+		marker, running := beacon(t, "running")
 		done := make(chan error, 1)
-		go func() { _, err := w.Call(ctx, "fixtures", "sleep", 30); done <- err }()
-		time.Sleep(100 * time.Millisecond)
+		go func() { _, err := w.Call(ctx, "fixtures", "sleep_marked", marker, 30); done <- err }()
+		testkit.Receive(t, "the call to run", running)
 		syscall.Kill(w.Pid(), syscall.SIGKILL)
-		if err := <-done; !errors.Is(err, ErrWorkerExited) || errors.Is(err, ErrNotRun) {
+		if err := testkit.Receive(t, "the call's end", done); !errors.Is(err, ErrWorkerExited) || errors.Is(err, ErrNotRun) {
 			t.Fatalf("got %v, want ErrWorkerExited without ErrNotRun", err)
 		}
 	})
@@ -98,28 +97,23 @@ func TestNotRunQueuedBehind(t *testing.T) {
 		name string
 		err  error
 	}
-	// run starts first (and waits until it runs), then the queued calls
-	// (written behind it), then kills the process once ready says so.
-	run := func(t *testing.T, w *Worker, first func() error, queued []string, ready func() bool) map[string]error {
+	// run starts first (and waits until it runs: ready is closed), then the
+	// queued calls (written behind it), then kills the process.
+	run := func(t *testing.T, w *Worker, first func() error, queued []string, ready <-chan struct{}) map[string]error {
 		out := make(chan outcome, 1+len(queued))
 		go func() { out <- outcome{"first", first()} }()
-		slowly(t, "the first call to run", ready)
+		testkit.Receive(t, "the first call to run", ready)
 		for _, name := range queued {
 			go func() {
 				_, err := w.Call(ctx, "fixtures", "sleep", 30)
 				out <- outcome{name, err}
 			}()
 		}
-		// Written: they are registered, and the writer is done.
-		slowly(t, "the queued calls to be written", func() bool {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			return len(w.order) >= 1+len(queued)
-		})
+		waitWritten(t, w, 1+len(queued))
 		syscall.Kill(w.Pid(), syscall.SIGKILL)
 		errs := map[string]error{}
 		for range 1 + len(queued) {
-			o := <-out
+			o := testkit.Receive(t, "the calls' ends", out)
 			errs[o.name] = o.err
 		}
 		return errs
@@ -127,11 +121,11 @@ func TestNotRunQueuedBehind(t *testing.T) {
 
 	t.Run("plain", func(t *testing.T) {
 		w := startWorker(t, Options{})
-		marker := filepath.Join(t.TempDir(), "running")
+		marker, running := beacon(t, "running")
 		errs := run(t, w, func() error {
 			_, err := w.Call(ctx, "fixtures", "sleep_marked", marker, 30)
 			return err
-		}, []string{"second", "third"}, func() bool { _, err := os.Stat(marker); return err == nil })
+		}, []string{"second", "third"}, running)
 		if err := errs["first"]; !errors.Is(err, ErrWorkerExited) || errors.Is(err, ErrNotRun) {
 			t.Errorf("running call: %v, want ErrWorkerExited without ErrNotRun", err)
 		}
@@ -153,14 +147,7 @@ func TestNotRunQueuedBehind(t *testing.T) {
 		errs := run(t, w, func() error {
 			_, err := w.Call(ctx, "fixtures", "call_go", "hold")
 			return err
-		}, []string{"second"}, func() bool {
-			select {
-			case <-held:
-				return true
-			default:
-				return false
-			}
-		})
+		}, []string{"second"}, held)
 		// While the first waits for Go, Python runs the second inline.
 		for _, name := range []string{"first", "second"} {
 			if err := errs[name]; !errors.Is(err, ErrWorkerExited) || errors.Is(err, ErrNotRun) {

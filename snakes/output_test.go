@@ -2,15 +2,14 @@ package snakes
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 type piece struct {
@@ -82,60 +81,28 @@ func TestLineSplitterBounded(t *testing.T) {
 	}
 }
 
-// logCapture is an hclog output that hands every JSON record to a
-// channel-backed list.
+// logCapture is an hclog output (JSON) that records every record, for a
+// test to wait for the one it expects.
 type logCapture struct {
-	mu      sync.Mutex
-	records []map[string]any
-	changed chan struct{}
+	testkit.Recorder[map[string]any]
 }
-
-func newLogCapture() *logCapture { return &logCapture{changed: make(chan struct{}, 1)} }
 
 func (c *logCapture) Write(p []byte) (int, error) {
 	var r map[string]any
 	if err := json.Unmarshal(p, &r); err == nil {
-		c.mu.Lock()
-		c.records = append(c.records, r)
-		c.mu.Unlock()
-		select {
-		case c.changed <- struct{}{}:
-		default:
-		}
+		c.Record(r)
 	}
 	return len(p), nil
-}
-
-// waitFor waits until a record satisfies ok.
-func (c *logCapture) waitFor(t *testing.T, what string, ok func(map[string]any) bool) {
-	t.Helper()
-	deadline := time.After(promptly)
-	for {
-		c.mu.Lock()
-		for _, r := range c.records {
-			if ok(r) {
-				c.mu.Unlock()
-				return
-			}
-		}
-		c.mu.Unlock()
-		select {
-		case <-c.changed:
-		case <-deadline:
-			t.Fatalf("no log record: %s", what)
-		}
-	}
 }
 
 // A raw 8 MiB line on stderr is logged in pieces and the stream keeps
 // working: a line written after it is logged, and a subprocess writing to
 // stderr does not die of SIGPIPE.
 func TestOutputLongLine(t *testing.T) {
-	logs := newLogCapture()
+	logs := &logCapture{}
 	log := hclog.New(&hclog.LoggerOptions{Output: logs, JSONFormat: true, Level: hclog.Info})
 	w := startWorker(t, Options{Logger: log})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*promptly)
-	defer cancel()
+	ctx := testkit.Context(t)
 	const size = 8 << 20
 	status, err := w.Call(ctx, "process_fixtures", "flood_stderr", size)
 	if err != nil {
@@ -144,12 +111,10 @@ func TestOutputLongLine(t *testing.T) {
 	if status != int64(0) {
 		t.Fatalf("the subprocess exited with %v", status)
 	}
-	logs.waitFor(t, "the subprocess's line", func(r map[string]any) bool { return r["@message"] == "subprocess line" })
-	logs.waitFor(t, "the line after the flood", func(r map[string]any) bool { return r["@message"] == "after the flood" })
-	logs.mu.Lock()
-	defer logs.mu.Unlock()
+	logs.Wait(t, "the subprocess's line", func(r map[string]any) bool { return r["@message"] == "subprocess line" })
+	logs.Wait(t, "the line after the flood", func(r map[string]any) bool { return r["@message"] == "after the flood" })
 	total, parts := 0, 0
-	for _, r := range logs.records {
+	for _, r := range logs.Events() {
 		if r["stream"] != "stderr" || r["part"] == nil {
 			continue
 		}

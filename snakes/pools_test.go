@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // startPools starts a Pools on the fixtures with small pools (default 1,
@@ -29,9 +31,7 @@ func startPoolsMarked(t testing.TB, opts PoolsOptions) (*Pools, string) {
 	if opts.IO.Size == 0 {
 		opts.IO.Size = 1
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	ps, err := NewPools(ctx, opts)
+	ps, err := NewPools(testkit.Context(t), opts)
 	if err != nil {
 		t.Fatalf("NewPools: %v", err)
 	}
@@ -247,10 +247,11 @@ func TestPoolsConcurrentRoutes(t *testing.T) {
 	ps := startPools(t, PoolsOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// Two goroutines change the routes until the callers are done.
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
+	var changers, callers sync.WaitGroup
 	for i := range 2 {
-		wg.Go(func() {
+		changers.Go(func() {
 			for n := 0; ; n++ {
 				select {
 				case <-stop:
@@ -272,7 +273,7 @@ func TestPoolsConcurrentRoutes(t *testing.T) {
 		})
 	}
 	for range 4 {
-		wg.Go(func() {
+		callers.Go(func() {
 			for n := range 100 {
 				if p := ps.PoolFor("pools_fixtures", "square"); p != "default" && p != "io" {
 					t.Errorf("PoolFor = %q", p)
@@ -285,9 +286,9 @@ func TestPoolsConcurrentRoutes(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	callers.Wait()
 	close(stop)
-	wg.Wait()
+	changers.Wait()
 }
 
 func TestPoolsStop(t *testing.T) {

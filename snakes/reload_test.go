@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // reloadModule is a module whose value() is version v; slow(marker, secs)
@@ -28,18 +30,6 @@ func writeFile(t *testing.T, path, text string) {
 	}
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// slowly polls cond until it holds or 30 s pass (a loaded machine).
-func slowly(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -107,7 +97,7 @@ func TestManagerReloadEveryWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	marker := filepath.Join(dir, "started")
+	marker, started := beacon(t, "started")
 	slow := make(chan any, 1)
 	go func() {
 		v, err := p.Call(ctx, "hotmod", "slow", marker, 1.0)
@@ -116,7 +106,7 @@ func TestManagerReloadEveryWorker(t *testing.T) {
 		}
 		slow <- v
 	}()
-	slowly(t, "the slow call to start", func() bool { _, err := os.Stat(marker); return err == nil })
+	testkit.Receive(t, "the slow call to start", started)
 
 	writeFile(t, mod, reloadModule("22"))
 	report := p.Reload(ctx, "hotmod")
@@ -245,13 +235,13 @@ func TestManagerReloadOutcomes(t *testing.T) {
 
 // callStream calls module.value() from k goroutines until stop closes and
 // counts the calls and the failures.
-func callStream(p *Manager, k int, module string, stop <-chan struct{}) (calls *atomic.Int64, wait func() (failed int64, last error)) {
+func callStream(p *Manager, k int, module string, stop <-chan struct{}) (calls *testkit.Counter, wait func() (failed int64, last error)) {
 	var (
 		wg      sync.WaitGroup
 		fails   atomic.Int64
 		lastErr atomic.Value
 	)
-	calls = new(atomic.Int64)
+	calls = new(testkit.Counter)
 	for range k {
 		wg.Go(func() {
 			for {
@@ -263,7 +253,7 @@ func callStream(p *Manager, k int, module string, stop <-chan struct{}) (calls *
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				_, err := p.Call(ctx, module, "value")
 				cancel()
-				calls.Add(1)
+				calls.Add()
 				if err != nil {
 					fails.Add(1)
 					lastErr.Store(err)
@@ -300,7 +290,7 @@ func TestManagerRestart(t *testing.T) {
 
 			stop := make(chan struct{})
 			calls, wait := callStream(p, 4, "hotmod", stop)
-			slowly(t, "calls to flow", func() bool { return calls.Load() > 20 })
+			calls.WaitMore(t, "calls to flow", 20)
 			writeFile(t, mod, reloadModule("2"))
 			rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 			err = p.Restart(rctx, rolling)
@@ -308,8 +298,7 @@ func TestManagerRestart(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Restart: %v", err)
 			}
-			served := calls.Load()
-			slowly(t, "calls after the restart", func() bool { return calls.Load() > served+20 })
+			calls.WaitMore(t, "calls after the restart", 20)
 			close(stop)
 			failed, last := wait()
 			if failed != 0 {
@@ -319,7 +308,7 @@ func TestManagerRestart(t *testing.T) {
 				t.Errorf("session after restart: %v %v (its worker keeps its code until it ends)", v, err)
 			}
 			s.Close()
-			slowly(t, "the session's worker to stop", func() bool {
+			testkit.Eventually(t, "the session's worker to stop", func() bool {
 				for _, pid := range pidsOf(p) {
 					if slices.Contains(before, pid) {
 						return false
@@ -380,7 +369,7 @@ func TestPoolsReloadAndRestart(t *testing.T) {
 	if err := ps.Restart(ctx, true); err != nil {
 		t.Fatalf("Restart: %v", err)
 	}
-	slowly(t, "every worker replaced", func() bool {
+	testkit.Eventually(t, "every worker replaced", func() bool {
 		now := append(pidsOf(a), pidsOf(b)...)
 		for _, pid := range now {
 			if slices.Contains(before, pid) {
@@ -410,13 +399,16 @@ func TestManagerReloadCatchesUpWithStartingWorker(t *testing.T) {
 		"import time\n\ndef init(marker):\n    import stale\n    open(marker, 'w').close()\n    time.sleep(2.0)\n")
 	p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Paths: []string{dir},
 		Init: &InitCall{Module: "slowinit", Function: "init", Args: []any{marker}}}})
+	// The first worker's Init wrote a plain file; the replacement's
+	// writes the beacon in its place.
 	os.Remove(marker)
+	initDone := testkit.Beacon(t, marker)
 	ctx := context.Background()
 
 	restarted := make(chan error, 1)
 	go func() { restarted <- p.Restart(ctx, true) }()
 	// The replacement has imported stale (version 1) and is still starting.
-	slowly(t, "the replacement's Init", func() bool { _, err := os.Stat(marker); return err == nil })
+	testkit.Receive(t, "the replacement's Init", initDone)
 	writeFile(t, mod, reloadModule("2"))
 	report := p.Reload(ctx, "stale")
 	starting := 0
@@ -428,7 +420,7 @@ func TestManagerReloadCatchesUpWithStartingWorker(t *testing.T) {
 	if starting != 1 {
 		t.Fatalf("report %v: want one worker starting", report)
 	}
-	if err := <-restarted; err != nil {
+	if err := testkit.Receive(t, "the restart", restarted); err != nil {
 		t.Fatal(err)
 	}
 	var v int64

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 func TestSessionState(t *testing.T) {
@@ -110,7 +112,7 @@ func TestSessionAutoRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel() // the owner goes away
-	eventually(t, "the session's release", func() bool { return p.Stats().Leased == 0 })
+	testkit.Eventually(t, "the session's release", func() bool { return p.Stats().Leased == 0 })
 	if _, err := s.Call(context.Background(), "pools_fixtures", "incr"); !errors.Is(err, ErrSessionClosed) {
 		t.Fatalf("Call after the owner's context ended = %v", err)
 	}
@@ -124,23 +126,24 @@ func TestSessionAutoRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	marker, running := beacon(t, "running")
 	res := make(chan error, 1)
 	go func() {
-		v, err := s.Call(context.Background(), "pools_fixtures", "slow_square", 3, 0.2)
-		if err == nil && v != int64(9) {
+		v, err := s.Call(context.Background(), "fixtures", "sleep_marked", marker, 1)
+		if err == nil && v != "done" {
 			err = errors.New("wrong result")
 		}
 		res <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	testkit.Receive(t, "the call to run", running)
 	s.Close()
 	if st := p.Stats(); st.Leased != 1 {
 		t.Errorf("released under a call in flight: %+v", st)
 	}
-	if err := <-res; err != nil {
+	if err := testkit.Receive(t, "the call in flight", res); err != nil {
 		t.Fatalf("call in flight at Close: %v", err)
 	}
-	eventually(t, "the release after the last call", func() bool { return p.Stats().Leased == 0 })
+	testkit.Eventually(t, "the release after the last call", func() bool { return p.Stats().Leased == 0 })
 	if st := p.Stats(); st.Spawned != 1 {
 		t.Fatalf("worker replaced: %+v", st)
 	}
@@ -160,12 +163,12 @@ func TestSessionLost(t *testing.T) {
 	}
 	// Killed between calls.
 	syscall.Kill(int(pid), syscall.SIGKILL)
-	eventually(t, "the worker's death", func() bool { return s.Err() != nil })
+	testkit.Receive(t, "the worker's death", s.h.m.Worker.Exited())
 	if _, err := s.Call(ctx, "pools_fixtures", "pid"); !errors.Is(err, ErrSessionLost) || !errors.Is(err, ErrWorkerExited) {
 		t.Fatalf("Call on a session whose worker died = %v", err)
 	}
 	// The pool replaces the worker, and the session does not move to it.
-	eventually(t, "the refill", func() bool { st := p.Stats(); return st.Workers == 1 && st.Idle == 1 })
+	testkit.Eventually(t, "the refill", func() bool { st := p.Stats(); return st.Workers == 1 && st.Idle == 1 })
 	if _, err := s.Call(ctx, "pools_fixtures", "pid"); !errors.Is(err, ErrSessionLost) {
 		t.Fatalf("a lost session called again: %v", err)
 	}
@@ -179,18 +182,19 @@ func TestSessionLost(t *testing.T) {
 	if err := s.CallInto(ctx, &pid, "pools_fixtures", "pid"); err != nil {
 		t.Fatal(err)
 	}
+	marker, running := beacon(t, "running")
 	res := make(chan error, 1)
 	go func() {
-		_, err := s.Call(ctx, "pools_fixtures", "slow_square", 1, 5)
+		_, err := s.Call(ctx, "fixtures", "sleep_marked", marker, 5)
 		res <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	testkit.Receive(t, "the call to run", running)
 	syscall.Kill(int(pid), syscall.SIGKILL)
-	if err := <-res; !errors.Is(err, ErrSessionLost) || !errors.Is(err, ErrWorkerExited) {
+	if err := testkit.Receive(t, "the call's end", res); !errors.Is(err, ErrSessionLost) || !errors.Is(err, ErrWorkerExited) {
 		t.Fatalf("call in flight when the worker died = %v", err)
 	}
 	// A lost session gives its worker back without waiting for Close.
-	eventually(t, "the lost session's release", func() bool {
+	testkit.Eventually(t, "the lost session's release", func() bool {
 		st := p.Stats()
 		return st.Leased == 0 && st.Idle == 1
 	})
@@ -247,7 +251,7 @@ func TestWithSession(t *testing.T) {
 		defer func() { recover() }()
 		ps.WithSession(ctx, "", func(*Session) error { panic("oops") })
 	}()
-	eventually(t, "the replacement", func() bool { st := p.Stats(); return st.Spawned == 2 && st.Idle == 1 })
+	testkit.Eventually(t, "the replacement", func() bool { st := p.Stats(); return st.Spawned == 2 && st.Idle == 1 })
 	// Without AllowEval, Eval fails in Python and the session goes on.
 	err = ps.WithSession(ctx, "", func(s *Session) error {
 		var pe *PythonError

@@ -5,17 +5,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"runtime"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/supervisor"
 )
 
@@ -32,7 +28,7 @@ func TestSoakNoLeaks(t *testing.T) {
 		calls, kills, failed = 100_000, 300, 100
 	}
 	interp(t) // resolve the interpreter (and its cache) before the baseline
-	base := takeCensus()
+	base := testkit.TakeCensus()
 
 	p, marker := startPoolMarked(t, ManagerOptions{Size: 4, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // a kill every 20 ms: the pool must not give up
 	var done atomic.Int64
@@ -106,63 +102,7 @@ func TestSoakNoLeaks(t *testing.T) {
 	if left := pythonsWithMarker(marker); len(left) > 0 {
 		t.Fatalf("Python processes left after Stop: %v", left)
 	}
-	var now census
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		now = takeCensus()
-		if now.fds <= base.fds && now.goroutines <= base.goroutines && now.zombies == 0 || time.Now().After(deadline) {
-			break
-		}
-		runtime.Gosched()
-		time.Sleep(10 * time.Millisecond) // goroutines ending after Stop returned: poll, bounded
-	}
-	if now.fds > base.fds || now.goroutines > base.goroutines || now.zombies > 0 {
-		kinds := map[string]int{}
-		for _, f := range now.fdList {
-			if !slices.Contains(base.fdList, f) {
-				_, target, _ := strings.Cut(f, "→")
-				kind, _, _ := strings.Cut(target, "[")
-				kinds[kind]++
-			}
-		}
-		t.Fatalf("after Stop: %d fds (%d before), %d goroutines (%d before), %d zombies; new fds by kind: %v",
-			now.fds, base.fds, now.goroutines, base.goroutines, now.zombies, kinds)
-	}
-}
-
-// census is what a test may leak: open fds, goroutines, zombie children.
-type census struct {
-	fds, goroutines, zombies int
-	fdList                   []string
-}
-
-func takeCensus() census {
-	var c census
-	ents, _ := os.ReadDir("/proc/self/fd")
-	for _, e := range ents {
-		target, _ := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
-		c.fdList = append(c.fdList, e.Name()+"→"+target)
-	}
-	c.fds = len(ents)
-	c.goroutines = runtime.NumGoroutine()
-	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
-	me := " " + strconv.Itoa(os.Getpid()) + " "
-	for _, d := range dirs {
-		b, err := os.ReadFile(d)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 || len(s) < i+4 {
-			continue
-		}
-		// After "(comm)": " S ppid ..."
-		if s[i+2] == 'Z' && strings.HasPrefix(s[i+3:], me) {
-			c.zombies++
-		}
-	}
-	return c
+	testkit.NoLeaks(t, base)
 }
 
 // waitGroupOrFail waits for wg, failing the test (after closing stop) if

@@ -3,42 +3,12 @@ package snakes
 import (
 	"context"
 	"errors"
-	"os"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
-
-// openFds lists the test process's open descriptors and what they are.
-func openFds(t *testing.T) []string {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fds []string
-	for _, e := range ents {
-		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
-		fds = append(fds, e.Name()+" -> "+target)
-	}
-	return fds
-}
-
-// waitGoroutines waits for the goroutine count to come back to n (a
-// goroutine past its last statement may take a moment to be gone).
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.Now().Add(promptly)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		runtime.Gosched()
-		time.Sleep(time.Millisecond)
-	}
-}
 
 // A failed start, whatever the reason, leaves no descriptor and no
 // goroutine behind.
@@ -63,11 +33,9 @@ func TestFailedStartsLeakNothing(t *testing.T) {
 			opts := tc.opts(t)
 			opts.Interpreter = interp(t)
 			opts.Paths = []string{fixturesDir(t)}
-			fds, goroutines := openFds(t), runtime.NumGoroutine()
+			base := testkit.TakeCensus()
 			for range 20 {
-				ctx, cancel := context.WithTimeout(context.Background(), 2*promptly)
-				w, err := Start(ctx, opts)
-				cancel()
+				w, err := Start(testkit.Context(t), opts)
 				if !errors.Is(err, ErrStartFailed) {
 					if w != nil {
 						w.Stop(context.Background())
@@ -75,10 +43,12 @@ func TestFailedStartsLeakNothing(t *testing.T) {
 					t.Fatalf("Start: %v, want ErrStartFailed", err)
 				}
 			}
-			if after := openFds(t); !slices.Equal(after, fds) {
-				t.Fatalf("descriptors before:\n%v\nafter 20 failed starts:\n%v", fds, after)
+			// Start closed them before it returned.
+			if after := testkit.TakeCensus(); !slices.Equal(after.FDs, base.FDs) {
+				t.Fatalf("descriptors before:\n%v\nafter 20 failed starts:\n%v", base.FDs, after.FDs)
 			}
-			waitGoroutines(t, goroutines)
+			// Its goroutines may still be ending.
+			testkit.NoLeaks(t, base)
 		})
 	}
 }

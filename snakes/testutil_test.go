@@ -2,12 +2,13 @@ package snakes
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // testInterp resolves the interpreter once for the whole test binary (a
@@ -49,14 +50,12 @@ func startWorker(t testing.TB, opts Options) *Worker {
 // test ends.
 func mustStart(t testing.TB, opts Options) *Worker {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	w, err := Start(ctx, opts)
+	w, err := Start(testkit.Context(t), opts)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
 		defer cancel()
 		if err := w.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
@@ -65,6 +64,28 @@ func mustStart(t testing.TB, opts Options) *Worker {
 	return w
 }
 
-// runtimeGosched yields the processor while a test waits for state it
-// cannot be signalled about (another goroutine's progress).
-func runtimeGosched() { runtime.Gosched() }
+// beacon returns a fresh path for a fixture to write as its marker file
+// once its call runs, and the channel closed then (a testkit.Beacon).
+func beacon(t testing.TB, name string) (string, <-chan struct{}) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	return path, testkit.Beacon(t, path)
+}
+
+// waitWritten waits until w has written n requests to its process (the
+// run order records each): nothing announces a write, so it polls.
+func waitWritten(t testing.TB, w *Worker, n int) {
+	t.Helper()
+	testkit.Eventually(t, fmt.Sprintf("%d requests written", n), func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return len(w.order) >= n
+	})
+}
+
+// eventually is testkit.Eventually, for the tests that still call it by
+// this name.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	testkit.Eventually(t, what, cond)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
 	"github.com/taipan-go/taipan/erlterm"
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 func TestCallValues(t *testing.T) {
@@ -231,17 +234,17 @@ func TestProcessExit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var exitSeen sync.WaitGroup
-			exitSeen.Add(1)
-			w := startWorker(t, Options{OnExit: func(error) { exitSeen.Done() }})
+			exitSeen := make(chan struct{})
+			w := startWorker(t, Options{OnExit: func(error) { close(exitSeen) }})
 			// The crash comes while a call is running and another is
 			// queued behind it: both fail at once.
+			marker, running := beacon(t, "running")
 			crashed := make(chan error, 1)
 			go func() {
-				_, err := w.Call(context.Background(), "fixtures", tt.fn, tt.args...)
+				_, err := w.Call(context.Background(), "fixtures", tt.fn, append(tt.args, marker)...)
 				crashed <- err
 			}()
-			time.Sleep(20 * time.Millisecond)
+			testkit.Receive(t, "the call to run", running)
 			start := time.Now()
 			_, err := w.Call(context.Background(), "fixtures", "sleep", 30)
 			if d := time.Since(start); d > 3*time.Second {
@@ -256,7 +259,7 @@ func TestProcessExit(t *testing.T) {
 					t.Fatalf("got code %d signal %v", ee.Code, ee.Signal)
 				}
 			}
-			exitSeen.Wait()
+			testkit.Receive(t, "OnExit", exitSeen)
 		})
 	}
 }
@@ -270,7 +273,7 @@ func TestExitFailsCallsInFlight(t *testing.T) {
 			errs <- err
 		}()
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitWritten(t, w, 4)
 	start := time.Now()
 	syscall.Kill(w.Pid(), syscall.SIGKILL)
 	for i := 0; i < 4; i++ {
@@ -285,16 +288,19 @@ func TestExitFailsCallsInFlight(t *testing.T) {
 
 func TestDeadlineEscalation(t *testing.T) {
 	tests := []struct {
-		name  string
-		fn    string
-		stage string
+		name   string
+		fn     string
+		stage  string
+		signal time.Duration // SignalGrace
 	}{
-		{"sleep is interrupted", "sleep", "interrupted (SIGINT)"},
-		{"SIGINT ignored", "ignore_sigint", "terminated (SIGTERM)"},
+		// All the time Python needs to raise KeyboardInterrupt before
+		// SIGTERM (a loaded machine may take more than the default 100 ms).
+		{"sleep is interrupted", "sleep", "interrupted (SIGINT)", testkit.Patience},
+		{"SIGINT ignored", "ignore_sigint", "terminated (SIGTERM)", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := startWorker(t, Options{})
+			w := startWorker(t, Options{SignalGrace: tt.signal})
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
 			start := time.Now()
@@ -315,7 +321,7 @@ func TestDeadlineEscalation(t *testing.T) {
 			if d := time.Since(start); d > 3*time.Second {
 				t.Fatalf("took %v", d)
 			}
-			<-ae.Settled()
+			testkit.Receive(t, "the escalation to settle", ae.Settled())
 			if stage, _ := ae.Outcome(); stage != tt.stage {
 				t.Fatalf("the escalation ended at %q, want %q", stage, tt.stage)
 			}
@@ -325,11 +331,7 @@ func TestDeadlineEscalation(t *testing.T) {
 			if _, err := w.Call(context.Background(), "operator", "add", 1, 2); err == nil {
 				t.Fatal("a broken worker took a call")
 			}
-			select {
-			case <-w.Exited():
-			case <-time.After(3 * time.Second):
-				t.Fatal("the broken worker was not stopped")
-			}
+			testkit.Receive(t, "the broken worker to be stopped", w.Exited())
 		})
 	}
 }
@@ -338,19 +340,27 @@ func TestCancelQueuedCall(t *testing.T) {
 	w := startWorker(t, Options{})
 	// The first call keeps the worker busy; the second, queued behind it,
 	// is cancelled and answered by X alone: the worker stays usable.
+	// (The first call runs 2 s: long enough for the test to cancel the
+	// second before it would run, even on a loaded machine.)
+	marker, running := beacon(t, "running")
 	first := make(chan error, 1)
 	go func() {
-		_, err := w.Call(context.Background(), "fixtures", "sleep", 0.5)
+		_, err := w.Call(context.Background(), "fixtures", "sleep_marked", marker, 2)
 		first <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	testkit.Receive(t, "the first call to run", running)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err := w.Call(ctx, "fixtures", "echo", 1)
-	if !errors.Is(err, ErrCancelled) {
+	queued := make(chan error, 1)
+	go func() {
+		_, err := w.Call(ctx, "fixtures", "echo", 1)
+		queued <- err
+	}()
+	waitWritten(t, w, 2)
+	cancel()
+	if err := testkit.Receive(t, "the cancelled call", queued); !errors.Is(err, ErrCancelled) {
 		t.Fatalf("want ErrCancelled, got %v", err)
 	}
-	if err := <-first; err != nil {
+	if err := testkit.Receive(t, "the first call", first); err != nil {
 		t.Fatalf("first call: %v", err)
 	}
 	if w.Err() != nil {
@@ -405,18 +415,19 @@ func TestOutputFlood(t *testing.T) {
 		t.Fatalf("raw_noise: %v %v", v, err)
 	}
 	wg.Wait()
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		s := buf.String()
-		if strings.Contains(s, "line 19999") && strings.Contains(s, "raw line 1999") && strings.Contains(s, "to stderr") {
-			if !strings.Contains(s, "worker=flood") {
-				t.Fatal("log lines lack the worker id")
-			}
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	// Stop returns once the output pipes are read to their end and logged.
+	if err := w.Stop(testkit.Context(t)); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("output missing; log tail: %s", tail(buf.String(), 500))
+	s := buf.String()
+	for _, want := range []string{"line 19999", "raw line 1999", "to stderr"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("output %q missing; log tail: %s", want, tail(s, 500))
+		}
+	}
+	if !strings.Contains(s, "worker=flood") {
+		t.Fatal("log lines lack the worker id")
+	}
 }
 
 func tail(s string, n int) string {
@@ -498,13 +509,8 @@ func TestMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		select {
-		case m := <-got:
-			if m != int64(i) {
-				t.Fatalf("message %d: %v", i, m)
-			}
-		case <-time.After(3 * time.Second):
-			t.Fatalf("message %d never came", i)
+		if m := testkit.Receive(t, fmt.Sprint("message ", i), got); m != int64(i) {
+			t.Fatalf("message %d: %v", i, m)
 		}
 	}
 }

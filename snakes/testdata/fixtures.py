@@ -39,20 +39,28 @@ def busy(seconds):
     return n
 
 
-def ignore_sigint(seconds):
+def _mark(path):
+    """Write the marker file (a beacon the test waits on) when given one."""
+    if path:
+        open(path, "w").close()
+
+
+def ignore_sigint(seconds, marker=None):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _mark(marker)
     time.sleep(seconds)
     return "done"
 
 
-def exit_now(delay, code):
+def exit_now(delay, code, marker=None):
+    _mark(marker)
     time.sleep(delay)
     os._exit(code)
 
 
 def sleep_marked(path, seconds):
-    open(path, "w").close()
+    _mark(path)
     time.sleep(seconds)
     return "done"
 
@@ -64,8 +72,9 @@ def wait_for_file(path):
         time.sleep(0.01)
 
 
-def segfault(delay):
+def segfault(delay, marker=None):
     import ctypes
+    _mark(marker)
     time.sleep(delay)
     ctypes.string_at(0)
 
