@@ -9,11 +9,30 @@ import (
 	"strconv"
 )
 
+// Inflate returns the term that a compressed external term holds,
+// uncompressed and Version first, as Unmarshal reads it: b is Version,
+// COMPRESSED, the term's size and its zlib stream (what Append writes with
+// EncodeOptions.Compression, and term_to_binary(T, [compressed])). A size
+// above limit is ErrTooLarge; the size is never trusted for allocation:
+// the buffer grows only as the data really inflates. Errors are
+// *SyntaxErrors: ErrVersion, ErrInvalid (not a compressed term, a broken
+// stream), ErrTruncated, ErrTooLarge.
+func Inflate(b []byte, limit int) ([]byte, error) {
+	switch {
+	case len(b) == 0 || b[0] != versionMagic:
+		return nil, &SyntaxError{Offset: 0, Err: ErrVersion}
+	case len(b) < 2 || b[1] != tagCompressed:
+		return nil, &SyntaxError{Offset: 1, Err: ErrInvalid, Detail: "not a compressed term"}
+	}
+	return inflate(b, limit, []byte{versionMagic})
+}
+
 // inflate decompresses a top-level COMPRESSED term (131, 80, size, zlib
-// stream) into a fresh buffer. The declared size is checked against max but
-// never trusted for allocation: the buffer grows only as data really
-// inflates, so a few hostile bytes cannot claim gigabytes.
-func inflate(data []byte, max int) ([]byte, error) {
+// stream) into a fresh buffer that starts with head. The declared size is
+// checked against max but never trusted for allocation: the buffer grows
+// only as data really inflates, so a few hostile bytes cannot claim
+// gigabytes.
+func inflate(data []byte, max int, head []byte) ([]byte, error) {
 	if len(data) < 6 {
 		return nil, &SyntaxError{Offset: 2, Err: ErrTruncated, Detail: "compressed size"}
 	}
@@ -30,7 +49,8 @@ func inflate(data []byte, max int) ([]byte, error) {
 		return nil, &SyntaxError{Offset: 6, Err: ErrInvalid, Detail: "zlib header: " + err.Error()}
 	}
 	var out bytes.Buffer
-	out.Grow(min(int(size), 4*len(data)+512))
+	out.Grow(len(head) + min(int(size), 4*len(data)+512))
+	out.Write(head)
 	_, err = out.ReadFrom(io.LimitReader(zr, int64(size)+1))
 	if err == io.ErrUnexpectedEOF {
 		return nil, &SyntaxError{Offset: len(data), Err: ErrTruncated, Detail: "zlib stream"}
@@ -38,9 +58,9 @@ func inflate(data []byte, max int) ([]byte, error) {
 	if err != nil {
 		return nil, &SyntaxError{Offset: 6, Err: ErrInvalid, Detail: "zlib stream: " + err.Error()}
 	}
-	if out.Len() != int(size) {
+	if n := out.Len() - len(head); n != int(size) {
 		return nil, &SyntaxError{Offset: 2, Err: ErrInvalid,
-			Detail: "declared size " + strconv.FormatUint(uint64(size), 10) + " but stream inflates to " + strconv.Itoa(out.Len()) + " or more"}
+			Detail: "declared size " + strconv.FormatUint(uint64(size), 10) + " but stream inflates to " + strconv.Itoa(n) + " or more"}
 	}
 	return out.Bytes(), nil
 }

@@ -91,7 +91,7 @@ func (o *DecodeOptions) open(data []byte) (decodeState, error) {
 	}
 	d.off = 1
 	if len(data) > 1 && data[1] == tagCompressed {
-		inflated, err := inflate(data, o.maxDecompressed())
+		inflated, err := inflate(data, o.maxDecompressed(), nil)
 		if err != nil {
 			return d, err
 		}
