@@ -45,157 +45,165 @@ func ReadHeader(b []byte) (Header, error) {
 // readHeader is ReadHeader for b at offset at of the caller's input,
 // which its errors count from.
 func readHeader(b []byte, at int) (Header, error) {
-	fail := func(off int, err error, detail string) (Header, error) {
-		return Header{}, &SyntaxError{Offset: at + off, Err: err, Detail: detail}
-	}
 	if len(b) == 0 {
-		return fail(0, ErrTruncated, "term")
+		return headerError(at, ErrTruncated, "term")
 	}
 	t := Tag(b[0])
-	// fixed: n bytes in all.
-	fixed := func(n int, what string) (Header, error) {
-		if len(b) < n {
-			return fail(1, ErrTruncated, what)
-		}
-		return Header{Tag: t, Len: n}, nil
-	}
-	// sized: a big-endian length of width bytes, extra bytes, then as many
-	// bytes as the length says.
-	sized := func(width, extra int, what string) (Header, error) {
-		if len(b) < 1+width {
-			return fail(1, ErrTruncated, what+" length")
-		}
-		var n uint64
-		for _, c := range b[1 : 1+width] {
-			n = n<<8 | uint64(c)
-		}
-		total := uint64(1+width+extra) + n
-		if total > uint64(len(b)) {
-			return fail(1+width, ErrTruncated, what+" of "+strconv.FormatUint(n, 10)+" bytes")
-		}
-		return Header{Tag: t, Len: int(total)}, nil
-	}
-	// parts: head bytes, then n terms, each at least a byte.
-	parts := func(head int, n uint64, what string) (Header, error) {
-		if len(b) < head {
-			return fail(1, ErrTruncated, what)
-		}
-		if n > uint64(len(b)-head) {
-			return fail(1, ErrTruncated, what+" of "+strconv.FormatUint(n, 10)+" terms")
-		}
-		return Header{Tag: t, Len: head, Parts: int(n)}, nil
-	}
-	// node: head bytes, the node's atom, then tail bytes.
-	node := func(head, tail int, what string) (Header, error) {
-		if len(b) <= head {
-			return fail(head, ErrTruncated, what+" node")
-		}
-		switch b[head] {
-		case tagAtom, tagSmallAtom, tagAtomUTF8, tagSmallAtomUTF8:
-		default:
-			return fail(head, ErrInvalid, what+": node name must be an atom")
-		}
-		_, n, ok := ReadAtomName(b[head:])
-		if !ok {
-			return fail(head+1, ErrTruncated, what+" node")
-		}
-		if total := head + n + tail; total <= len(b) {
-			return Header{Tag: t, Len: total}, nil
-		}
-		return fail(head+n, ErrTruncated, what)
-	}
 	switch t {
 	case TagSmallInteger:
-		return fixed(2, "small integer")
+		return fixedHeader(b, at, 2, "small integer")
 	case TagInteger:
-		return fixed(5, "integer")
+		return fixedHeader(b, at, 5, "integer")
 	case TagNewFloat:
-		return fixed(9, "float")
+		return fixedHeader(b, at, 9, "float")
 	case TagFloat:
-		return fixed(32, "float text")
+		return fixedHeader(b, at, 32, "float text")
 	case TagNil:
 		return Header{Tag: t, Len: 1}, nil
 	case TagAtom, TagAtomUTF8:
-		return sized(2, 0, "atom")
+		return sizedHeader(b, at, 2, 0, "atom")
 	case TagSmallAtom, TagSmallAtomUTF8:
-		return sized(1, 0, "atom")
+		return sizedHeader(b, at, 1, 0, "atom")
 	case TagString:
-		return sized(2, 0, "string")
+		return sizedHeader(b, at, 2, 0, "string")
 	case TagBinary:
-		return sized(4, 0, "binary")
+		return sizedHeader(b, at, 4, 0, "binary")
 	case TagSmallBig:
-		return sized(1, 1, "big integer") // the sign byte, then the digits
+		return sizedHeader(b, at, 1, 1, "big integer") // the sign byte, then the digits
 	case TagLargeBig:
-		return sized(4, 1, "big integer")
+		return sizedHeader(b, at, 4, 1, "big integer")
 	case TagBitBinary:
-		h, err := sized(4, 1, "bit binary") // the bit count, then the bytes
+		h, err := sizedHeader(b, at, 4, 1, "bit binary") // the bit count, then the bytes
 		if err != nil {
 			return h, err
 		}
 		n, bits := h.Len-6, b[5]
 		if n == 0 && bits != 0 || n > 0 && (bits < 1 || bits > 8) {
-			return fail(0, ErrInvalid, "bit count "+strconv.Itoa(int(bits))+" for "+strconv.Itoa(n)+" bytes")
+			return headerError(at, ErrInvalid, "bit count "+strconv.Itoa(int(bits))+" for "+strconv.Itoa(n)+" bytes")
 		}
 		return h, nil
 	case TagSmallTuple:
 		if len(b) < 2 {
-			return fail(1, ErrTruncated, "tuple arity")
+			return headerError(at+1, ErrTruncated, "tuple arity")
 		}
-		return parts(2, uint64(b[1]), "tuple")
+		return partsHeader(b, at, 2, uint64(b[1]), "tuple")
 	case TagLargeTuple, TagList, TagMap:
 		if len(b) < 5 {
-			return fail(1, ErrTruncated, "count")
+			return headerError(at+1, ErrTruncated, "count")
 		}
 		n := uint64(binary.BigEndian.Uint32(b[1:]))
 		switch t {
 		case TagLargeTuple:
-			return parts(5, n, "tuple")
+			return partsHeader(b, at, 5, n, "tuple")
 		case TagList:
-			return parts(5, n+1, "list")
+			return partsHeader(b, at, 5, n+1, "list")
 		}
-		return parts(5, 2*n, "map")
+		return partsHeader(b, at, 5, 2*n, "map")
 	case TagExport:
-		return parts(1, 3, "export")
+		return partsHeader(b, at, 1, 3, "export")
 	case TagNewFun:
 		// Size (counting itself), arity, uniq (16 bytes), index, the
 		// number of free variables, then the parts.
 		const head = 1 + 4 + 1 + 16 + 4 + 4
 		if len(b) < head {
-			return fail(1, ErrTruncated, "fun")
+			return headerError(at+1, ErrTruncated, "fun")
 		}
 		if size := binary.BigEndian.Uint32(b[1:]); size < head-1 || uint64(size) > uint64(len(b)-1) {
-			return fail(1, ErrTruncated, "fun of "+strconv.FormatUint(uint64(size), 10)+" bytes")
+			return headerError(at+1, ErrTruncated, "fun of "+strconv.FormatUint(uint64(size), 10)+" bytes")
 		}
-		return parts(head, 4+uint64(binary.BigEndian.Uint32(b[head-4:])), "fun")
+		return partsHeader(b, at, head, 4+uint64(binary.BigEndian.Uint32(b[head-4:])), "fun")
 	case TagPid:
-		return node(1, 4+4+1, "pid") // id, serial, creation
+		return nodeHeader(b, at, 1, 4+4+1, "pid") // id, serial, creation
 	case TagNewPid:
-		return node(1, 4+4+4, "pid")
+		return nodeHeader(b, at, 1, 4+4+4, "pid")
 	case TagPort, TagReference:
-		return node(1, 4+1, "port or reference") // id, creation
+		return nodeHeader(b, at, 1, 4+1, "port or reference") // id, creation
 	case TagNewPort:
-		return node(1, 4+4, "port")
+		return nodeHeader(b, at, 1, 4+4, "port")
 	case TagV4Port:
-		return node(1, 8+4, "port")
+		return nodeHeader(b, at, 1, 8+4, "port")
 	case TagNewReference, TagNewerReference:
 		if len(b) < 3 {
-			return fail(1, ErrTruncated, "reference length")
+			return headerError(at+1, ErrTruncated, "reference length")
 		}
 		words := int(binary.BigEndian.Uint16(b[1:]))
 		if words < 1 || words > maxRefWords {
-			return fail(0, ErrInvalid, "reference of "+strconv.Itoa(words)+" words")
+			return headerError(at, ErrInvalid, "reference of "+strconv.Itoa(words)+" words")
 		}
 		creation := 1
 		if t == TagNewerReference {
 			creation = 4
 		}
-		return node(3, creation+4*words, "reference")
+		return nodeHeader(b, at, 3, creation+4*words, "reference")
 	case TagAtomCacheRef, TagLocal:
-		return fail(0, ErrDistributionOnly, t.String())
+		return headerError(at, ErrDistributionOnly, t.String())
 	case TagCompressed:
-		return fail(0, ErrInvalid, "compressed term inside a term")
+		return headerError(at, ErrInvalid, "compressed term inside a term")
 	}
-	return fail(0, ErrUnknownTag, t.String())
+	return headerError(at, ErrUnknownTag, t.String())
+}
+
+// headerError is ReadHeader's error at offset off.
+func headerError(off int, err error, detail string) (Header, error) {
+	return Header{}, &SyntaxError{Offset: off, Err: err, Detail: detail}
+}
+
+// fixedHeader reads a term of n bytes in all.
+func fixedHeader(b []byte, at, n int, what string) (Header, error) {
+	if len(b) < n {
+		return headerError(at+1, ErrTruncated, what)
+	}
+	return Header{Tag: Tag(b[0]), Len: n}, nil
+}
+
+// sizedHeader reads a term whose tag is followed by a big-endian length
+// of width bytes, extra bytes, then as many bytes as the length says.
+func sizedHeader(b []byte, at, width, extra int, what string) (Header, error) {
+	if len(b) < 1+width {
+		return headerError(at+1, ErrTruncated, what+" length")
+	}
+	var n uint64
+	for _, c := range b[1 : 1+width] {
+		n = n<<8 | uint64(c)
+	}
+	total := uint64(1+width+extra) + n
+	if total > uint64(len(b)) {
+		return headerError(at+1+width, ErrTruncated, what+" of "+strconv.FormatUint(n, 10)+" bytes")
+	}
+	return Header{Tag: Tag(b[0]), Len: int(total)}, nil
+}
+
+// partsHeader reads a term of head bytes followed by n terms, each of a
+// byte at least.
+func partsHeader(b []byte, at, head int, n uint64, what string) (Header, error) {
+	if len(b) < head {
+		return headerError(at+1, ErrTruncated, what)
+	}
+	if n > uint64(len(b)-head) {
+		return headerError(at+1, ErrTruncated, what+" of "+strconv.FormatUint(n, 10)+" terms")
+	}
+	return Header{Tag: Tag(b[0]), Len: head, Parts: int(n)}, nil
+}
+
+// nodeHeader reads a term of head bytes, then a node name (an atom), then
+// tail bytes: a pid, a port or a reference.
+func nodeHeader(b []byte, at, head, tail int, what string) (Header, error) {
+	if len(b) <= head {
+		return headerError(at+head, ErrTruncated, what+" node")
+	}
+	switch b[head] {
+	case tagAtom, tagSmallAtom, tagAtomUTF8, tagSmallAtomUTF8:
+	default:
+		return headerError(at+head, ErrInvalid, what+": node name must be an atom")
+	}
+	_, n, ok := ReadAtomName(b[head:])
+	if !ok {
+		return headerError(at+head+1, ErrTruncated, what+" node")
+	}
+	if total := head + n + tail; total <= len(b) {
+		return Header{Tag: Tag(b[0]), Len: total}, nil
+	}
+	return headerError(at+head+n, ErrTruncated, what)
 }
 
 // Walk goes through the whole term at the front of b and returns its

@@ -16,8 +16,6 @@ package snakes
 
 import (
 	"bufio"
-	"bytes"
-	"compress/zlib"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -173,110 +171,50 @@ func (c *erlPort) appendFrame(dst []byte, term any) ([]byte, error) {
 	return out, nil
 }
 
-// checkErlPortTerm checks that an encoded term (131 first) holds only the
-// tags ErlPort's Python side decodes.
+// checkErlPortTerm checks that an encoded term (Version first) holds only
+// what ErlPort's Python side decodes.
 func checkErlPortTerm(b []byte) error {
 	if len(b) == 0 || b[0] != erlterm.Version {
 		return errors.New("snakes: not an encoded term")
 	}
-	end, err := checkErlPortAt(b, 1)
-	if err == nil && end != len(b) {
+	n, err := erlterm.Walk(b[1:], checkErlPortPart)
+	if err == nil && 1+n != len(b) {
 		err = errors.New("snakes: trailing bytes after the term")
 	}
 	return err
 }
 
-func checkErlPortAt(b []byte, p int) (int, error) {
-	need := func(n int) error {
-		if p+n > len(b) {
-			return errors.New("snakes: truncated term")
-		}
+// checkErlPortPart refuses a term ErlPort's Python side does not decode
+// (erlport/erlterms.py): it reads integers, floats, latin-1 atoms (ATOM_EXT
+// only), strings, binaries, tuples and lists.
+func checkErlPortPart(_ int, h erlterm.Header) error {
+	switch h.Tag {
+	case erlterm.TagSmallInteger, erlterm.TagInteger, erlterm.TagSmallBig, erlterm.TagLargeBig,
+		erlterm.TagNewFloat, erlterm.TagAtom, erlterm.TagNil, erlterm.TagString, erlterm.TagList,
+		erlterm.TagBinary, erlterm.TagSmallTuple, erlterm.TagLargeTuple:
 		return nil
 	}
-	if err := need(1); err != nil {
-		return 0, err
-	}
-	tag := b[p]
-	p++
-	var err error
-	switch tag {
-	case 97: // SMALL_INTEGER
-		return p + 1, need(1)
-	case 98: // INTEGER
-		return p + 4, need(4)
-	case 70: // NEW_FLOAT
-		return p + 8, need(8)
-	case 106: // NIL
-		return p, nil
-	case 100, 107: // ATOM_EXT, STRING_EXT: 2-byte length
-		if err = need(2); err != nil {
-			return 0, err
-		}
-		n := int(binary.BigEndian.Uint16(b[p:]))
-		return p + 2 + n, need(2 + n)
-	case 109: // BINARY
-		if err = need(4); err != nil {
-			return 0, err
-		}
-		n := int(binary.BigEndian.Uint32(b[p:]))
-		return p + 4 + n, need(4 + n)
-	case 110, 111: // SMALL_BIG, LARGE_BIG
-		size := 1
-		if tag == 111 {
-			size = 4
-		}
-		if err = need(size + 1); err != nil {
-			return 0, err
-		}
-		n := int(b[p])
-		if tag == 111 {
-			n = int(binary.BigEndian.Uint32(b[p:]))
-		}
-		p += size + 1
-		return p + n, need(n)
-	case 104, 105, 108: // SMALL_TUPLE, LARGE_TUPLE, LIST
-		n := 0
-		if tag == 104 {
-			if err = need(1); err != nil {
-				return 0, err
-			}
-			n, p = int(b[p]), p+1
-		} else {
-			if err = need(4); err != nil {
-				return 0, err
-			}
-			n, p = int(binary.BigEndian.Uint32(b[p:])), p+4
-		}
-		if tag == 108 {
-			n++ // the tail
-		}
-		for range n {
-			if p, err = checkErlPortAt(b, p); err != nil {
-				return 0, err
-			}
-		}
-		return p, nil
-	}
-	return 0, fmt.Errorf("%w: ErlPort's Python side cannot decode %s (ETF tag %d)", ErrUnsupported, etfTagName(tag), tag)
+	return fmt.Errorf("%w: ErlPort's Python side cannot decode %s (%v)", ErrUnsupported, erlPortKind(h.Tag), h.Tag)
 }
 
-func etfTagName(tag byte) string {
-	switch tag {
-	case 116:
+// erlPortKind says in words what a term ErlPort cannot decode is.
+func erlPortKind(t erlterm.Tag) string {
+	switch t {
+	case erlterm.TagMap:
 		return "a map"
-	case 115, 118, 119:
+	case erlterm.TagSmallAtom, erlterm.TagAtomUTF8, erlterm.TagSmallAtomUTF8:
 		return "a UTF-8 or small atom (a non-latin-1 atom)"
-	case 77:
+	case erlterm.TagBitBinary:
 		return "a bitstring"
-	case 88, 103:
+	case erlterm.TagNewPid, erlterm.TagPid:
 		return "a pid"
-	case 89, 90, 101, 114:
-		return "a reference"
-	case 102, 120, 121:
+	case erlterm.TagNewPort, erlterm.TagPort, erlterm.TagV4Port:
 		return "a port"
-	case 112, 113, 117:
+	case erlterm.TagNewerReference, erlterm.TagNewReference, erlterm.TagReference:
+		return "a reference"
+	case erlterm.TagNewFun, erlterm.TagExport:
 		return "a fun"
-	case 99:
+	case erlterm.TagFloat:
 		return "an old float"
 	}
 	return "this term"
@@ -406,8 +344,8 @@ func (c *erlPort) takeCast(id uint64) bool {
 // profile's and leaves the rest (results, messages) to the native router,
 // route.
 func (c *erlPort) dispatch(w *Worker, f []byte, h frameHeader, self *call, owned bool) bool {
-	if len(f) > 1 && f[1] == 80 { // compressed (--compressed N): inflate, route again
-		plain, err := inflateFrame(f, c.maxFrame)
+	if len(f) > 1 && erlterm.Tag(f[1]) == erlterm.TagCompressed { // --compressed N: inflate, route again
+		plain, err := erlterm.Inflate(f, c.maxFrame)
 		if err != nil {
 			w.violation(errProtocolf("undecodable compressed frame: %v", err))
 			return false
@@ -482,31 +420,6 @@ func (c *erlPort) dispatch(w *Worker, f []byte, h frameHeader, self *call, owned
 		return true
 	}
 	return w.route(f, h, self, owned)
-}
-
-// inflateFrame turns 131, 80, Size:32, Zlib into 131 and the term.
-func inflateFrame(f []byte, limit int) ([]byte, error) {
-	if len(f) < 6 {
-		return nil, errors.New("truncated")
-	}
-	size := int64(binary.BigEndian.Uint32(f[2:]))
-	if size > int64(limit) {
-		return nil, fmt.Errorf("inflates to %d bytes (limit %d)", size, limit)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(f[6:]))
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	out := make([]byte, 1+size)
-	out[0] = erlterm.Version
-	if _, err := io.ReadFull(zr, out[1:]); err != nil {
-		return nil, err
-	}
-	if n, _ := zr.Read(make([]byte, 1)); n != 0 {
-		return nil, errors.New("inflates past its size")
-	}
-	return out, nil
 }
 
 // print logs what Python printed, line by line ('P' frames carry each

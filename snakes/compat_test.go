@@ -502,6 +502,55 @@ func TestCompatUnsupported(t *testing.T) {
 	}
 }
 
+// TestCompatCheckTerm: the terms ErlPort's Python side decodes pass the
+// check, each kind it does not is refused with ErrUnsupported and named,
+// and bytes that are no term are refused too.
+func TestCompatCheckTerm(t *testing.T) {
+	enc := func(v any) []byte {
+		b, err := compatEncode.Append(nil, v)
+		if err != nil {
+			t.Fatalf("encoding %#v: %v", v, err)
+		}
+		return b
+	}
+	fine := []any{1, -70000, uint64(1) << 63, 1.5, erlterm.Atom("ok"), nil, "text", []byte{1, 2},
+		[]int{104, 105}, []any{}, []any{1, []any{"x"}}, erlterm.Tuple{1, erlterm.Tuple{}}, make(erlterm.Tuple, 300),
+		erlterm.ImproperList{Elems: []any{1}, Tail: 2}}
+	for _, v := range fine {
+		if err := checkErlPortTerm(enc(v)); err != nil {
+			t.Errorf("%#v: %v", v, err)
+		}
+	}
+	refused := []struct {
+		v    any
+		kind string
+	}{
+		{map[string]any{"a": 1}, "a map"},
+		{erlterm.Atom("ĉ☃"), "a UTF-8 or small atom"},
+		{erlterm.BitString{Bytes: []byte{0x80}, Bits: 1}, "a bitstring"},
+		{erlterm.Pid{Node: "a@b"}, "a pid"},
+		{erlterm.Port{Node: "a@b"}, "a port"},
+		{erlterm.Ref{Node: "a@b", ID: []uint32{1}}, "a reference"},
+		{erlterm.Export{Module: "m", Function: "f"}, "a fun"},
+		{[]any{1, erlterm.Tuple{map[string]any{}}}, "a map"}, // deep inside
+	}
+	for _, tt := range refused {
+		err := checkErlPortTerm(enc(tt.v))
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "cannot decode "+tt.kind) {
+			t.Errorf("%#v: %v, want ErrUnsupported naming %s", tt.v, err, tt.kind)
+		}
+	}
+	tuple := enc(erlterm.Tuple{1, 2})
+	for name, b := range map[string][]byte{
+		"empty": nil, "no version": tuple[1:], "cut short": tuple[:len(tuple)-1],
+		"bytes after the term": append(tuple, 0), "compressed": {erlterm.Version, byte(erlterm.TagCompressed), 0, 0, 0, 1},
+	} {
+		if err := checkErlPortTerm(b); err == nil || errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s: %v, want an error other than ErrUnsupported", name, err)
+		}
+	}
+}
+
 func TestCompatCastAndMessages(t *testing.T) {
 	msgs := make(chan any, 4)
 	var buf lockedBuffer
