@@ -20,6 +20,13 @@
 // whose zero values are the defaults (see defaults.go); the package-level
 // functions use the zero values.
 //
+// Below that, for protocols that frame or check terms by hand: single
+// terms appended and read exactly as Append writes them
+// (AppendTupleHeader, AppendASCIIAtom, AppendBinary, AppendUint,
+// ReadTupleHeader, ReadAtomName, ReadUint), the header of any term
+// (ReadHeader, with its Tag), a whole term gone through without decoding
+// it (Walk, Skip), and a compressed term inflated (Inflate).
+//
 // # Go values and terms
 //
 //	Go                           term                                   back into any
