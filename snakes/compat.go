@@ -31,6 +31,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/taipan-go/taipan/erlterm"
 )
@@ -347,7 +348,7 @@ func (c *erlPort) appendRequest(dst []byte, id uint64, r request) ([]byte, error
 
 // post: a Cast is a call whose reply is dropped (an error reply is
 // logged), a Send is {'M', Message}.
-func (c *erlPort) post(w *Worker, t erlterm.Tuple) error {
+func (c *erlPort) post(w *Worker, t erlterm.Tuple, deadline time.Time) error {
 	var term erlterm.Tuple
 	var castID uint64
 	switch {
@@ -374,7 +375,7 @@ func (c *erlPort) post(w *Worker, t erlterm.Tuple) error {
 		c.casts[castID] = struct{}{}
 		c.mu.Unlock()
 	}
-	err = w.send(frame)
+	err = w.sendBy(frame, deadline)
 	if err != nil && castID != 0 {
 		c.takeCast(castID)
 	}

@@ -135,11 +135,11 @@ func (l *Lease) Stream(ctx context.Context, module, function string, args ...any
 
 // Cast sends module.function(*args) to the leased worker without waiting
 // (Worker.Cast).
-func (l *Lease) Cast(module, function string, args ...any) error {
+func (l *Lease) Cast(ctx context.Context, module, function string, args ...any) error {
 	if !l.begin() {
 		return ErrLeaseReleased
 	}
-	err := l.h.m.Worker.Cast(module, function, args...)
+	err := l.h.m.Worker.Cast(ctx, module, function, args...)
 	l.finish(err == nil, err)
 	return err
 }
