@@ -555,7 +555,7 @@ func compatError(t any) error {
 				continue
 			}
 			line, _ := ft[1].(int64)
-			e.Traceback = append(e.Traceback, Frame{File: charlistText(ft[0]),
+			e.Traceback = append(e.Traceback, TracebackFrame{File: charlistText(ft[0]),
 				Line: int(line), Function: charlistText(ft[2]), Text: charlistText(ft[3])})
 		}
 	}

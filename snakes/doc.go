@@ -45,7 +45,7 @@
 // goroutines (never inside Receive) and reports their starts and exits
 // (OnExit), runs the cleaner and slays. Its data plane is direct: Call
 // takes a worker from the machine under a mutex, calls it on the caller's
-// goroutine and gives it back; a Lease (Acquire, TryAcquire, Checkout,
+// goroutine and gives it back; a Lease (Acquire, TryAcquire,
 // With) hands the caller the *Worker itself.
 //
 // Size workers are started by NewManager and kept; MaxOverflow more are

@@ -45,15 +45,6 @@ func (p *Manager) TryAcquire(ctx context.Context) (*Lease, error) {
 	return p.checkout(ctx, false)
 }
 
-// Checkout is poolboy's checkout: Acquire when block is set, TryAcquire
-// otherwise.
-func (p *Manager) Checkout(ctx context.Context, block bool) (*Lease, error) {
-	return p.checkout(ctx, block)
-}
-
-// Checkin is poolboy's checkin: l.Release().
-func (p *Manager) Checkin(l *Lease) { l.Release() }
-
 // With runs fn with a leased worker and gives it back (poolboy's
 // transaction). A panic in fn releases the lease as broken and goes on.
 func (p *Manager) With(ctx context.Context, fn func(*Lease) error) error {

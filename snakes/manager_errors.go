@@ -7,7 +7,7 @@ import (
 
 // Sentinel errors of the Manager, for errors.Is.
 var (
-	// ErrPoolFull: TryAcquire (or Checkout without blocking) found no idle
+	// ErrPoolFull: TryAcquire found no idle
 	// worker and the pool already has Size+MaxOverflow workers.
 	ErrPoolFull = errors.New("snakes: pool is full")
 	// ErrOverloaded: the wait queue already holds MaxWaiters callers; the
