@@ -27,7 +27,9 @@ type GetWorker struct{}
 type workerExited struct{ err error }
 
 // WorkerExitedReason is what a WorkerActor fails with when its process
-// exits unasked: the supervisor's decider sees it.
+// exits unasked (the supervisor's decider sees it), and the Reason of the
+// supervisor.ChildExited a pool gives ManagerOptions.OnEvent when one of
+// its workers crashes.
 type WorkerExitedReason struct {
 	ID  string
 	Err error
