@@ -349,7 +349,7 @@ func (p *Manager) exec(acts actions) {
 // exited: its goroutines end).
 func (p *Manager) stopAsync(w *Worker) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), w.opts.StopGrace+4*w.opts.SignalGrace)
+		ctx, cancel := context.WithTimeout(context.Background(), w.opts.StopBudget())
 		defer cancel()
 		w.Stop(ctx)
 	}()
