@@ -21,8 +21,11 @@
 // ("pool:NAME"), one holding the pets ("pets": one supervisor per pet),
 // the watcher when hot reload is on, and the program's own children
 // (Options.Children), in that order; docs/supervision.md draws it, and a
-// test holds the drawing to the live actor listing. A pool handles a
-// single worker's crash itself (it replaces the worker); past its restart
+// test holds the drawing to the live actor listing. Each pool's actor
+// has one child per worker ("taipan/pool:default/worker-3"), which starts
+// the worker's process and lives as long as it. A pool handles a single
+// worker's crash itself (it replaces the worker) and tells Options.OnEvent
+// (supervisor.ChildExited, Supervisor "pool:default"); past its restart
 // intensity the pool fails, and the root supervisor restarts it: the same
 // pool, fresh workers, callers keeping their handle. A pet that crashes
 // past its own intensity dies alone. Past the root's own intensity the

@@ -31,7 +31,8 @@ type Options struct {
 	// more pools by name; Routes send a module or a module.function to a
 	// pool (function entries beat module entries). A pool's zero
 	// Intensity is snakes.DefaultPoolMaxRestarts within
-	// snakes.DefaultPoolPeriod.
+	// snakes.DefaultPoolPeriod. Start makes every pool Supervised: it
+	// opens under its actor in the tree, which hosts its workers' actors.
 	Default ManagerOptions
 	IO      ManagerOptions
 	Pools   map[string]ManagerOptions
@@ -74,8 +75,12 @@ type Options struct {
 	Clock supervisor.Clock
 
 	// OnEvent receives the root supervisor's events (a child exited, was
-	// restarted, the intensity was exceeded...), on its goroutine: it
-	// must not block.
+	// restarted, the intensity was exceeded...) and the pools' (a worker
+	// crashed: supervisor.ChildExited with Supervisor "pool:NAME" and
+	// Child "worker-N"; a worker failed to start), each on its
+	// supervisor's goroutine: it must not block, and may be called from
+	// several goroutines at once. A pool's own ManagerOptions.OnEvent, if
+	// set, takes its pool's events instead.
 	OnEvent func(supervisor.Event)
 
 	// Logger receives everything: supervision events, pool events, the

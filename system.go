@@ -36,10 +36,11 @@ type System struct {
 }
 
 // Start starts a System: it resolves the interpreter, starts the pools
-// (in parallel) under the root supervisor, then the pets' supervisor (one
-// supervisor per pet under it), the watcher and Options.Children, and
-// returns once every worker is ready. On failure everything already
-// started is stopped and the error returned.
+// under the root supervisor (their workers start in parallel, each pool's
+// under its actor), then the pets' supervisor (one supervisor per pet
+// under it), the watcher and Options.Children, and returns once every
+// worker is ready. On failure everything already started is stopped and
+// the error returned.
 func Start(ctx context.Context, opts Options) (*System, error) {
 	if len(opts.Paths) == 0 && len(opts.Worker.Paths) == 0 {
 		opts.Paths = []string{callerDir(1)}
@@ -84,11 +85,13 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	}
 	s.pools = ps
 
-	// The root starts with the pools; the pets' supervisor, the watcher
-	// and the program's children join it in that order, the pets adopted
-	// before the program's children start.
+	// The root starts with the pools — each pool's actor opens it and
+	// hosts its workers — the pets' supervisor, the watcher and the
+	// program's children join it in that order, the pets adopted before
+	// the program's children start.
 	var poolChildren []supervisor.ChildSpec
-	for _, name := range poolOrder(ps.Names()) {
+	order := poolOrder(ps.Names())
+	for _, name := range order {
 		p, _ := ps.Get(name)
 		poolChildren = append(poolChildren, poolChild(name, p))
 	}
@@ -104,6 +107,12 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	if err != nil {
 		s.abort()
 		return nil, fmt.Errorf("taipan: starting the supervision tree: %w", err)
+	}
+	for _, name := range order {
+		if err := s.poolReady(ctx, name); err != nil {
+			s.abort()
+			return nil, err
+		}
 	}
 	if err := s.startPets(ctx); err != nil {
 		s.abort()
@@ -179,13 +188,31 @@ func (s *System) startPets(ctx context.Context) error {
 }
 
 // poolDefaults applies Start's defaults to a pool's options: the
-// system's Clock. (Every other default is the pool's own, in
-// snakes/manager_defaults.go: a pool is a pool, under Start or not.)
+// system's Clock and OnEvent, and Supervised — the pool is opened by its
+// actor under the root, which hosts its workers. (Every other default is
+// the pool's own, in snakes/manager_defaults.go: a pool is a pool, under
+// Start or not.)
 func (s *System) poolDefaults(o ManagerOptions) ManagerOptions {
 	if o.Clock == nil {
 		o.Clock = s.opts.Clock
 	}
+	if o.OnEvent == nil {
+		o.OnEvent = s.opts.OnEvent
+	}
+	o.Supervised = true
 	return o
+}
+
+// poolReady waits for the first workers of the pool named name.
+func (s *System) poolReady(ctx context.Context, name string) error {
+	p, err := s.pools.Get(name)
+	if err == nil {
+		err = p.Ready(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("taipan: pool %q: %w", name, err)
+	}
+	return nil
 }
 
 // poolOrder puts "default" first, "io" second, the others by name.
@@ -279,6 +306,12 @@ func (s *System) AddPool(ctx context.Context, name string, opts ManagerOptions) 
 	if _, err := s.root.StartChild(ctx, poolChild(name, p)); err != nil {
 		s.pools.Remove(context.Background(), name)
 		return nil, fmt.Errorf("taipan: supervising pool %q: %w", name, err)
+	}
+	if err := s.poolReady(ctx, name); err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), DefaultStopTimeout)
+		defer cancel()
+		s.RemovePool(sctx, name)
+		return nil, err
 	}
 	return p, nil
 }

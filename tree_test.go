@@ -1,13 +1,17 @@
 package taipan
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/pets"
+	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
 	"github.com/taipan-go/taipan/watcher"
 )
@@ -137,16 +141,75 @@ func TestTreeMatchesTheDocs(t *testing.T) {
 		t.Fatalf("root's children in start order %v, drawn %v", order, drawn)
 	}
 
-	// PLACEHOLDER (issue 11): the pool's workers are not actors yet — the
-	// drawing shows them in parentheses, skipped above; drawn plainly as
-	// pool:default/worker-N once they are, they are checked like the rest.
-	// Until the pools' manager actors move under their pool they are the
-	// anonymous top-level actors, one per pool: this fails when they move,
-	// so that the drawing follows.
-	if len(placeholders) != 1 || !strings.HasPrefix(placeholders[0], rootName+"/pool:default/(worker-1") {
+	// Nothing is drawn in parentheses (a placeholder for what is not an
+	// actor yet), and nothing runs outside the tree: no pool's manager
+	// actor at the top of the actor system.
+	if len(placeholders) != 0 {
 		t.Fatalf("placeholders in the drawing: %q", placeholders)
 	}
-	if anonymous != len(s.Pools().Names()) {
-		t.Fatalf("%d anonymous top-level actors, want one per pool (its manager actor): %v", anonymous, s.Actors().List())
+	if anonymous != 0 {
+		t.Fatalf("%d anonymous top-level actors, want none: %v", anonymous, s.Actors().List())
+	}
+}
+
+// A pool worker's crash is a supervisor event that names the pool and the
+// worker's actor, with the worker's id and exit status; the worker's actor
+// goes, and the pool's replacement joins the tree in its place.
+func TestPoolWorkerCrashIsAnEvent(t *testing.T) {
+	var rec testkit.Recorder[supervisor.Event]
+	s := startSystem(t, Options{
+		Paths:   []string{t.TempDir()},
+		Default: ManagerOptions{Size: 2},
+		NoIO:    true,
+		OnEvent: rec.Record,
+	})
+	p, err := s.Pool(snakes.PoolDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := p.List()[0]
+	child := "worker-" + victim.ID[strings.LastIndexByte(victim.ID, '-')+1:]
+	path := rootName + "/pool:default/" + child
+	if got, _ := liveTree(s); !slices.Contains(got, path) {
+		t.Fatalf("worker %s has no actor %s: %v", victim.ID, path, got)
+	}
+
+	if err := syscall.Kill(victim.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	ev := rec.Wait(t, "the worker's exit", func(e supervisor.Event) bool {
+		x, ok := e.(supervisor.ChildExited)
+		return ok && x.Supervisor == "pool:default"
+	}).(supervisor.ChildExited)
+	var wr *snakes.WorkerExitedReason
+	var ee *snakes.ExitError
+	switch {
+	case ev.Child != child:
+		t.Fatalf("event names child %q, want %q (%v)", ev.Child, child, ev)
+	case ev.Normal():
+		t.Fatalf("a SIGKILL reads as a normal exit: %v", ev)
+	case !errors.As(ev.Reason, &wr) || wr.ID != victim.ID:
+		t.Fatalf("reason %v, want a *snakes.WorkerExitedReason for %s", ev.Reason, victim.ID)
+	case !errors.As(ev.Reason, &ee) || ee.Signal != syscall.SIGKILL:
+		t.Fatalf("reason %v, want an exit by SIGKILL", ev.Reason)
+	case ev.PID == nil || !strings.Contains(ev.PID.Id, "/"+child):
+		t.Fatalf("event PID %v, want the actor of %s", ev.PID, child)
+	}
+	testkit.Eventually(t, "the crashed worker's actor to go and a replacement to join", func() bool {
+		got, _ := liveTree(s)
+		n := 0
+		for _, g := range got {
+			if strings.HasPrefix(g, rootName+"/pool:default/") {
+				n++
+			}
+		}
+		return !slices.Contains(got, path) && n == 2
+	})
+	// The pool replaced its worker: the root saw no child of its exit.
+	if rec.Has(func(e supervisor.Event) bool {
+		x, ok := e.(supervisor.ChildExited)
+		return ok && x.Supervisor == rootName
+	}) {
+		t.Fatalf("the root saw a child exit: %v", rec.Events())
 	}
 }

@@ -58,8 +58,8 @@ func (p *Pets) Exec(ctx context.Context, name, code string) error {
 // run (snakes.Worker.Cast); ctx (or CallTimeout) bounds only the wait for
 // a restarting pet.
 func (p *Pets) Cast(ctx context.Context, name, module, function string, args ...any) error {
-	return p.run(ctx, name, func(_ context.Context, w *snakes.Worker) error {
-		return w.Cast(module, function, args...)
+	return p.run(ctx, name, func(ctx context.Context, w *snakes.Worker) error {
+		return w.Cast(ctx, module, function, args...)
 	})
 }
 

@@ -109,7 +109,7 @@ func TestRequestTooLarge(t *testing.T) {
 			_, err := w.Call(ctx, "fixtures", "kw", big, Kwargs{"c": 1})
 			return err
 		}},
-		{"cast", func() error { return w.Cast("fixtures", "length", big) }},
+		{"cast", func() error { return w.Cast(ctx, "fixtures", "length", big) }},
 		{"stream", func() error {
 			for _, err := range w.Stream(ctx, "fixtures", "count", big) {
 				return err
@@ -194,5 +194,46 @@ func TestRequestWriteHonoursDeadline(t *testing.T) {
 		if err := testkit.Receive(t, "the worker left with half a frame in its pipe to be killed", busy); !errors.Is(err, ErrWorkerExited) {
 			t.Fatalf("the running call: %v, want the exit of the killed worker", err)
 		}
+	}
+}
+
+// TestCastTakesContext: a Cast with an ended context sends nothing, and
+// one whose worker does not read its requests gives up at its deadline
+// (Worker.Cast took no context: it blocked until the worker read).
+func TestCastTakesContext(t *testing.T) {
+	w := startWorker(t, Options{})
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.Cast(ended, "fixtures", "echo", 1); !errors.Is(err, ErrCancelled) || !errors.Is(err, ErrNotRun) {
+		t.Fatalf("a Cast with an ended context: %v, want ErrCancelled and ErrNotRun", err)
+	}
+	busy := make(chan error, 1)
+	go func() {
+		_, err := w.Call(context.Background(), "fixtures", "sleep", 20)
+		busy <- err
+	}()
+	for { // until the sleep is written
+		w.mu.Lock()
+		n := len(w.calls)
+		w.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		runtimeGosched()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := w.Cast(ctx, "fixtures", "length", make([]byte, 4<<20))
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a Cast to a worker that does not read: %v, want ErrTimeout", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the Cast gave up after %v", d)
+	}
+	select {
+	case <-busy:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker left with half a frame was not killed")
 	}
 }

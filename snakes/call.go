@@ -154,7 +154,7 @@ func errorFromTerm(t any) error {
 					continue
 				}
 				line, _ := ft[1].(int64)
-				e.Traceback = append(e.Traceback, Frame{File: text(ft[0]), Line: int(line), Function: text(ft[2]), Text: text(ft[3])})
+				e.Traceback = append(e.Traceback, TracebackFrame{File: text(ft[0]), Line: int(line), Function: text(ft[2]), Text: text(ft[3])})
 			}
 		}
 		return e

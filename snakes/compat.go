@@ -29,6 +29,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/taipan-go/taipan/erlterm"
 )
@@ -285,7 +286,7 @@ func (c *erlPort) appendRequest(dst []byte, id uint64, r request) ([]byte, error
 
 // post: a Cast is a call whose reply is dropped (an error reply is
 // logged), a Send is {'M', Message}.
-func (c *erlPort) post(w *Worker, t erlterm.Tuple) error {
+func (c *erlPort) post(w *Worker, t erlterm.Tuple, deadline time.Time) error {
 	var term erlterm.Tuple
 	var castID uint64
 	switch {
@@ -312,7 +313,7 @@ func (c *erlPort) post(w *Worker, t erlterm.Tuple) error {
 		c.casts[castID] = struct{}{}
 		c.mu.Unlock()
 	}
-	err = w.send(frame)
+	err = w.sendBy(frame, deadline)
 	if err != nil && castID != 0 {
 		c.takeCast(castID)
 	}
@@ -467,7 +468,7 @@ func compatError(t any) error {
 				continue
 			}
 			line, _ := ft[1].(int64)
-			e.Traceback = append(e.Traceback, Frame{File: charlistText(ft[0]),
+			e.Traceback = append(e.Traceback, TracebackFrame{File: charlistText(ft[0]),
 				Line: int(line), Function: charlistText(ft[2]), Text: charlistText(ft[3])})
 		}
 	}

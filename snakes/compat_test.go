@@ -483,7 +483,7 @@ func TestCompatUnsupported(t *testing.T) {
 		"eval":   func() error { _, err := w.Eval(ctx, "1"); return err }(),
 		"exec":   w.Exec(ctx, "x = 1"),
 		"reload": func() error { _, err := w.Reload(ctx, "json"); return err }(),
-		"cast":   w.Cast("erlport_fixtures", "record", 1, Kwargs{"a": 1}),
+		"cast":   w.Cast(context.Background(), "erlport_fixtures", "record", 1, Kwargs{"a": 1}),
 		"map":    func() error { _, err := w.Call(ctx, "erlport_fixtures", "echo", map[string]any{"a": 1}); return err }(),
 		"atom":   func() error { _, err := w.Call(ctx, "erlport_fixtures", "echo", erlterm.Atom("☃")); return err }(),
 		"stream": func() error {
@@ -557,10 +557,10 @@ func TestCompatCastAndMessages(t *testing.T) {
 	w := startErlPort(t, Options{OnMessage: func(m any) { msgs <- m },
 		Logger: hclog.New(&hclog.LoggerOptions{Output: &buf})})
 	ctx := context.Background()
-	if err := w.Cast("erlport_fixtures", "record", 5); err != nil {
+	if err := w.Cast(context.Background(), "erlport_fixtures", "record", 5); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Cast("operator", "truediv", 1, 0); err != nil {
+	if err := w.Cast(context.Background(), "operator", "truediv", 1, 0); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := w.Call(ctx, "erlport_fixtures", "recorded"); err != nil || !erlterm.Equal(got, []any{int64(5)}) {
@@ -574,7 +574,7 @@ func TestCompatCastAndMessages(t *testing.T) {
 	if _, err := w.Call(ctx, "erlport_fixtures", "install_handler"); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Send("m1"); err != nil {
+	if err := w.Send(context.Background(), "m1"); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := w.Call(ctx, "erlport_fixtures", "messages"); err != nil || !erlterm.Equal(got, []any{"m1"}) {
@@ -596,7 +596,7 @@ func TestCompatMessageHandlerErrorStops(t *testing.T) {
 	if _, err := w.Call(context.Background(), "erlport_fixtures", "install_failing_handler"); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Send("boom"); err != nil {
+	if err := w.Send(context.Background(), "boom"); err != nil {
 		t.Fatal(err)
 	}
 	if err := testkit.Receive(t, "the worker to be stopped", exit); !strings.Contains(err.Error(), "message handler raised") || !strings.Contains(err.Error(), "handler failed") {

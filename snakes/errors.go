@@ -76,8 +76,9 @@ func notRun(err error) error {
 	return &notRunError{err}
 }
 
-// Frame is one line of a Python traceback.
-type Frame struct {
+// TracebackFrame is one line of a Python traceback (a frame of the
+// stack, not of the wire).
+type TracebackFrame struct {
 	File     string
 	Line     int
 	Function string
@@ -91,7 +92,7 @@ type PythonError struct {
 	// Message is str(exception).
 	Message string
 	// Traceback lists the frames, innermost last.
-	Traceback []Frame
+	Traceback []TracebackFrame
 	// PickledTraceback (ProfileErlPort only) is the traceback as ErlPort
 	// sends it on Python ≥ 3.5: traceback.StackSummary pickled with
 	// protocol 2, innermost frame first. The host keeps the bytes and does

@@ -38,7 +38,7 @@ func (p *Manager) Go(ctx context.Context, module, function string, args ...any) 
 // routes pick; see Manager.Go. When no pool takes it, the Future is
 // already done with the error.
 func (ps *Pools) Go(ctx context.Context, module, function string, args ...any) *Future {
-	p, err := ps.Pick(module, function)
+	p, err := ps.pick(module, function)
 	if err != nil {
 		f := &Future{done: make(chan struct{}), err: err, cancel: func() {}}
 		close(f.done)
@@ -157,7 +157,7 @@ func (ps *Pools) Map(ctx context.Context, pool, module, function string, inputs 
 		err error
 	)
 	if pool == "" {
-		p, err = ps.Pick(module, function)
+		p, err = ps.pick(module, function)
 	} else {
 		p, err = ps.Get(pool)
 	}

@@ -45,15 +45,6 @@ func (p *Manager) TryAcquire(ctx context.Context) (*Lease, error) {
 	return p.checkout(ctx, false)
 }
 
-// Checkout is poolboy's checkout: Acquire when block is set, TryAcquire
-// otherwise.
-func (p *Manager) Checkout(ctx context.Context, block bool) (*Lease, error) {
-	return p.checkout(ctx, block)
-}
-
-// Checkin is poolboy's checkin: l.Release().
-func (p *Manager) Checkin(l *Lease) { l.Release() }
-
 // With runs fn with a leased worker and gives it back (poolboy's
 // transaction). A panic in fn releases the lease as broken and goes on.
 func (p *Manager) With(ctx context.Context, fn func(*Lease) error) error {
@@ -135,11 +126,11 @@ func (l *Lease) Stream(ctx context.Context, module, function string, args ...any
 
 // Cast sends module.function(*args) to the leased worker without waiting
 // (Worker.Cast).
-func (l *Lease) Cast(module, function string, args ...any) error {
+func (l *Lease) Cast(ctx context.Context, module, function string, args ...any) error {
 	if !l.begin() {
 		return ErrLeaseReleased
 	}
-	err := l.h.m.Worker.Cast(module, function, args...)
+	err := l.h.m.Worker.Cast(ctx, module, function, args...)
 	l.finish(err == nil, err)
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -20,21 +21,23 @@ import (
 //
 // What happens to its workers is decided by a pure state machine
 // (internal/poolstate: one state per member, events in, actions out) and
-// carried out here. The control plane is a protoactor-go actor
-// (manager_actor.go): it starts workers (in goroutines: a start takes
-// 50–90 ms), hears of their exits, runs the cleaner and slays. The data
+// carried out here. The control plane is actors: the pool's manager actor
+// (manager_actor.go) and, as its children, one actor per worker
+// (pool_worker.go) that starts the worker's process and lives as long as
+// it — OTP's simple_one_for_one with temporary children: the machine, not
+// protoactor, decides every start and replacement. The manager actor
+// runs the cleaner and slays, and tells OnEvent of crashes. The data
 // plane is direct: a call takes a worker from the machine under a mutex
 // (no allocation, no actor hop), calls it on the caller's goroutine and
-// gives it back; no call crosses the actor.
+// gives it back; no call crosses an actor.
 //
 // A Manager is safe for concurrent use.
 type Manager struct {
-	opts   ManagerOptions
-	log    hclog.Logger
-	clock  supervisor.Clock
-	system *actor.ActorSystem
-	own    bool // the system is the Manager's own: Stop shuts it down
-	pid    *actor.PID
+	opts  ManagerOptions
+	log   hclog.Logger
+	clock supervisor.Clock
+	own   *actor.ActorSystem // the Manager's own system (Stop shuts it down), or nil
+	ctl   atomic.Pointer[control]
 
 	life     context.Context // ends when Stop gives up on graceful: aborts starts
 	lifeStop context.CancelFunc
@@ -42,6 +45,9 @@ type Manager struct {
 	mu       sync.Mutex
 	cond     *sync.Cond // broadcast on membership and start changes (Stop, Restart wait on it)
 	mach     *poolstate.Machine[*Worker, chan grant]
+	opened   bool      // the machine is open (Supervised: since the manager actor's first start)
+	pending  []*member // spawns asked of the manager actor that it has not taken yet
+	actors   map[*member]*actor.PID
 	reloads  ReloadLog // reloads that ran while workers were starting
 	warmErr  error
 	warmDone chan struct{}
@@ -53,6 +59,13 @@ type Manager struct {
 	done     chan struct{} // closed when Stop has finished
 
 	stats counters
+}
+
+// control is where the manager actor is: its actor system and PID. A
+// supervised pool's manager actor changes at each restart.
+type control struct {
+	system *actor.ActorSystem
+	pid    *actor.PID
 }
 
 // member is one worker of the pool: its state is the machine's, its
@@ -75,7 +88,8 @@ type grant struct {
 
 // NewManager starts a pool and its Size workers, and returns once they are
 // ready (or the first start failed: the pool is then stopped and the error
-// returned).
+// returned). A Supervised pool starts when the actor of ManagerProps does:
+// NewManager returns it at once, and Ready waits for its workers.
 func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 	opts = opts.withDefaults()
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {
@@ -89,53 +103,85 @@ func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 		opts:     opts,
 		log:      opts.Logger.Named(opts.Name),
 		clock:    opts.Clock,
-		system:   opts.ActorSystem,
+		actors:   make(map[*member]*actor.PID),
 		warmDone: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	p.mach = poolstate.New[*Worker, chan grant](opts.machineConfig())
 	p.cond = sync.NewCond(&p.mu)
 	p.life, p.lifeStop = context.WithCancel(context.Background())
-	if p.system == nil {
-		p.own = true
-		p.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+	if opts.Supervised {
+		return p, nil // ManagerProps' actor opens it
+	}
+	system := opts.ActorSystem
+	if system == nil {
+		system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 			return slog.New(slog.NewTextHandler(io.Discard, nil))
 		}))
+		p.own = system
 	}
-	p.pid = p.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &managerActor{p: p} }))
-
-	p.mu.Lock()
-	p.exec(p.mach.Open())
-	p.mu.Unlock()
-	select {
-	case <-p.warmDone:
-	case <-ctx.Done():
-		p.mu.Lock()
-		p.warmErr = fmt.Errorf("%w: %w", ErrStartFailed, ctx.Err())
-		p.mu.Unlock()
-	}
-	p.mu.Lock()
-	err := p.warmErr
-	p.mu.Unlock()
-	if err != nil {
+	// Spawned at the top of the actor system: nothing supervises a
+	// standalone pool (ManagerProps only stands in for it).
+	pid := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &managerActor{p: p} }))
+	p.ctl.Store(&control{system: system, pid: pid})
+	p.open()
+	if err := p.Ready(ctx); err != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		p.Stop(sctx)
 		return nil, err
 	}
-	if opts.CleanInterval > 0 {
-		p.mu.Lock()
-		p.armCleaner()
-		p.mu.Unlock()
-	}
 	return p, nil
+}
+
+// open opens the pool's machine (its first Size workers start) and arms
+// the cleaner, once; a stopped pool stays shut.
+func (p *Manager) open() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.opened || p.mach.Mode() == poolstate.Stopped {
+		return
+	}
+	p.opened = true
+	p.exec(p.mach.Open())
+	if p.opts.CleanInterval > 0 {
+		p.armCleaner()
+	}
+}
+
+// Ready waits until the pool's first Size workers are up, and returns the
+// first one's start error if one failed (NewManager then fails; a
+// Supervised pool is the caller's to stop), ErrPoolStopped if the pool
+// stopped first, or ctx's error (with ErrStartFailed). A pool NewManager
+// returned without Supervised is ready.
+func (p *Manager) Ready(ctx context.Context) error {
+	select {
+	case <-p.warmDone:
+	case <-p.done:
+		select {
+		case <-p.warmDone:
+		default:
+			return ErrPoolStopped
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrStartFailed, ctx.Err())
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.warmErr
 }
 
 // Name returns the pool's name.
 func (p *Manager) Name() string { return p.opts.Name }
 
-// send posts a message to the manager actor.
-func (p *Manager) send(msg any) { p.system.Root.Send(p.pid, msg) }
+// send posts a message to the manager actor; one sent while a supervised
+// pool has none (before its first start, between two incarnations) is
+// lost, which the senders allow for.
+func (p *Manager) send(msg any) {
+	if c := p.ctl.Load(); c != nil {
+		c.system.Root.Send(c.pid, msg)
+	}
+}
 
 // callContext applies CallTimeout to a context without a deadline.
 func (p *Manager) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -264,6 +310,7 @@ func (p *Manager) exec(acts actions) {
 			if a.Why != poolstate.WhyWarm && a.Why != poolstate.WhyRefill {
 				p.log.Debug("recycling worker", "worker", a.Member.ID, "why", a.Why.String())
 			}
+			p.pending = append(p.pending, a.Member)
 			p.send(&spawnWorker{m: a.Member, reloads: p.reloads.Mark()})
 		case poolstate.RetireWorker:
 			p.log.Debug("retiring worker", "worker", a.Member.ID, "why", a.Why.String())
@@ -273,8 +320,10 @@ func (p *Manager) exec(acts actions) {
 			go a.Member.Worker.stopBroken() // end of file, SIGTERM, SIGKILL
 		case poolstate.NoteCrash:
 			p.log.Warn("worker exited", "worker", a.Member.ID, "error", a.Err)
+			p.note(a.Member, a.Err, true)
 		case poolstate.NoteStartFailure:
 			p.log.Warn("worker start failed", "worker", a.Member.ID, "error", a.Err)
+			p.note(a.Member, a.Err, false)
 		case poolstate.ScheduleRetry:
 			p.clock.AfterFunc(a.Delay, func() { p.send(&refillRetry{}) })
 		case poolstate.PoolDown:
@@ -300,7 +349,7 @@ func (p *Manager) exec(acts actions) {
 // exited: its goroutines end).
 func (p *Manager) stopAsync(w *Worker) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), w.opts.StopGrace+4*w.opts.SignalGrace)
+		ctx, cancel := context.WithTimeout(context.Background(), w.opts.StopBudget())
 		defer cancel()
 		w.Stop(ctx)
 	}()

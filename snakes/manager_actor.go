@@ -1,20 +1,32 @@
 package snakes
 
 import (
-	"context"
-
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
+	"github.com/taipan-go/taipan/supervisor"
 )
 
-// managerActor is the pool's control plane. It starts workers (each in a
-// goroutine of its own: Receive never waits for a start, a stop or a
-// future) and reports their starts and exits to the pool's state machine,
-// runs the cleaner (reaping and recycling) and slays; what the machine
-// decides the Manager carries out (Manager.exec). The machine lives in the
-// Manager, under Manager.mu, which the data plane shares.
-type managerActor struct{ p *Manager }
+// managerActor is the pool's control plane. It spawns the workers' actors
+// as its children (pool_worker.go: each starts its process in a goroutine
+// of its own, so Receive never waits for a start, a stop or a future),
+// runs the cleaner (reaping and recycling) and slays, and tells OnEvent of
+// the workers' crashes and failed starts; what the machine decides the
+// Manager carries out (Manager.exec). The machine lives in the Manager,
+// under Manager.mu, which the data plane shares; starts and exits reach
+// it from the workers' goroutines, so that none is lost when the actor
+// goes.
+//
+// A standalone pool's manager actor is at the top of its actor system. A
+// Supervised pool's is the actor of ManagerProps, under its supervisor:
+// each start attaches it to the pool (the first opens the pool, a later
+// one revives it), the pool's failure fails it, and its stop takes the
+// pool down (manager_supervised.go).
+type managerActor struct {
+	p          *Manager
+	supervised bool
+	stopping   bool
+}
 
 // Messages of the manager actor.
 type (
@@ -22,14 +34,12 @@ type (
 		m       *member
 		reloads uint64 // Manager.reloads' mark when the start was asked for
 	}
-	workerStarted struct {
-		m   *member
-		w   *Worker
-		err error
-	}
-	poolWorkerExited struct {
-		m   *member
-		err error
+	// workerNote is a crash (crashed) or failed start, for OnEvent.
+	workerNote struct {
+		id      string
+		pid     *actor.PID // its actor, if it had one
+		err     error
+		crashed bool
 	}
 	cleanTick    struct{}
 	cleanRequest struct{}
@@ -45,12 +55,20 @@ type (
 func (a *managerActor) Receive(ctx actor.Context) {
 	p := a.p
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		if a.supervised {
+			p.attach(ctx)
+		}
 	case *spawnWorker:
-		go p.startWorker(m)
-	case *workerStarted:
-		p.onStarted(m)
-	case *poolWorkerExited:
-		p.onExited(m)
+		if a.stopping { // its children are being stopped: no new one
+			p.mu.Lock()
+			p.settlePending()
+			p.mu.Unlock()
+			return
+		}
+		p.spawnMember(ctx, m)
+	case *workerNote:
+		p.emit(m)
 	case *cleanTick:
 		p.clean()
 	case *cleanRequest:
@@ -61,68 +79,43 @@ func (a *managerActor) Receive(ctx actor.Context) {
 		p.mu.Lock()
 		p.exec(p.mach.RetryRefill())
 		p.mu.Unlock()
-	}
-}
-
-// startWorker starts the worker of member m (a goroutine of its own) and
-// reports to the actor.
-func (p *Manager) startWorker(s *spawnWorker) {
-	m := s.m
-	opts := p.opts.Worker
-	opts.ID = m.ID
-	userExit := opts.OnExit
-	opts.OnExit = func(err error) {
-		if userExit != nil {
-			userExit(err)
+	case *poolFailed:
+		p.supervise(nil)
+		panic(m.err) // how a protoactor actor tells its supervisor it failed
+	case *actor.Stopping:
+		a.stopping = true
+		if a.supervised {
+			p.detach(ctx.Self())
 		}
-		p.send(&poolWorkerExited{m: m, err: err})
-	}
-	w, err := Start(p.life, opts)
-	if err == nil {
-		p.catchUpReloads(w, s.reloads)
-	}
-	p.send(&workerStarted{m: m, w: w, err: err})
-}
-
-// onStarted reports a start to the machine. A worker whose process
-// already exited (OnExit runs after Exited is closed, so its exit may have
-// been reported first, and ignored) is a failed start.
-func (p *Manager) onStarted(s *workerStarted) {
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	defer p.cond.Broadcast()
-	err := s.err
-	if err == nil {
-		if down := workerDown(s.w); down != nil {
-			err = down
-			go s.w.Stop(context.Background()) // ends its goroutines
-		}
-	}
-	if err != nil {
-		p.exec(p.mach.StartFailed(s.m, err, now))
-	} else {
-		p.log.Debug("worker started", "worker", s.m.ID, "pid", s.w.Pid())
-		p.exec(p.mach.Started(s.m, s.w, now))
-	}
-	if p.mach.Starting() == 0 {
-		p.reloads.Reset() // every start has caught up
+		p.mu.Lock()
+		p.settlePending()
+		p.mu.Unlock()
 	}
 }
 
-// onExited reports a worker's exit to the machine: a crash when nobody
-// asked for it.
-func (p *Manager) onExited(e *poolWorkerExited) {
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	defer p.cond.Broadcast()
-	var crash error
-	if w := e.m.Worker; w != nil { // nil: its start is not reported yet (onStarted sees the exit)
-		crash = exitedUnasked(w)
+// note tells the manager actor of a member's crash (crashed) or failed
+// start, for OnEvent. Manager.mu held.
+func (p *Manager) note(m *member, err error, crashed bool) {
+	if p.opts.OnEvent != nil {
+		p.send(&workerNote{id: m.ID, pid: p.actors[m], err: err, crashed: crashed})
 	}
-	p.exec(p.mach.Exited(e.m, crash, now))
 }
+
+// emit gives OnEvent the supervisor event of a worker's crash or failed
+// start, on the manager actor's goroutine.
+func (p *Manager) emit(n *workerNote) {
+	sup, child := poolSupervisorName(p.opts.Name), workerActorName(n.id)
+	if n.crashed {
+		p.opts.OnEvent(supervisor.ChildExited{Supervisor: sup, Child: child, PID: n.pid,
+			Reason: &WorkerExitedReason{ID: n.id, Err: n.err}})
+		return
+	}
+	p.opts.OnEvent(supervisor.ChildStartFailed{Supervisor: sup, Child: child, Err: n.err})
+}
+
+// poolSupervisorName is the name of the pool named name in its workers'
+// supervisor events: "pool:<name>", its child id under taipan.Start.
+func poolSupervisorName(name string) string { return "pool:" + name }
 
 // clean reaps the workers above Size idle for IdleTTL, least recently used
 // first, and starts replacements for the workers due for recycling (age,

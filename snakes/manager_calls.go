@@ -95,7 +95,7 @@ func (p *Manager) Cast(ctx context.Context, module, function string, args ...any
 		if err != nil {
 			return err
 		}
-		err = m.Worker.Cast(module, function, args...)
+		err = m.Worker.Cast(ctx, module, function, args...)
 		if err == nil {
 			p.release(m, 1, false)
 			return nil

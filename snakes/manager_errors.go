@@ -7,7 +7,7 @@ import (
 
 // Sentinel errors of the Manager, for errors.Is.
 var (
-	// ErrPoolFull: TryAcquire (or Checkout without blocking) found no idle
+	// ErrPoolFull: TryAcquire found no idle
 	// worker and the pool already has Size+MaxOverflow workers.
 	ErrPoolFull = errors.New("snakes: pool is full")
 	// ErrOverloaded: the wait queue already holds MaxWaiters callers; the
@@ -19,6 +19,9 @@ var (
 	// Intensity allows; the *PoolFailedError says why. Under a supervisor
 	// the pool is revived by its restart.
 	ErrPoolFailed = errors.New("snakes: pool failed")
+	// ErrPoolNotStarted: a Supervised pool whose supervisor has not
+	// started its manager actor (ManagerProps) was asked to Clean or Slay.
+	ErrPoolNotStarted = errors.New("snakes: pool not started by its supervisor")
 	// ErrNoSuchWorker: Slay was given an id that names no live worker.
 	ErrNoSuchWorker = errors.New("snakes: no such worker")
 	// ErrInvalidSlayStyle: Slay was given a SlayStyle that is none of

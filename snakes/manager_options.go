@@ -124,9 +124,32 @@ type ManagerOptions struct {
 	// replaced for ever, with SpawnBackoff between failed starts).
 	Intensity supervisor.Intensity
 
-	// ActorSystem hosts the pool's manager actor. Default: a system of its
-	// own, shut down by Stop.
+	// ActorSystem hosts the pool's manager actor and, as its children,
+	// one actor per worker (worker-1, worker-2...). Default: a system of
+	// its own, shut down by Stop. Unused when Supervised.
 	ActorSystem *actor.ActorSystem
+
+	// Supervised: the pool lives under a supervisor. NewManager then
+	// starts nothing and returns at once; the actor of ManagerProps,
+	// started by the supervisor, is the pool's manager actor — it starts
+	// the Size workers, as its children, and each of its restarts revives
+	// the pool — and Ready says when the first workers are up. The pool's
+	// actors are then in the supervisor's actor system, under it
+	// (taipan.Start: taipan/pool:NAME/worker-N). Without it the manager
+	// actor is at the top of ActorSystem, and ManagerProps only stands in
+	// for the pool in a supervision tree.
+	Supervised bool
+
+	// OnEvent receives the supervisor events of the pool's workers, on
+	// the manager actor's goroutine (it must not block; under
+	// taipan.Start other supervisors call it too, from theirs):
+	// supervisor.ChildExited when a worker's process exits unasked (a
+	// crash; its Reason a *WorkerExitedReason), and
+	// supervisor.ChildStartFailed when a worker cannot start. Supervisor
+	// is "pool:<Name>", Child the worker's actor ("worker-3" for the
+	// worker "<Name>-3"). A worker the pool stopped itself (recycled,
+	// reaped, slain, the pool stopping) sends none. Default none.
+	OnEvent func(supervisor.Event)
 
 	// Logger receives the pool's events; default Worker.Logger, or a
 	// logger that discards everything.

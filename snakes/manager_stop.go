@@ -64,9 +64,12 @@ func (p *Manager) stop(ctx context.Context) error {
 		w.shutdownGoroutines()
 	}
 
-	p.system.Root.StopFuture(p.pid).Wait()
-	if p.own {
-		p.system.Shutdown()
+	// A Supervised pool's manager actor is its supervisor's to stop.
+	if c := p.ctl.Load(); c != nil && !p.opts.Supervised {
+		c.system.Root.StopFuture(c.pid).Wait()
+	}
+	if p.own != nil {
+		p.own.Shutdown()
 	}
 	p.log.Debug("pool stopped", "cut", ncut)
 	if ncut > 0 {

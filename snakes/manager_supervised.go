@@ -2,7 +2,7 @@ package snakes
 
 import "github.com/asynkron/protoactor-go/actor"
 
-// ManagerProps returns the props of an actor that stands for the pool p
+// ManagerProps returns the props of the actor that stands for the pool p
 // in a supervision tree (a supervisor.ChildSpec's Props), so that a pool
 // is supervised as OTP supervises a supervisor of workers:
 //
@@ -19,24 +19,34 @@ import "github.com/asynkron/protoactor-go/actor"
 //     for good is Manager.Stop (graceful), which the owner calls before
 //     stopping the supervisor; the actor then has nothing left to do.
 //
-// The pool's workers stay the pool's own: a single crash is the pool's
-// business (it replaces the worker), not the supervisor's.
+// For a Supervised pool the actor is the pool's manager actor itself: its
+// first start opens the pool, and the workers' actors are its children,
+// so that the supervisor sees the whole pool (taipan.Start:
+// taipan/pool:NAME/worker-N). For a standalone pool it only stands in:
+// the manager actor and the workers stay at the top of the pool's actor
+// system.
+//
+// Either way a single worker's crash is the pool's business (it replaces
+// the worker: its workers are temporary children), not the supervisor's;
+// ManagerOptions.OnEvent hears of it.
 func ManagerProps(p *Manager, opts ...actor.PropsOption) *actor.Props {
+	if p.opts.Supervised {
+		return actor.PropsFromProducer(func() actor.Actor { return &managerActor{p: p, supervised: true} }, opts...)
+	}
 	return actor.PropsFromProducer(func() actor.Actor { return &managerChild{p: p} }, opts...)
 }
 
-// managerChild is the actor of ManagerProps.
+// managerChild is the actor of ManagerProps for a standalone pool.
 type managerChild struct{ p *Manager }
 
-// poolFailed tells a managerChild that its pool failed.
+// poolFailed tells the actor of ManagerProps that its pool failed.
 type poolFailed struct{ err error }
 
 // Receive implements actor.Actor.
 func (a *managerChild) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		system, self := ctx.ActorSystem(), ctx.Self()
-		a.p.supervise(func(err error) { system.Root.Send(self, &poolFailed{err: err}) })
+		a.p.supervise(failTo(ctx))
 		if err := a.p.Err(); err != nil {
 			a.p.revive()
 		}
@@ -47,4 +57,33 @@ func (a *managerChild) Receive(ctx actor.Context) {
 		a.p.supervise(nil)
 		a.p.takeDown("stopped by its supervisor")
 	}
+}
+
+// failTo returns the hook that tells the actor of ctx of its pool's
+// failure.
+func failTo(ctx actor.Context) func(error) {
+	system, self := ctx.ActorSystem(), ctx.Self()
+	return func(err error) { system.Root.Send(self, &poolFailed{err: err}) }
+}
+
+// attach makes the starting actor of ManagerProps (ctx) the Supervised
+// pool's manager actor: its first start opens the pool, a later one
+// revives it.
+func (p *Manager) attach(ctx actor.Context) {
+	p.ctl.Store(&control{system: ctx.ActorSystem(), pid: ctx.Self()})
+	p.supervise(failTo(ctx))
+	p.open()
+	if err := p.Err(); err != nil {
+		p.revive()
+	}
+}
+
+// detach takes the Supervised pool down as its manager actor (self)
+// stops: until the next start it has none.
+func (p *Manager) detach(self *actor.PID) {
+	p.supervise(nil)
+	if c := p.ctl.Load(); c != nil && c.pid.Equal(self) {
+		p.ctl.CompareAndSwap(c, nil)
+	}
+	p.takeDown("stopped by its supervisor")
 }

@@ -75,8 +75,8 @@ func TestManagerIntensityExceeded(t *testing.T) {
 	})
 }
 
-// supervised starts p's actor under a supervisor on p's actor system.
-func supervised(t *testing.T, sys *actor.ActorSystem, spec supervisor.Spec) (*supervisor.Supervisor, chan supervisor.Event) {
+// supervisedBy starts a supervisor with spec on sys.
+func supervisedBy(t *testing.T, sys *actor.ActorSystem, spec supervisor.Spec) (*supervisor.Supervisor, chan supervisor.Event) {
 	t.Helper()
 	events := make(chan supervisor.Event, 256)
 	spec.OnEvent = func(e supervisor.Event) { events <- e }
@@ -115,6 +115,39 @@ func waitEvent(t *testing.T, events chan supervisor.Event, what string, match fu
 	}
 }
 
+// superviseAs puts a pool with opts under a supervisor with spec, as its
+// first child "pool": a Supervised pool (the child is its manager actor)
+// or a standalone one (the child stands in for it).
+func superviseAs(t *testing.T, sys *actor.ActorSystem, supervised bool, spec supervisor.Spec, opts ManagerOptions) (*Manager, *supervisor.Supervisor, chan supervisor.Event) {
+	t.Helper()
+	opts.ActorSystem, opts.Supervised = sys, supervised
+	p := startPool(t, opts)
+	if supervised { // nothing runs until its supervisor starts its actor
+		if n := len(p.List()); n != 0 {
+			t.Fatalf("a supervised pool has %d workers before its supervisor started it", n)
+		}
+		if err := p.Slay(context.Background(), "x-1", SlayBrutal); !errors.Is(err, ErrPoolNotStarted) {
+			t.Fatalf("Slay before the start: %v, want ErrPoolNotStarted", err)
+		}
+		ended, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := p.Ready(ended); !errors.Is(err, ErrStartFailed) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Ready before the start: %v, want ErrStartFailed and the context's error", err)
+		}
+	}
+	spec.Children = append([]supervisor.ChildSpec{{ID: "pool", Props: func() *actor.Props { return ManagerProps(p) }}}, spec.Children...)
+	s, events := supervisedBy(t, sys, spec)
+	if err := p.Ready(context.Background()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	return p, s, events
+}
+
+var supervisedOrNot = []struct {
+	name       string
+	supervised bool
+}{{"standalone", false}, {"supervised", true}}
+
 func TestManagerUnderSupervisor(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -124,66 +157,71 @@ func TestManagerUnderSupervisor(t *testing.T) {
 		{"restarted: the pool is revived in place", supervisor.Intensity{MaxRestarts: 5, Period: time.Minute}, true},
 		{"the supervisor gives up: the pool stays down", supervisor.Intensity{MaxRestarts: -1}, false},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			sys := testSystem(t)
-			p := startPool(t, ManagerOptions{Size: 2, ActorSystem: sys, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}})
-			s, events := supervised(t, sys, supervisor.Spec{
-				Name:      "app",
-				Intensity: tc.intensity,
-				Children:  []supervisor.ChildSpec{{ID: "pool", Props: func() *actor.Props { return ManagerProps(p) }}},
+	for _, layout := range supervisedOrNot {
+		for _, tc := range tests {
+			t.Run(layout.name+"/"+tc.name, func(t *testing.T) {
+				testUnderSupervisor(t, layout.supervised, tc.intensity, tc.revived)
 			})
-			ctx := context.Background()
-			old := pidsOf(p)
-			killAll(t, p) // 2 crashes, 1 allowed: the pool fails
-			ex := waitEvent(t, events, "the pool's exit", func(e supervisor.Event) bool {
-				x, ok := e.(supervisor.ChildExited)
-				return ok && x.Child == "pool"
-			}).(supervisor.ChildExited)
-			if !errors.Is(ex.Reason, ErrPoolFailed) {
-				t.Fatalf("exit reason %v, want ErrPoolFailed", ex.Reason)
-			}
-			if !tc.revived {
-				<-s.Done()
-				var ie *supervisor.IntensityError
-				if !errors.As(s.Err(), &ie) {
-					t.Fatalf("supervisor Err = %v, want an *IntensityError", s.Err())
-				}
-				if _, err := p.Call(ctx, "operator", "add", 1, 2); !errors.Is(err, ErrPoolFailed) {
-					t.Fatalf("call on a pool whose supervisor gave up: %v", err)
-				}
-				return
-			}
-			waitEvent(t, events, "the pool's restart", func(e supervisor.Event) bool {
-				x, ok := e.(supervisor.ChildRestarted)
-				return ok && x.Child == "pool"
-			})
-			eventually(t, "the revived pool to have 2 workers", func() bool { return len(pidsOf(p)) == 2 })
-			if v, err := p.Call(ctx, "operator", "add", 2, 3); err != nil || v != int64(5) {
-				t.Fatalf("call on the revived pool: %v %v", v, err)
-			}
-			for _, pid := range pidsOf(p) {
-				if slices.Contains(old, pid) {
-					t.Fatalf("a killed worker (pid %d) is back in the pool", pid)
-				}
-			}
-			if p.Err() != nil {
-				t.Fatalf("revived pool Err = %v", p.Err())
-			}
-		})
+		}
+	}
+}
+
+func testUnderSupervisor(t *testing.T, supervised bool, intensity supervisor.Intensity, revived bool) {
+	p, s, events := superviseAs(t, testSystem(t), supervised, supervisor.Spec{Name: "app", Intensity: intensity},
+		ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}})
+	ctx := context.Background()
+	old := pidsOf(p)
+	killAll(t, p) // 2 crashes, 1 allowed: the pool fails
+	ex := waitEvent(t, events, "the pool's exit", func(e supervisor.Event) bool {
+		x, ok := e.(supervisor.ChildExited)
+		return ok && x.Child == "pool"
+	}).(supervisor.ChildExited)
+	if !errors.Is(ex.Reason, ErrPoolFailed) {
+		t.Fatalf("exit reason %v, want ErrPoolFailed", ex.Reason)
+	}
+	if !revived {
+		<-s.Done()
+		var ie *supervisor.IntensityError
+		if !errors.As(s.Err(), &ie) {
+			t.Fatalf("supervisor Err = %v, want an *IntensityError", s.Err())
+		}
+		if _, err := p.Call(ctx, "operator", "add", 1, 2); !errors.Is(err, ErrPoolFailed) {
+			t.Fatalf("call on a pool whose supervisor gave up: %v", err)
+		}
+		return
+	}
+	waitEvent(t, events, "the pool's restart", func(e supervisor.Event) bool {
+		x, ok := e.(supervisor.ChildRestarted)
+		return ok && x.Child == "pool"
+	})
+	eventually(t, "the revived pool to have 2 workers", func() bool { return len(pidsOf(p)) == 2 })
+	if v, err := p.Call(ctx, "operator", "add", 2, 3); err != nil || v != int64(5) {
+		t.Fatalf("call on the revived pool: %v %v", v, err)
+	}
+	for _, pid := range pidsOf(p) {
+		if slices.Contains(old, pid) {
+			t.Fatalf("a killed worker (pid %d) is back in the pool", pid)
+		}
+	}
+	if p.Err() != nil {
+		t.Fatalf("revived pool Err = %v", p.Err())
 	}
 }
 
 // A sibling's failure under one_for_all restarts the pool: every worker is
 // replaced, and the pool serves again.
 func TestManagerOneForAll(t *testing.T) {
+	for _, layout := range supervisedOrNot {
+		t.Run(layout.name, func(t *testing.T) { testOneForAll(t, layout.supervised) })
+	}
+}
+
+func testOneForAll(t *testing.T, supervised bool) {
 	sys := testSystem(t)
-	p := startPool(t, ManagerOptions{Size: 2, ActorSystem: sys})
-	s, events := supervised(t, sys, supervisor.Spec{
+	p, s, events := superviseAs(t, sys, supervised, supervisor.Spec{
 		Name:     "app",
 		Strategy: supervisor.OneForAll,
 		Children: []supervisor.ChildSpec{
-			{ID: "pool", Props: func() *actor.Props { return ManagerProps(p) }},
 			{ID: "crasher", Props: func() *actor.Props {
 				return actor.PropsFromFunc(func(c actor.Context) {
 					if _, ok := c.Message().(string); ok {
@@ -192,7 +230,7 @@ func TestManagerOneForAll(t *testing.T) {
 				})
 			}},
 		},
-	})
+	}, ManagerOptions{Size: 2})
 	old := pidsOf(p)
 	children, err := s.Children(context.Background())
 	if err != nil {

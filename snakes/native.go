@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/taipan-go/taipan/erlterm"
 )
@@ -71,7 +72,7 @@ func (n *native) checkFrame(frame []byte) error {
 }
 
 // post frames t as it is.
-func (n *native) post(w *Worker, t erlterm.Tuple) error {
+func (n *native) post(w *Worker, t erlterm.Tuple, deadline time.Time) error {
 	frame, err := appendFrame(nil, t)
 	if err != nil {
 		return fmt.Errorf("snakes: encoding: %w", err)
@@ -79,7 +80,7 @@ func (n *native) post(w *Worker, t erlterm.Tuple) error {
 	if err := n.checkFrame(frame); err != nil {
 		return err
 	}
-	return notRun(w.send(frame))
+	return notRun(w.sendBy(frame, deadline))
 }
 
 // cancel sends {'X', Id}: Python drops the call if it is queued, closes

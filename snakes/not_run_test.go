@@ -28,7 +28,7 @@ func TestNotRunRefused(t *testing.T) {
 	}
 	ctx := context.Background()
 	call := func(w *Worker) error { _, err := w.Call(ctx, "operator", "add", 1, 2); return err }
-	cast := func(w *Worker) error { return w.Cast("operator", "add", 1, 2) }
+	cast := func(w *Worker) error { return w.Cast(context.Background(), "operator", "add", 1, 2) }
 	eval := func(w *Worker) error { _, err := w.Eval(ctx, "1"); return err }
 	stream := func(w *Worker) error {
 		for _, err := range w.Stream(ctx, "fixtures", "count", 3) {

@@ -322,10 +322,10 @@ func (ps *Pools) Stats() map[string]Stats {
 	return out
 }
 
-// Pick returns the pool a call of module.function goes to: the pool of
+// pick returns the pool a call of module.function goes to: the pool of
 // the route for "module.function", else of the route for "module", else
 // "default".
-func (ps *Pools) Pick(module, function string) (*Manager, error) {
+func (ps *Pools) pick(module, function string) (*Manager, error) {
 	name := ps.PoolFor(module, function)
 	if p := (*ps.pools.Load())[name]; p != nil {
 		return p, nil
@@ -344,7 +344,7 @@ func (ps *Pools) pool(name string) (*Manager, error) {
 // Call calls module.function(*args) on the pool the routes pick
 // (Manager.Call).
 func (ps *Pools) Call(ctx context.Context, module, function string, args ...any) (any, error) {
-	p, err := ps.Pick(module, function)
+	p, err := ps.pick(module, function)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +353,7 @@ func (ps *Pools) Call(ctx context.Context, module, function string, args ...any)
 
 // CallInto is Call decoding the result into target (Manager.CallInto).
 func (ps *Pools) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
-	p, err := ps.Pick(module, function)
+	p, err := ps.pick(module, function)
 	if err != nil {
 		return err
 	}
@@ -363,7 +363,7 @@ func (ps *Pools) CallInto(ctx context.Context, target any, module, function stri
 // Cast sends module.function(*args) to the pool the routes pick without
 // waiting for it to run (Manager.Cast).
 func (ps *Pools) Cast(ctx context.Context, module, function string, args ...any) error {
-	p, err := ps.Pick(module, function)
+	p, err := ps.pick(module, function)
 	if err != nil {
 		return err
 	}
@@ -373,7 +373,7 @@ func (ps *Pools) Cast(ctx context.Context, module, function string, args ...any)
 // Stream runs module.function(*args) as a stream on the pool the routes
 // pick (Manager.Stream).
 func (ps *Pools) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
-	p, err := ps.Pick(module, function)
+	p, err := ps.pick(module, function)
 	if err != nil {
 		return func(yield func(any, error) bool) { yield(nil, err) }
 	}

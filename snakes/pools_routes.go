@@ -75,7 +75,7 @@ func (ps *Pools) Routes() []RouteInfo {
 
 // PoolFor returns the name of the pool a call of module.function goes to
 // (erlang_python's lookup_pool): the route for "module.function", else
-// for "module", else "default". The pool may not exist (Pick says so). It
+// for "module", else "default". The pool may not exist (Get says so). It
 // takes no lock and, for names up to 128 bytes, allocates nothing.
 func (ps *Pools) PoolFor(module, function string) string {
 	routes := *ps.routes.Load()

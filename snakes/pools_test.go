@@ -370,7 +370,7 @@ func BenchmarkPoolsRoute(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if p, err := ps.Pick(c.module, c.function); err != nil || p != pools[c.want] {
+				if p, err := ps.pick(c.module, c.function); err != nil || p != pools[c.want] {
 					b.Fatal("wrong pool")
 				}
 			}

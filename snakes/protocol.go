@@ -3,6 +3,7 @@ package snakes
 import (
 	"context"
 	"os/exec"
+	"time"
 
 	"github.com/taipan-go/taipan/erlterm"
 )
@@ -34,9 +35,10 @@ type protocol interface {
 	// way, for reuse.
 	appendRequest(dst []byte, id uint64, r request) ([]byte, error)
 	// post sends t, a frame that has no reply: a Cast ({'A', Module,
-	// Function, Args, Kwargs}) or a Send ({'M', Message}). The worker
-	// took calls when its caller checked.
-	post(w *Worker, t erlterm.Tuple) error
+	// Function, Args, Kwargs}) or a Send ({'M', Message}), written by
+	// the deadline (none when zero). The worker took calls when its
+	// caller checked.
+	post(w *Worker, t erlterm.Tuple, deadline time.Time) error
 	// cancel asks the worker to drop call c and reports whether it
 	// could; false when the protocol has no cancel: the abandon
 	// escalation then goes straight to signals (abandon.go).

@@ -111,19 +111,21 @@ func (w *Worker) ctxError(err error) error {
 
 // Cast calls module.function(*args) without waiting for, or getting, a
 // result; an exception is logged by the worker. A trailing Kwargs becomes
-// keyword arguments.
-func (w *Worker) Cast(module, function string, args ...any) error {
+// keyword arguments. ctx bounds the send: a worker that does not read its
+// requests (it runs a long call) past ctx's deadline fails the Cast with
+// ErrTimeout, as a Call's write does; an ended ctx sends nothing.
+func (w *Worker) Cast(ctx context.Context, module, function string, args ...any) error {
 	pos, kw := splitKwargs(args)
 	if kw == nil {
 		kw = Kwargs{}
 	}
-	return w.post(erlterm.Tuple{tagAtom(tagCast), module, function, argList(pos), map[string]any(kw)})
+	return w.post(ctx, erlterm.Tuple{tagAtom(tagCast), module, function, argList(pos), map[string]any(kw)})
 }
 
 // Send delivers msg to the handler the Python code set with
-// erlang.set_message_handler.
-func (w *Worker) Send(msg any) error {
-	return w.post(erlterm.Tuple{tagAtom(tagMessage), msg})
+// erlang.set_message_handler; ctx bounds the send, as for Cast.
+func (w *Worker) Send(ctx context.Context, msg any) error {
+	return w.post(ctx, erlterm.Tuple{tagAtom(tagMessage), msg})
 }
 
 // putReqBuf gives back the request buffer bp, now holding frame: a big one
@@ -140,11 +142,15 @@ func (w *Worker) putReqBuf(bp *[]byte, frame []byte) {
 }
 
 // post sends a frame that has no reply, as the protocol frames it.
-func (w *Worker) post(t erlterm.Tuple) error {
+func (w *Worker) post(ctx context.Context, t erlterm.Tuple) error {
+	if err := ctx.Err(); err != nil {
+		return notRun(w.ctxError(err))
+	}
 	if err := w.Err(); err != nil {
 		return notRun(err)
 	}
-	return w.proto.post(w, t)
+	deadline, _ := ctx.Deadline()
+	return w.proto.post(w, t, deadline)
 }
 
 // Eval evaluates a Python expression in the worker's namespace (kept

@@ -197,11 +197,11 @@ func (s *Session) CallInto(ctx context.Context, target any, module, function str
 
 // Cast sends module.function(*args) to the session's worker without
 // waiting for it to run (Worker.Cast).
-func (s *Session) Cast(module, function string, args ...any) error {
+func (s *Session) Cast(ctx context.Context, module, function string, args ...any) error {
 	if err := s.begin(false); err != nil {
 		return err
 	}
-	err := s.h.m.Worker.Cast(module, function, args...)
+	err := s.h.m.Worker.Cast(ctx, module, function, args...)
 	return s.finish(err == nil, err)
 }
 

@@ -151,7 +151,14 @@ func (p *Manager) request(ctx context.Context, msg any) (any, error) {
 	if d, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(d), time.Millisecond)
 	}
-	res, err := p.system.Root.RequestFuture(p.pid, msg, timeout).Result()
+	c := p.ctl.Load()
+	if c == nil { // Supervised, and its supervisor has not started it (or is restarting it)
+		if err := p.Err(); err != nil {
+			return nil, err
+		}
+		return nil, ErrPoolNotStarted
+	}
+	res, err := c.system.Root.RequestFuture(c.pid, msg, timeout).Result()
 	if err != nil {
 		return nil, fmt.Errorf("snakes: pool %s: %w", p.opts.Name, err)
 	}

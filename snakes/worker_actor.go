@@ -27,7 +27,9 @@ type GetWorker struct{}
 type workerExited struct{ err error }
 
 // WorkerExitedReason is what a WorkerActor fails with when its process
-// exits unasked: the supervisor's decider sees it.
+// exits unasked (the supervisor's decider sees it), and the Reason of the
+// supervisor.ChildExited a pool gives ManagerOptions.OnEvent when one of
+// its workers crashes.
 type WorkerExitedReason struct {
 	ID  string
 	Err error
@@ -84,9 +86,10 @@ func (a *WorkerActor) Receive(ctx actor.Context) {
 		default:
 			return // the exit of a worker this actor replaced
 		}
-		id := a.worker.ID()
+		w := a.worker
 		a.worker = nil
-		panic(&WorkerExitedReason{ID: id, Err: m.err})
+		go w.Stop(context.Background()) // its process is gone: this ends its goroutines and fds
+		panic(&WorkerExitedReason{ID: w.ID(), Err: m.err})
 	case *actor.Stopping, *actor.Restarting:
 		a.stopWorker()
 	}
@@ -98,6 +101,8 @@ func (a *WorkerActor) stopWorker() {
 		return
 	}
 	a.exiting = true
-	a.worker.Stop(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), a.worker.opts.StopBudget())
+	defer cancel()
+	a.worker.Stop(ctx)
 	a.worker = nil
 }

@@ -518,7 +518,7 @@ func TestMessages(t *testing.T) {
 func TestCast(t *testing.T) {
 	w := startWorker(t, Options{})
 	path := filepath.Join(t.TempDir(), "cast")
-	if err := w.Cast("fixtures", "write_file", path, "cast"); err != nil {
+	if err := w.Cast(context.Background(), "fixtures", "write_file", path, "cast"); err != nil {
 		t.Fatal(err)
 	}
 	// Calls run in order: once this returns, the cast has run.

@@ -23,7 +23,10 @@
 // A member retires (broken, recycled, reaped, slain, the pool failing or
 // stopping) by taking no new work: at once when it is free, after its
 // calls or its lease otherwise. The exit of a member that was not retiring
-// or stopping is a crash, counted against the restart intensity.
+// or stopping is a crash, counted against the restart intensity. A start
+// begun before the pool failed never joins it, revived or not: the worker
+// stops once started (its actor went with the pool's failed incarnation),
+// and a revived pool starts its own.
 //
 // The Machine takes events — Open, Acquire and Wait, Cancel, Release,
 // Started, StartFailed, Exited, Tick, Recycle, Slay, Stop, Cut, Fail,

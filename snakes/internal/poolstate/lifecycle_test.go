@@ -262,3 +262,40 @@ func TestMachineStopAndCut(t *testing.T) {
 		t.Fatalf("after the exits: %d members, %+v", len(m.Members()), m.Counts())
 	}
 }
+
+// TestMachineReviveLeavesStaleStarts: a start begun before the pool
+// failed never joins the revived pool (which starts its own, fresh): its
+// worker stops once started, and its failure counts for nothing.
+func TestMachineReviveLeavesStaleStarts(t *testing.T) {
+	cfg := testConfig()
+	cfg.Size, cfg.MaxOverflow, cfg.MaxRestarts = 2, 0, 1
+	for _, tc := range []struct {
+		name   string
+		report func(m *machine, x *Member[string]) []Action[string, string]
+		want   string
+		after  State
+	}{
+		{"started", func(m *machine, x *Member[string]) []Action[string, string] { return m.Started(x, "w", t1) },
+			"stop p-3 (pool failed)", Stopping},
+		{"start failed", func(m *machine, x *Member[string]) []Action[string, string] { return m.StartFailed(x, errBoom, t1) },
+			"", Gone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, xs := started(cfg)
+			acts := m.Exited(xs[0], errCrash, t1) // a crash: p-3 starts
+			p3 := acts[len(acts)-1].Member
+			if got := show(m.Exited(xs[1], errCrash, t1)); got != "stop p-2 (exited); crash p-2: crash; pool-down: 2 restarts in 10s: crash" {
+				t.Fatalf("second crash: %s", got)
+			}
+			if got := show(m.Revive()); got != "spawn p-4 (refill); spawn p-5 (refill)" {
+				t.Fatalf("revive with p-3 starting: %s", got)
+			}
+			if got := show(tc.report(m, p3)); got != tc.want || p3.State() != tc.after {
+				t.Fatalf("p-3 reported: %q, %v; want %q, %v", got, p3.State(), tc.want, tc.after)
+			}
+			if m.Mode() != Serving || m.Counts().StartFailures != 0 || m.Live() != 0 || m.Starting() != 2 {
+				t.Fatalf("after p-3: %v, %+v, %d live, %d starting", m.Mode(), m.Counts(), m.Live(), m.Starting())
+			}
+		})
+	}
+}

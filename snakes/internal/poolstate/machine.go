@@ -19,6 +19,8 @@ type Machine[W, C any] struct {
 
 	starting  int // starts in progress
 	replacing int // of which replacements for live members
+	stale     int // of which begun before the pool last failed (doomed)
+	epoch     int // how many times the pool failed: a start's epoch is its pool's
 	warming   int // starts of Open not yet reported
 	warmErr   error
 	seq       int
@@ -101,7 +103,7 @@ func (m *Machine[W, C]) Open() []Action[W, C] {
 // spawn starts a member for why.
 func (m *Machine[W, C]) spawn(why Reason) *Member[W] {
 	m.seq++
-	x := &Member[W]{ID: m.cfg.Name + "-" + strconv.Itoa(m.seq), why: why}
+	x := &Member[W]{ID: m.cfg.Name + "-" + strconv.Itoa(m.seq), why: why, epoch: m.epoch}
 	m.starting++
 	m.emit(Action[W, C]{Kind: SpawnWorker, Member: x, Why: why})
 	return x
@@ -114,7 +116,7 @@ func (m *Machine[W, C]) refill() {
 	if m.mode != Serving {
 		return
 	}
-	live, starting := m.Live(), m.starting-m.replacing
+	live, starting := m.Live(), m.starting-m.replacing-m.stale
 	need := max(m.cfg.Size-(live+starting), m.waiters.n-starting)
 	need = min(need, m.cfg.max()-(live+starting))
 	for range need {
@@ -124,17 +126,20 @@ func (m *Machine[W, C]) refill() {
 
 // Started: x's worker w started, at now. It joins the pool idle (and is
 // granted to the first waiter), unless the pool failed or stopped
-// meanwhile; a member it replaces retires.
+// meanwhile — or failed and was revived: a start begun before the pool
+// failed never joins it (the revived pool starts its own, fresh); a
+// member it replaces retires.
 func (m *Machine[W, C]) Started(x *Member[W], w W, now time.Time) []Action[W, C] {
 	m.begin()
 	if x.state != Starting {
 		return m.acts
 	}
+	stale := x.epoch != m.epoch
 	old := m.startDone(x)
 	m.warmed(x, nil)
 	x.Worker = w
 	m.members = append(m.members, x)
-	if m.mode == Failed || m.mode == Stopped {
+	if m.mode == Failed || m.mode == Stopped || stale {
 		x.state, x.retired = Stopping, m.closing()
 		m.emit(Action[W, C]{Kind: StopWorker, Member: x, Why: x.retired})
 		return m.acts
@@ -165,9 +170,10 @@ func (m *Machine[W, C]) StartFailed(x *Member[W], err error, now time.Time) []Ac
 	if old := x.replaces; old != nil {
 		old.recycleNext = now.Add(m.cfg.RecycleRetry)
 	}
+	stale := x.epoch != m.epoch
 	m.startDone(x)
 	m.warmed(x, err)
-	if m.mode == Failed || m.mode == Stopped {
+	if m.mode == Failed || m.mode == Stopped || stale {
 		return m.acts
 	}
 	m.counts.StartFailures++
@@ -190,6 +196,9 @@ func (m *Machine[W, C]) StartFailed(x *Member[W], err error, now time.Time) []Ac
 // to replace, if that one still waits for it.
 func (m *Machine[W, C]) startDone(x *Member[W]) *Member[W] {
 	m.starting--
+	if x.epoch != m.epoch {
+		m.stale--
+	}
 	old := x.replaces
 	x.replaces = nil
 	if old == nil || old.replacement != x {

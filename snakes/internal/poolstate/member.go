@@ -22,6 +22,7 @@ type Member[W any] struct {
 	recycleNext time.Time  // no recycling before (a replacement failed to start)
 	replacement *Member[W] // the start in progress that will replace it
 	replaces    *Member[W] // (Starting) the member it will replace
+	epoch       int        // the Machine's epoch when it was spawned
 }
 
 // State returns the member's state.

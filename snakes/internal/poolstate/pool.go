@@ -116,6 +116,8 @@ func (m *Machine[W, C]) fail(err error) {
 		return
 	}
 	m.mode, m.failure = Failed, err
+	m.epoch++
+	m.stale = m.starting // the starts in progress will not join
 	m.restarts = m.restarts[:0]
 	m.emit(Action[W, C]{Kind: PoolDown, Err: err})
 	m.failWaiters(err)
