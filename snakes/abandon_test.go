@@ -207,20 +207,13 @@ func TestCastTakesContext(t *testing.T) {
 	if err := w.Cast(ended, "fixtures", "echo", 1); !errors.Is(err, ErrCancelled) || !errors.Is(err, ErrNotRun) {
 		t.Fatalf("a Cast with an ended context: %v, want ErrCancelled and ErrNotRun", err)
 	}
+	marker, running := beacon(t, "running")
 	busy := make(chan error, 1)
 	go func() {
-		_, err := w.Call(context.Background(), "fixtures", "sleep", 20)
+		_, err := w.Call(context.Background(), "fixtures", "sleep_marked", marker, 20)
 		busy <- err
 	}()
-	for { // until the sleep is written
-		w.mu.Lock()
-		n := len(w.calls)
-		w.mu.Unlock()
-		if n > 0 {
-			break
-		}
-		runtimeGosched()
-	}
+	testkit.Receive(t, "the sleep to run", running)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -231,9 +224,5 @@ func TestCastTakesContext(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("the Cast gave up after %v", d)
 	}
-	select {
-	case <-busy:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the worker left with half a frame was not killed")
-	}
+	testkit.Receive(t, "the worker left with half a frame to be killed", busy)
 }
