@@ -33,9 +33,9 @@ type Options struct {
 	// Intensity is snakes.DefaultPoolMaxRestarts within
 	// snakes.DefaultPoolPeriod. Start makes every pool Supervised: it
 	// opens under its actor in the tree, which hosts its workers' actors.
-	Default ManagerOptions
-	IO      ManagerOptions
-	Pools   map[string]ManagerOptions
+	Default PoolOptions
+	IO      PoolOptions
+	Pools   map[string]PoolOptions
 	Routes  map[string]string
 	// NoIO: start no "io" pool.
 	NoIO bool
@@ -70,7 +70,7 @@ type Options struct {
 
 	// Clock is the supervision tree's time: the root's, the pets' and the
 	// pools' (restart intensity windows, backoff delays, the pools'
-	// cleaner and ages) unless a pool's ManagerOptions.Clock is set.
+	// cleaner and ages) unless a pool's PoolOptions.Clock is set.
 	// Default supervisor.RealClock.
 	Clock supervisor.Clock
 
@@ -79,7 +79,7 @@ type Options struct {
 	// crashed: supervisor.ChildExited with Supervisor "pool:NAME" and
 	// Child "worker-N"; a worker failed to start), each on its
 	// supervisor's goroutine: it must not block, and may be called from
-	// several goroutines at once. A pool's own ManagerOptions.OnEvent, if
+	// several goroutines at once. A pool's own PoolOptions.OnEvent, if
 	// set, takes its pool's events instead.
 	OnEvent func(supervisor.Event)
 
@@ -88,8 +88,8 @@ type Options struct {
 	Logger hclog.Logger
 }
 
-// ManagerOptions configures one pool: snakes.ManagerOptions.
-type ManagerOptions = snakes.ManagerOptions
+// PoolOptions configures one pool: snakes.PoolOptions.
+type PoolOptions = snakes.PoolOptions
 
 // Supervision is the root supervisor's intensity and backoff.
 type Supervision struct {

@@ -65,7 +65,7 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	}
 	s.worker = w
 
-	pools := make(map[string]ManagerOptions, len(opts.Pools))
+	pools := make(map[string]PoolOptions, len(opts.Pools))
 	for name, o := range opts.Pools {
 		pools[name] = s.poolDefaults(o)
 	}
@@ -190,9 +190,9 @@ func (s *System) startPets(ctx context.Context) error {
 // poolDefaults applies Start's defaults to a pool's options: the
 // system's Clock and OnEvent, and Supervised — the pool is opened by its
 // actor under the root, which hosts its workers. (Every other default is
-// the pool's own, in snakes/manager_defaults.go: a pool is a pool, under
+// the pool's own, in snakes/pool_defaults.go: a pool is a pool, under
 // Start or not.)
-func (s *System) poolDefaults(o ManagerOptions) ManagerOptions {
+func (s *System) poolDefaults(o PoolOptions) PoolOptions {
 	if o.Clock == nil {
 		o.Clock = s.opts.Clock
 	}
@@ -246,10 +246,10 @@ func compareStrings(a, b string) int {
 }
 
 // poolChild is the root supervisor's child that stands for pool p.
-func poolChild(name string, p *snakes.Manager) supervisor.ChildSpec {
+func poolChild(name string, p *snakes.Pool) supervisor.ChildSpec {
 	return supervisor.ChildSpec{
 		ID:    poolChildPrefix + name,
-		Props: func() *actor.Props { return snakes.ManagerProps(p) },
+		Props: func() *actor.Props { return snakes.PoolProps(p) },
 	}
 }
 
@@ -294,11 +294,11 @@ func (s *System) Pools() *snakes.Pools { return s.pools }
 func (s *System) Pets() *pets.Pets { return s.pets }
 
 // Pool returns the pool named name.
-func (s *System) Pool(name string) (*snakes.Manager, error) { return s.pools.Get(name) }
+func (s *System) Pool(name string) (*snakes.Pool, error) { return s.pools.Get(name) }
 
 // AddPool starts a pool, routes nothing to it, and puts it under the root
 // supervisor.
-func (s *System) AddPool(ctx context.Context, name string, opts ManagerOptions) (*snakes.Manager, error) {
+func (s *System) AddPool(ctx context.Context, name string, opts PoolOptions) (*snakes.Pool, error) {
 	p, err := s.pools.Add(ctx, name, s.poolDefaults(opts))
 	if err != nil {
 		return nil, err

@@ -39,7 +39,7 @@ func TestPetsUnderTheRoot(t *testing.T) {
 	s := startSystem(t, Options{
 		Paths:       []string{fixtures(t)},
 		NoIO:        true,
-		Default:     ManagerOptions{Size: 1},
+		Default:     PoolOptions{Size: 1},
 		Supervision: Supervision{Intensity: supervisor.Intensity{MaxRestarts: -1}},
 		Pets: map[string]pets.PetOptions{
 			"loopy":  {Intensity: supervisor.Intensity{MaxRestarts: -1}}, // no restart at all

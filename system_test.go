@@ -69,9 +69,9 @@ func TestDefaultModulePathIsTheCallersDirectory(t *testing.T) {
 func TestSystemCallsAndRoutes(t *testing.T) {
 	s := startSystem(t, Options{
 		Paths:   []string{fixtures(t)},
-		Default: ManagerOptions{Size: 2},
-		IO:      ManagerOptions{Size: 1},
-		Pools:   map[string]ManagerOptions{"side": {Size: 1}},
+		Default: PoolOptions{Size: 2},
+		IO:      PoolOptions{Size: 1},
+		Pools:   map[string]PoolOptions{"side": {Size: 1}},
 		Routes:  map[string]string{"facade_mod.pid": "side"},
 	})
 	ctx := context.Background()
@@ -109,7 +109,7 @@ func TestSystemRevivesAFailedPool(t *testing.T) {
 	s := startSystem(t, Options{
 		Paths:   []string{fixtures(t)},
 		NoIO:    true,
-		Default: ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}},
+		Default: PoolOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}},
 		OnEvent: events.Record,
 	})
 	p, _ := s.Pool("default")
@@ -142,9 +142,9 @@ func TestSystemRevivesAFailedPool(t *testing.T) {
 }
 
 func TestSystemAddRemovePool(t *testing.T) {
-	s := startSystem(t, Options{Paths: []string{fixtures(t)}, NoIO: true, Default: ManagerOptions{Size: 1}})
+	s := startSystem(t, Options{Paths: []string{fixtures(t)}, NoIO: true, Default: PoolOptions{Size: 1}})
 	ctx := context.Background()
-	p, err := s.AddPool(ctx, "extra", ManagerOptions{Size: 1})
+	p, err := s.AddPool(ctx, "extra", PoolOptions{Size: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestSystemAddRemovePool(t *testing.T) {
 	if v, err := s.Call(ctx, "facade_mod", "pid"); err != nil || v != int64(p.List()[0].Pid) {
 		t.Fatalf("call routed to the added pool: %v %v", v, err)
 	}
-	if _, err := s.AddPool(ctx, "extra", ManagerOptions{Size: 1}); !errors.Is(err, snakes.ErrPoolExists) {
+	if _, err := s.AddPool(ctx, "extra", PoolOptions{Size: 1}); !errors.Is(err, snakes.ErrPoolExists) {
 		t.Fatalf("second AddPool: %v", err)
 	}
 	if err := s.RemovePool(ctx, "extra"); err != nil {
@@ -186,7 +186,7 @@ func TestSystemPetsAndHotReload(t *testing.T) {
 	s := startSystem(t, Options{
 		Paths:     []string{dir},
 		NoIO:      true,
-		Default:   ManagerOptions{Size: 2},
+		Default:   PoolOptions{Size: 2},
 		Pets:      map[string]pets.PetOptions{"keeper": {Init: &snakes.InitCall{Module: "live", Function: "init"}}},
 		HotReload: &watcher.Options{Debounce: 50 * time.Millisecond, OnReport: func(r watcher.Report) { reports <- r }},
 	})

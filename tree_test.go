@@ -109,7 +109,7 @@ func TestTreeMatchesTheDocs(t *testing.T) {
 	want, placeholders := docTree(t, "docs/supervision.md", "## The tree of `taipan.Start`")
 	s := startSystem(t, Options{
 		Paths:     []string{t.TempDir()},
-		Default:   ManagerOptions{Size: 3},
+		Default:   PoolOptions{Size: 3},
 		NoIO:      true,
 		Pets:      map[string]pets.PetOptions{"model": {}},
 		HotReload: &watcher.Options{},
@@ -159,7 +159,7 @@ func TestPoolWorkerCrashIsAnEvent(t *testing.T) {
 	var rec testkit.Recorder[supervisor.Event]
 	s := startSystem(t, Options{
 		Paths:   []string{t.TempDir()},
-		Default: ManagerOptions{Size: 2},
+		Default: PoolOptions{Size: 2},
 		NoIO:    true,
 		OnEvent: rec.Record,
 	})

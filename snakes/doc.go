@@ -35,30 +35,30 @@
 // and by their reaper when the host dies (lifeline.go); their
 // pipes never keep anyone waiting once they are gone (drain.go).
 //
-// # Pools: Manager
+// # Pools: Pool
 //
-// A Manager (NewManager) is one pool of workers: Venomous' SnakeManager
+// A Pool (NewPool) is one pool of workers: Venomous' SnakeManager
 // and poolboy's pool. What becomes of its workers is decided by a pure
 // state machine (internal/poolstate: one state per worker, events in,
-// actions out, tested by table) that the Manager executes. Its control
-// plane is actors: the pool's manager actor (manager_actor.go) and, as its
+// actions out, tested by table) that the Pool executes. Its control
+// plane is actors: the pool's manager actor (pool_actor.go) and, as its
 // children, one actor per worker (pool_worker.go: "worker-3" for the
 // worker "default-3") that starts its process in a goroutine (never
 // inside Receive) and lives as long as it. They are OTP's
 // simple_one_for_one with temporary children: protoactor restarts none;
 // the machine decides every start, retirement and replacement. The
 // manager actor runs the cleaner and slays, and gives
-// ManagerOptions.OnEvent a supervisor event for each worker's crash
+// PoolOptions.OnEvent a supervisor event for each worker's crash
 // (supervisor.ChildExited) and failed start (ChildStartFailed). A
 // standalone pool's manager actor is at the top of its actor system; a
-// Supervised one's is the actor of ManagerProps, under its supervisor
+// Supervised one's is the actor of PoolProps, under its supervisor
 // (taipan.Start: taipan/pool:default/worker-3). Its data plane is direct:
 // Call takes a worker from the machine under a mutex, calls it on the
 // caller's goroutine and gives it back; a Lease (Acquire, TryAcquire,
 // With) hands the caller the *Worker itself. No call crosses an
 // actor.
 //
-// Size workers are started by NewManager and kept; MaxOverflow more are
+// Size workers are started by NewPool and kept; MaxOverflow more are
 // started on demand and reaped after IdleTTL, least recently used first.
 // With no idle worker a caller waits in a FIFO queue bounded by its
 // context (a grant and a give-up cannot cross: a waiter that gives up

@@ -23,7 +23,7 @@ type Future struct {
 // background (erlang_python's spawn_call) and returns its Future at once.
 // The call is bounded by ctx (and by CallTimeout when ctx has no
 // deadline), not by the contexts of its waiters.
-func (p *Manager) Go(ctx context.Context, module, function string, args ...any) *Future {
+func (p *Pool) Go(ctx context.Context, module, function string, args ...any) *Future {
 	ctx, cancel := context.WithCancel(ctx)
 	f := &Future{done: make(chan struct{}), cancel: cancel}
 	go func() {
@@ -35,7 +35,7 @@ func (p *Manager) Go(ctx context.Context, module, function string, args ...any) 
 }
 
 // Go starts module.function(*args) in the background on the pool the
-// routes pick; see Manager.Go. When no pool takes it, the Future is
+// routes pick; see Pool.Go. When no pool takes it, the Future is
 // already done with the error.
 func (ps *Pools) Go(ctx context.Context, module, function string, args ...any) *Future {
 	p, err := ps.pick(module, function)
@@ -100,7 +100,7 @@ type Args []any
 // pool; it is the errgroup and erlang_python py:parallel contract, and
 // errors.Is/As see the cause. A function whose failures are data should
 // catch them in Python and return them as values.
-func (p *Manager) Map(ctx context.Context, module, function string, inputs []any) ([]any, error) {
+func (p *Pool) Map(ctx context.Context, module, function string, inputs []any) ([]any, error) {
 	n := len(inputs)
 	out := make([]any, n)
 	if n == 0 {
@@ -149,11 +149,11 @@ func (p *Manager) Map(ctx context.Context, module, function string, inputs []any
 	return out, nil
 }
 
-// Map runs Manager.Map on the pool named pool, or, when pool is "", on
+// Map runs Pool.Map on the pool named pool, or, when pool is "", on
 // the pool the routes pick for module.function.
 func (ps *Pools) Map(ctx context.Context, pool, module, function string, inputs []any) ([]any, error) {
 	var (
-		p   *Manager
+		p   *Pool
 		err error
 	)
 	if pool == "" {

@@ -62,7 +62,7 @@ func TestFutureWaiters(t *testing.T) {
 }
 
 func TestMap(t *testing.T) {
-	ps := startPools(t, PoolsOptions{NoIO: true, Default: ManagerOptions{Size: 2}})
+	ps := startPools(t, PoolsOptions{NoIO: true, Default: PoolOptions{Size: 2}})
 	p, _ := ps.Get("default")
 	ctx := context.Background()
 

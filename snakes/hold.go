@@ -28,7 +28,7 @@ import (
 // back whole, and one whose context ends under a call made with that
 // context loses it.
 type hold struct {
-	p *Manager
+	p *Pool
 	m *member
 
 	mu       sync.Mutex

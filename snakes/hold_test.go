@@ -20,11 +20,11 @@ func TestHoldContextEnds(t *testing.T) {
 	}
 	holders := []struct {
 		name    string
-		open    func(context.Context, *Manager) (holder, error)
+		open    func(context.Context, *Pool) (holder, error)
 		refused error
 	}{
-		{"lease", func(ctx context.Context, p *Manager) (holder, error) { return p.Acquire(ctx) }, ErrLeaseReleased},
-		{"session", func(ctx context.Context, p *Manager) (holder, error) { return p.Session(ctx) }, ErrSessionClosed},
+		{"lease", func(ctx context.Context, p *Pool) (holder, error) { return p.Acquire(ctx) }, ErrLeaseReleased},
+		{"session", func(ctx context.Context, p *Pool) (holder, error) { return p.Session(ctx) }, ErrSessionClosed},
 	}
 	cases := []struct {
 		name string
@@ -42,7 +42,7 @@ func TestHoldContextEnds(t *testing.T) {
 	for _, hd := range holders {
 		for _, tc := range cases {
 			t.Run(hd.name+", "+tc.name, func(t *testing.T) {
-				p := startPool(t, ManagerOptions{Size: 1})
+				p := startPool(t, PoolOptions{Size: 1})
 				pid := pidsOf(p)[0]
 				hctx, cancel := context.WithCancel(context.Background())
 				defer cancel()

@@ -32,7 +32,7 @@ type Lease struct {
 // given back; the caller waits in a FIFO queue, bounded by ctx (past
 // MaxWaiters it gets ErrOverloaded at once). When ctx ends after Acquire
 // returned and before Release, the lease ends (see Lease).
-func (p *Manager) Acquire(ctx context.Context) (*Lease, error) {
+func (p *Pool) Acquire(ctx context.Context) (*Lease, error) {
 	return p.checkout(ctx, true)
 }
 
@@ -41,13 +41,13 @@ func (p *Manager) Acquire(ctx context.Context) (*Lease, error) {
 // maximum, counting the starts that earlier waiters wait for) it fails at
 // once with ErrPoolFull (Venomous' max_children), whatever MaxWaiters.
 // Otherwise it starts a worker and waits for it, bounded by ctx.
-func (p *Manager) TryAcquire(ctx context.Context) (*Lease, error) {
+func (p *Pool) TryAcquire(ctx context.Context) (*Lease, error) {
 	return p.checkout(ctx, false)
 }
 
 // With runs fn with a leased worker and gives it back (poolboy's
 // transaction). A panic in fn releases the lease as broken and goes on.
-func (p *Manager) With(ctx context.Context, fn func(*Lease) error) error {
+func (p *Pool) With(ctx context.Context, fn func(*Lease) error) error {
 	l, err := p.Acquire(ctx)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (p *Manager) With(ctx context.Context, fn func(*Lease) error) error {
 	return err
 }
 
-func (p *Manager) checkout(ctx context.Context, block bool) (*Lease, error) {
+func (p *Pool) checkout(ctx context.Context, block bool) (*Lease, error) {
 	m, err := p.acquire(ctx, poolstate.Exclusive, block)
 	if err != nil {
 		return nil, err

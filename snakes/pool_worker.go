@@ -18,7 +18,7 @@ import (
 // It is a temporary child, in OTP's words: protoactor never restarts it,
 // and its exit restarts nothing. What happens to the process — when it
 // starts, retires, is stopped or replaced — is the pool's state machine's
-// to decide, and the Manager's to carry out; the actor hears of nothing
+// to decide, and the Pool's to carry out; the actor hears of nothing
 // but its own start. A worker actor stopped from outside (its manager
 // actor restarting or stopping: the pool was taken down) leaves its
 // process to the pool, which has retired it and stops it once its calls
@@ -26,7 +26,7 @@ import (
 //
 // Calls never go through it: they take the *Worker from the pool.
 type poolWorker struct {
-	p       *Manager
+	p       *Pool
 	s       *spawnWorker
 	started bool
 }
@@ -40,7 +40,7 @@ func workerActorName(id string) string {
 // spawnMember spawns the actor of the member that s asks for, as a child
 // of the manager actor (ctx), unless the pool settled the spawn already
 // (its manager actor stopped first: see settlePending).
-func (p *Manager) spawnMember(ctx actor.Context, s *spawnWorker) {
+func (p *Pool) spawnMember(ctx actor.Context, s *spawnWorker) {
 	p.mu.Lock()
 	if !p.takePending(s.m) {
 		p.mu.Unlock()
@@ -59,8 +59,8 @@ func (p *Manager) spawnMember(ctx actor.Context, s *spawnWorker) {
 }
 
 // takePending takes m off the spawns asked for, reporting whether it was
-// there. Manager.mu held.
-func (p *Manager) takePending(m *member) bool {
+// there. Pool.mu held.
+func (p *Pool) takePending(m *member) bool {
 	for i, x := range p.pending {
 		if x == m {
 			p.pending[i] = p.pending[len(p.pending)-1]
@@ -74,8 +74,8 @@ func (p *Manager) takePending(m *member) bool {
 
 // settlePending fails the starts asked of a manager actor that stops
 // before it took them (protoactor drops its mailbox), so that the machine
-// is not left waiting for them. Manager.mu held.
-func (p *Manager) settlePending() {
+// is not left waiting for them. Pool.mu held.
+func (p *Pool) settlePending() {
 	now := p.clock.Now()
 	for len(p.pending) > 0 {
 		m := p.pending[0]
@@ -96,7 +96,7 @@ func (a *poolWorker) Receive(ctx actor.Context) {
 // startWorker starts the worker of s's member (in a goroutine of its
 // own), reports to the pool's machine, and stops the member's actor
 // (self) once the process has exited, or at once when it did not start.
-func (p *Manager) startWorker(s *spawnWorker, system *actor.ActorSystem, self *actor.PID) {
+func (p *Pool) startWorker(s *spawnWorker, system *actor.ActorSystem, self *actor.PID) {
 	m := s.m
 	opts := p.opts.Worker
 	opts.ID = m.ID
@@ -120,7 +120,7 @@ func (p *Manager) startWorker(s *spawnWorker, system *actor.ActorSystem, self *a
 // onStarted reports a start to the machine, and whether the worker is up.
 // A worker whose process already exited (its exit may have been reported
 // first, and ignored) is a failed start.
-func (p *Manager) onStarted(m *member, w *Worker, err error) bool {
+func (p *Pool) onStarted(m *member, w *Worker, err error) bool {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -146,7 +146,7 @@ func (p *Manager) onStarted(m *member, w *Worker, err error) bool {
 
 // onExited reports a worker's exit to the machine: a crash when nobody
 // asked for it.
-func (p *Manager) onExited(m *member) {
+func (p *Pool) onExited(m *member) {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -58,17 +58,17 @@ func isCrashOf(child string) func(supervisor.Event) bool {
 // actor tree, set up by start.
 type workerActorsOf struct {
 	name  string
-	start func(t *testing.T, sys *actors.System, opts ManagerOptions) *Manager
+	start func(t *testing.T, sys *actors.System, opts PoolOptions) *Pool
 	// parent is the path of the manager actor, the workers' parent.
 	parent string
 }
 
 var poolLayouts = []workerActorsOf{
-	{"standalone: the manager actor at the top", func(t *testing.T, sys *actors.System, opts ManagerOptions) *Manager {
+	{"standalone: the manager actor at the top", func(t *testing.T, sys *actors.System, opts PoolOptions) *Pool {
 		opts.ActorSystem = sys.Actors
 		return startPool(t, opts)
 	}, ""},
-	{"supervised: the manager actor is ManagerProps'", func(t *testing.T, sys *actors.System, opts ManagerOptions) *Manager {
+	{"supervised: the manager actor is PoolProps'", func(t *testing.T, sys *actors.System, opts PoolOptions) *Pool {
 		p, _, _ := superviseAs(t, sys.Actors, true, supervisor.Spec{Name: "app"}, opts)
 		return p
 	}, "app/pool"},
@@ -84,7 +84,7 @@ func TestPoolWorkersAreActors(t *testing.T) {
 			sys := actors.NewSystem(actors.Options{})
 			t.Cleanup(func() { sys.Stop(context.Background()) })
 			var rec testkit.Recorder[supervisor.Event]
-			p := layout.start(t, sys, ManagerOptions{Name: "calc", Size: 2, OnEvent: rec.Record})
+			p := layout.start(t, sys, PoolOptions{Name: "calc", Size: 2, OnEvent: rec.Record})
 			workers := func() []string { return workerActors(actorTree(sys), layout.parent) }
 			if got := workers(); !slices.Equal(got, []string{"worker-1", "worker-2"}) {
 				t.Fatalf("worker actors %v, want worker-1 and worker-2 under %q: %v", got, layout.parent, actorTree(sys))
@@ -153,7 +153,7 @@ func TestPoolWorkerStartFailedIsAnEvent(t *testing.T) {
 			// The first worker's init makes the directory; the next ones'
 			// fail (it exists).
 			dir := filepath.Join(t.TempDir(), "once")
-			p := layout.start(t, sys, ManagerOptions{Name: "calc", Size: 1, OnEvent: rec.Record,
+			p := layout.start(t, sys, PoolOptions{Name: "calc", Size: 1, OnEvent: rec.Record,
 				Worker: Options{Init: &InitCall{Module: "os", Function: "mkdir", Args: []any{dir}}}})
 			if err := p.Slay(testkit.Context(t), "calc-1", SlayBrutal); err != nil {
 				t.Fatal(err)
@@ -179,7 +179,7 @@ func TestSupervisedPoolRestartMovesItsWorkers(t *testing.T) {
 	sys := actors.NewSystem(actors.Options{})
 	t.Cleanup(func() { sys.Stop(context.Background()) })
 	p, _, events := superviseAs(t, sys.Actors, true, supervisor.Spec{Name: "app", Intensity: supervisor.Intensity{MaxRestarts: 5, Period: time.Minute}},
-		ManagerOptions{Name: "calc", Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}})
+		PoolOptions{Name: "calc", Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}})
 	parentOf := func() map[string]bool {
 		parents := map[string]bool{}
 		for _, id := range sys.List() {

@@ -39,7 +39,7 @@ const (
 // pool of runtime.NumCPU() workers and an "io" pool of 10.
 type PoolsOptions struct {
 	// Worker is the worker template of every pool whose
-	// ManagerOptions.Worker is the zero value (Default, IO, Pools and
+	// PoolOptions.Worker is the zero value (Default, IO, Pools and
 	// Add). A pool that sets its own Worker uses it instead, whole: the
 	// two are not merged. When the template's Interpreter is nil (native
 	// profile) the interpreter is resolved once, for every pool.
@@ -47,7 +47,7 @@ type PoolsOptions struct {
 
 	// Default configures the "default" pool (Size: runtime.NumCPU()).
 	// Its Name is replaced by "default".
-	Default ManagerOptions
+	Default PoolOptions
 	// NoDefault: start no "default" pool. Calls that no route sends to
 	// another pool then fail with ErrNoSuchPool until a pool named
 	// "default" is added.
@@ -55,13 +55,13 @@ type PoolsOptions struct {
 
 	// IO configures the "io" pool (Size: DefaultIOPoolSize). Its Name is
 	// replaced by "io".
-	IO ManagerOptions
+	IO PoolOptions
 	// NoIO: start no "io" pool.
 	NoIO bool
 
 	// Pools are more pools started by NewPools, by name (each
-	// ManagerOptions' Name is replaced by its key).
-	Pools map[string]ManagerOptions
+	// PoolOptions' Name is replaced by its key).
+	Pools map[string]PoolOptions
 
 	// Routes are routes set by NewPools once the pools have started:
 	// key ("module" or "module.function") to pool name, as Route.
@@ -72,7 +72,7 @@ type PoolsOptions struct {
 	ActorSystem *actor.ActorSystem
 
 	// Logger is the Logger of every pool, and of its workers' output,
-	// whose ManagerOptions.Logger and Worker.Logger are both nil.
+	// whose PoolOptions.Logger and Worker.Logger are both nil.
 	Logger hclog.Logger
 }
 
@@ -89,7 +89,7 @@ type Pools struct {
 	system *actor.ActorSystem
 	own    bool
 
-	pools  atomic.Pointer[map[string]*Manager]
+	pools  atomic.Pointer[map[string]*Pool]
 	routes atomic.Pointer[map[string]string]
 
 	mu       sync.Mutex      // serialises writers of pools and routes
@@ -113,7 +113,7 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 		starting: make(map[string]bool),
 		done:     make(chan struct{}),
 	}
-	empty := map[string]*Manager{}
+	empty := map[string]*Pool{}
 	ps.pools.Store(&empty)
 	noRoutes := map[string]string{}
 	ps.routes.Store(&noRoutes)
@@ -124,7 +124,7 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 		}))
 	}
 
-	want := make(map[string]ManagerOptions, len(opts.Pools)+2)
+	want := make(map[string]PoolOptions, len(opts.Pools)+2)
 	for name, o := range opts.Pools {
 		want[name] = o
 	}
@@ -174,7 +174,7 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 // the pool starts: a second Add of the same name fails at once with
 // ErrPoolExists. opts.Name is replaced by name; a zero opts.Worker is
 // replaced by PoolsOptions.Worker.
-func (ps *Pools) Add(ctx context.Context, name string, opts ManagerOptions) (*Manager, error) {
+func (ps *Pools) Add(ctx context.Context, name string, opts PoolOptions) (*Pool, error) {
 	if name == "" {
 		return nil, errors.New("snakes: a pool needs a name")
 	}
@@ -193,9 +193,9 @@ func (ps *Pools) Add(ctx context.Context, name string, opts ManagerOptions) (*Ma
 	defer ps.busy.Done()
 
 	opts, err := ps.prepare(ctx, name, opts)
-	var p *Manager
+	var p *Pool
 	if err == nil {
-		p, err = NewManager(ctx, opts)
+		p, err = NewPool(ctx, opts)
 	}
 	ps.mu.Lock()
 	delete(ps.starting, name)
@@ -209,7 +209,7 @@ func (ps *Pools) Add(ctx context.Context, name string, opts ManagerOptions) (*Ma
 		return nil, ErrPoolStopped
 	}
 	old := *ps.pools.Load()
-	next := make(map[string]*Manager, len(old)+1)
+	next := make(map[string]*Pool, len(old)+1)
 	for k, v := range old {
 		next[k] = v
 	}
@@ -220,7 +220,7 @@ func (ps *Pools) Add(ctx context.Context, name string, opts ManagerOptions) (*Ma
 }
 
 // prepare fills a pool's options from the Pools' template.
-func (ps *Pools) prepare(ctx context.Context, name string, o ManagerOptions) (ManagerOptions, error) {
+func (ps *Pools) prepare(ctx context.Context, name string, o PoolOptions) (PoolOptions, error) {
 	o.Name = name
 	if reflect.ValueOf(o.Worker).IsZero() {
 		o.Worker = ps.opts.Worker
@@ -264,7 +264,7 @@ func (ps *Pools) interpreter(ctx context.Context) (*Interpreter, error) {
 }
 
 // Remove takes the pool named name out of the registry (new calls routed
-// to it fail with ErrNoSuchPool) and stops it (Manager.Stop: calls in
+// to it fail with ErrNoSuchPool) and stops it (Pool.Stop: calls in
 // flight may finish until ctx ends). Routes naming it are kept: they work
 // again once a pool of that name is added (to resize a pool, Remove it and
 // Add it again).
@@ -280,7 +280,7 @@ func (ps *Pools) Remove(ctx context.Context, name string) error {
 		ps.mu.Unlock()
 		return noSuchPool(name)
 	}
-	next := make(map[string]*Manager, len(old))
+	next := make(map[string]*Pool, len(old))
 	for k, v := range old {
 		if k != name {
 			next[k] = v
@@ -294,7 +294,7 @@ func (ps *Pools) Remove(ctx context.Context, name string) error {
 }
 
 // Get returns the pool named name, or an error wrapping ErrNoSuchPool.
-func (ps *Pools) Get(name string) (*Manager, error) {
+func (ps *Pools) Get(name string) (*Pool, error) {
 	if p := (*ps.pools.Load())[name]; p != nil {
 		return p, nil
 	}
@@ -312,7 +312,7 @@ func (ps *Pools) Names() []string {
 	return names
 }
 
-// Stats returns a snapshot of every pool, by name (Manager.Stats).
+// Stats returns a snapshot of every pool, by name (Pool.Stats).
 func (ps *Pools) Stats() map[string]Stats {
 	m := *ps.pools.Load()
 	out := make(map[string]Stats, len(m))
@@ -325,7 +325,7 @@ func (ps *Pools) Stats() map[string]Stats {
 // pick returns the pool a call of module.function goes to: the pool of
 // the route for "module.function", else of the route for "module", else
 // "default".
-func (ps *Pools) pick(module, function string) (*Manager, error) {
+func (ps *Pools) pick(module, function string) (*Pool, error) {
 	name := ps.PoolFor(module, function)
 	if p := (*ps.pools.Load())[name]; p != nil {
 		return p, nil
@@ -334,7 +334,7 @@ func (ps *Pools) pick(module, function string) (*Manager, error) {
 }
 
 // pool returns the pool named name ("" is "default").
-func (ps *Pools) pool(name string) (*Manager, error) {
+func (ps *Pools) pool(name string) (*Pool, error) {
 	if name == "" {
 		name = PoolDefault
 	}
@@ -342,7 +342,7 @@ func (ps *Pools) pool(name string) (*Manager, error) {
 }
 
 // Call calls module.function(*args) on the pool the routes pick
-// (Manager.Call).
+// (Pool.Call).
 func (ps *Pools) Call(ctx context.Context, module, function string, args ...any) (any, error) {
 	p, err := ps.pick(module, function)
 	if err != nil {
@@ -351,7 +351,7 @@ func (ps *Pools) Call(ctx context.Context, module, function string, args ...any)
 	return p.Call(ctx, module, function, args...)
 }
 
-// CallInto is Call decoding the result into target (Manager.CallInto).
+// CallInto is Call decoding the result into target (Pool.CallInto).
 func (ps *Pools) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
 	p, err := ps.pick(module, function)
 	if err != nil {
@@ -361,7 +361,7 @@ func (ps *Pools) CallInto(ctx context.Context, target any, module, function stri
 }
 
 // Cast sends module.function(*args) to the pool the routes pick without
-// waiting for it to run (Manager.Cast).
+// waiting for it to run (Pool.Cast).
 func (ps *Pools) Cast(ctx context.Context, module, function string, args ...any) error {
 	p, err := ps.pick(module, function)
 	if err != nil {
@@ -371,7 +371,7 @@ func (ps *Pools) Cast(ctx context.Context, module, function string, args ...any)
 }
 
 // Stream runs module.function(*args) as a stream on the pool the routes
-// pick (Manager.Stream).
+// pick (Pool.Stream).
 func (ps *Pools) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
 	p, err := ps.pick(module, function)
 	if err != nil {
@@ -380,7 +380,7 @@ func (ps *Pools) Stream(ctx context.Context, module, function string, args ...an
 	return p.Stream(ctx, module, function, args...)
 }
 
-// Stop stops every pool, in parallel (Manager.Stop: calls in flight may
+// Stop stops every pool, in parallel (Pool.Stop: calls in flight may
 // finish until ctx ends, then workers are stopped by escalation), and
 // returns once every Python process has exited. Adds and Removes in
 // progress are waited for (an Add's new pool is stopped). Afterwards calls,
@@ -401,7 +401,7 @@ func (ps *Pools) stop(ctx context.Context) error {
 	ps.stopped = true
 	ps.mu.Unlock()
 	ps.busy.Wait() // an Add that finishes now stops its own pool
-	err := ps.each(func(p *Manager) error { return p.Stop(ctx) })
+	err := ps.each(func(p *Pool) error { return p.Stop(ctx) })
 	if ps.own {
 		ps.system.Shutdown()
 	}
@@ -409,7 +409,7 @@ func (ps *Pools) stop(ctx context.Context) error {
 }
 
 // each runs fn on every pool, in parallel, and joins their errors.
-func (ps *Pools) each(fn func(*Manager) error) error {
+func (ps *Pools) each(fn func(*Pool) error) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex

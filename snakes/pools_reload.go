@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// Reload reloads modules in every worker of every pool (Manager.Reload),
+// Reload reloads modules in every worker of every pool (Pool.Reload),
 // the pools in parallel, and returns their outcomes in the order of the
 // pools' names.
 func (ps *Pools) Reload(ctx context.Context, modules ...string) []WorkerReload {
@@ -28,7 +28,7 @@ func (ps *Pools) Reload(ctx context.Context, modules ...string) []WorkerReload {
 	return out
 }
 
-// Restart restarts every pool (Manager.Restart), the pools in parallel:
+// Restart restarts every pool (Pool.Restart), the pools in parallel:
 // rolling, each pool replaces its workers one at a time. The error joins
 // the pools' errors; after Stop it is ErrPoolStopped.
 func (ps *Pools) Restart(ctx context.Context, rolling bool) error {
@@ -38,5 +38,5 @@ func (ps *Pools) Restart(ctx context.Context, rolling bool) error {
 	if stopped {
 		return ErrPoolStopped
 	}
-	return ps.each(func(p *Manager) error { return p.Restart(ctx, rolling) })
+	return ps.each(func(p *Pool) error { return p.Restart(ctx, rolling) })
 }

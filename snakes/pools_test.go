@@ -54,7 +54,7 @@ func poolOfPid(ps *Pools, pid int64) string {
 
 func TestPoolsRouting(t *testing.T) {
 	ps := startPools(t, PoolsOptions{
-		Pools:  map[string]ManagerOptions{"gpu": {Size: 1}},
+		Pools:  map[string]PoolOptions{"gpu": {Size: 1}},
 		Routes: map[string]string{"pools_fixtures": "io"},
 	})
 	if got, want := ps.Names(), []string{"default", "gpu", "io"}; !slices.Equal(got, want) {
@@ -156,10 +156,10 @@ func TestPoolsRouteErrors(t *testing.T) {
 func TestPoolsAddRemove(t *testing.T) {
 	ps := startPools(t, PoolsOptions{NoIO: true})
 	ctx := context.Background()
-	if _, err := ps.Add(ctx, "default", ManagerOptions{Size: 1}); !errors.Is(err, ErrPoolExists) {
+	if _, err := ps.Add(ctx, "default", PoolOptions{Size: 1}); !errors.Is(err, ErrPoolExists) {
 		t.Fatalf("Add of an existing name = %v", err)
 	}
-	x, err := ps.Add(ctx, "x", ManagerOptions{Size: 1})
+	x, err := ps.Add(ctx, "x", PoolOptions{Size: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestPoolsAddRemove(t *testing.T) {
 		t.Fatalf("Session on a removed pool = %v", err)
 	}
 	// Adding it again brings the route back.
-	if _, err := ps.Add(ctx, "x", ManagerOptions{Size: 1}); err != nil {
+	if _, err := ps.Add(ctx, "x", PoolOptions{Size: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if v, err := ps.Call(ctx, "pools_fixtures", "square", 4); err != nil || v != int64(16) {
@@ -210,7 +210,7 @@ func TestPoolsAddRemove(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i := range errs {
-		wg.Go(func() { _, errs[i] = ps.Add(ctx, "z", ManagerOptions{Size: 1}) })
+		wg.Go(func() { _, errs[i] = ps.Add(ctx, "z", PoolOptions{Size: 1}) })
 	}
 	wg.Wait()
 	won := 0
@@ -292,7 +292,7 @@ func TestPoolsConcurrentRoutes(t *testing.T) {
 }
 
 func TestPoolsStop(t *testing.T) {
-	ps, marker := startPoolsMarked(t, PoolsOptions{Pools: map[string]ManagerOptions{"extra": {Size: 1}}})
+	ps, marker := startPoolsMarked(t, PoolsOptions{Pools: map[string]PoolOptions{"extra": {Size: 1}}})
 	ctx := context.Background()
 	if len(pythonsWithMarker(marker)) != 3 {
 		t.Fatalf("want 3 Python processes, have %v", pythonsWithMarker(marker))
@@ -318,7 +318,7 @@ func TestPoolsStop(t *testing.T) {
 	if _, err := ps.Call(ctx, "operator", "add", 1, 2); !errors.Is(err, ErrPoolStopped) {
 		t.Errorf("Call after Stop = %v", err)
 	}
-	if _, err := ps.Add(ctx, "late", ManagerOptions{Size: 1}); !errors.Is(err, ErrPoolStopped) {
+	if _, err := ps.Add(ctx, "late", PoolOptions{Size: 1}); !errors.Is(err, ErrPoolStopped) {
 		t.Errorf("Add after Stop = %v", err)
 	}
 	if err := ps.Remove(ctx, "extra"); !errors.Is(err, ErrPoolStopped) {
@@ -335,9 +335,9 @@ func TestNewPoolsFails(t *testing.T) {
 	marker := fmt.Sprintf("poolsfail-%d-%d", os.Getpid(), time.Now().UnixNano())
 	_, err := NewPools(ctx, PoolsOptions{
 		Worker:  Options{Interpreter: interp(t), Env: []string{"SNAKES_MARKER=" + marker}},
-		Default: ManagerOptions{Size: 1},
+		Default: PoolOptions{Size: 1},
 		NoIO:    true,
-		Pools: map[string]ManagerOptions{"broken": {Size: 1, Worker: Options{
+		Pools: map[string]PoolOptions{"broken": {Size: 1, Worker: Options{
 			Interpreter: interp(t), Env: []string{"SNAKES_MARKER=" + marker},
 			Init: &InitCall{Module: "no_such_module_here", Function: "f"},
 		}}},
@@ -360,7 +360,7 @@ func BenchmarkPoolsRoute(b *testing.B) {
 		routes[fmt.Sprintf("mod%d.fn%d", i, i)] = "gpu"
 	}
 	ps.routes.Store(&routes)
-	pools := map[string]*Manager{"default": {}, "io": {}, "gpu": {}}
+	pools := map[string]*Pool{"default": {}, "io": {}, "gpu": {}}
 	ps.pools.Store(&pools)
 	for _, c := range []struct{ name, module, function, want string }{
 		{"function", "mod42", "fn42", "gpu"},

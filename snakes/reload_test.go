@@ -35,7 +35,7 @@ func writeFile(t *testing.T, path, text string) {
 
 // importEverywhere makes every idle worker of p import module (a lease
 // each, all held at once so that each is a different worker).
-func importEverywhere(t *testing.T, p *Manager, n int, module string) {
+func importEverywhere(t *testing.T, p *Pool, n int, module string) {
 	t.Helper()
 	ctx := context.Background()
 	var leases []*Lease
@@ -56,7 +56,7 @@ func importEverywhere(t *testing.T, p *Manager, n int, module string) {
 
 // valuesOfAll returns module.value() of n different workers of p, each
 // leased at once.
-func valuesOfAll(t *testing.T, p *Manager, n int, module string) []any {
+func valuesOfAll(t *testing.T, p *Pool, n int, module string) []any {
 	t.Helper()
 	ctx := context.Background()
 	var (
@@ -87,7 +87,7 @@ func TestManagerReloadEveryWorker(t *testing.T) {
 	dir := t.TempDir()
 	mod := filepath.Join(dir, "hotmod.py")
 	writeFile(t, mod, reloadModule("1"))
-	p := startPool(t, ManagerOptions{Size: 3, Worker: Options{Paths: []string{dir}}})
+	p := startPool(t, PoolOptions{Size: 3, Worker: Options{Paths: []string{dir}}})
 	ctx := context.Background()
 	importEverywhere(t, p, 3, "hotmod")
 
@@ -136,7 +136,7 @@ func TestManagerReloadOutcomes(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "hotpkg", "__init__.py"), "from hotpkg.sub import value\n")
 	sub := filepath.Join(dir, "hotpkg", "sub.py")
 	writeFile(t, sub, "def value():\n    return 1\n")
-	p := startPool(t, ManagerOptions{Size: 2, Worker: Options{Paths: []string{dir}, AllowEval: true}})
+	p := startPool(t, PoolOptions{Size: 2, Worker: Options{Paths: []string{dir}, AllowEval: true}})
 	ctx := context.Background()
 	importEverywhere(t, p, 2, "hotpkg")
 
@@ -235,7 +235,7 @@ func TestManagerReloadOutcomes(t *testing.T) {
 
 // callStream calls module.value() from k goroutines until stop closes and
 // counts the calls and the failures.
-func callStream(p *Manager, k int, module string, stop <-chan struct{}) (calls *testkit.Counter, wait func() (failed int64, last error)) {
+func callStream(p *Pool, k int, module string, stop <-chan struct{}) (calls *testkit.Counter, wait func() (failed int64, last error)) {
 	var (
 		wg      sync.WaitGroup
 		fails   atomic.Int64
@@ -274,7 +274,7 @@ func TestManagerRestart(t *testing.T) {
 			dir := t.TempDir()
 			mod := filepath.Join(dir, "hotmod.py")
 			writeFile(t, mod, reloadModule("1"))
-			p := startPool(t, ManagerOptions{Size: 2, Worker: Options{Paths: []string{dir}}})
+			p := startPool(t, PoolOptions{Size: 2, Worker: Options{Paths: []string{dir}}})
 			ctx := context.Background()
 			before := pidsOf(p)
 
@@ -332,9 +332,9 @@ func TestPoolsReloadAndRestart(t *testing.T) {
 	defer cancel()
 	ps, err := NewPools(sctx, PoolsOptions{
 		Worker:  Options{Interpreter: interp(t), Paths: []string{dir}},
-		Default: ManagerOptions{Size: 2},
+		Default: PoolOptions{Size: 2},
 		NoIO:    true,
-		Pools:   map[string]ManagerOptions{"b": {Size: 1}},
+		Pools:   map[string]PoolOptions{"b": {Size: 1}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -397,7 +397,7 @@ func TestManagerReloadCatchesUpWithStartingWorker(t *testing.T) {
 	marker := filepath.Join(dir, "init-done")
 	writeFile(t, filepath.Join(dir, "slowinit.py"),
 		"import time\n\ndef init(marker):\n    import stale\n    open(marker, 'w').close()\n    time.sleep(2.0)\n")
-	p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Paths: []string{dir},
+	p := startPool(t, PoolOptions{Size: 1, Worker: Options{Paths: []string{dir},
 		Init: &InitCall{Module: "slowinit", Function: "init", Args: []any{marker}}}})
 	// The first worker's Init wrote a plain file; the replacement's
 	// writes the beacon in its place.

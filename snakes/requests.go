@@ -30,7 +30,7 @@ func (w *Worker) CallInto(ctx context.Context, target any, module, function stri
 }
 
 // callInto is CallInto that also reports whether the request reached the
-// worker: when sent is false the call never ran, and the Manager may
+// worker: when sent is false the call never ran, and the Pool may
 // re-dispatch it to another worker.
 func (w *Worker) callInto(ctx context.Context, target any, module, function string, args []any) (sent bool, err error) {
 	pos, kw := splitKwargs(args)

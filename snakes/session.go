@@ -42,7 +42,7 @@ type Session struct {
 // ctx) and binds a session to it. The session is released when ctx ends
 // or Close is called: with context.Background() only Close releases it.
 // Eval and Exec need the pool's workers started with AllowEval.
-func (p *Manager) Session(ctx context.Context) (*Session, error) {
+func (p *Pool) Session(ctx context.Context) (*Session, error) {
 	m, err := p.acquire(ctx, poolstate.Exclusive, true)
 	for err == nil && workerDown(m.Worker) != nil { // died idle: take another
 		p.release(m, 0, true)
@@ -59,7 +59,7 @@ func (p *Manager) Session(ctx context.Context) (*Session, error) {
 // WithSession runs fn with a session on the pool and closes it
 // afterwards. A panic in fn releases the worker as broken (its state is
 // unknown) and goes on.
-func (p *Manager) WithSession(ctx context.Context, fn func(*Session) error) error {
+func (p *Pool) WithSession(ctx context.Context, fn func(*Session) error) error {
 	s, err := p.Session(ctx)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (p *Manager) WithSession(ctx context.Context, fn func(*Session) error) erro
 }
 
 // Session opens a session on the pool named pool ("" is "default"); see
-// Manager.Session.
+// Pool.Session.
 func (ps *Pools) Session(ctx context.Context, pool string) (*Session, error) {
 	p, err := ps.pool(pool)
 	if err != nil {
@@ -87,7 +87,7 @@ func (ps *Pools) Session(ctx context.Context, pool string) (*Session, error) {
 }
 
 // WithSession runs fn with a session on the pool named pool ("" is
-// "default") and closes it afterwards; see Manager.WithSession.
+// "default") and closes it afterwards; see Pool.WithSession.
 func (ps *Pools) WithSession(ctx context.Context, pool string, fn func(*Session) error) error {
 	p, err := ps.pool(pool)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSessionState(t *testing.T) {
-	ps := startPools(t, PoolsOptions{NoIO: true, Default: ManagerOptions{Size: 2}, Worker: Options{AllowEval: true}})
+	ps := startPools(t, PoolsOptions{NoIO: true, Default: PoolOptions{Size: 2}, Worker: Options{AllowEval: true}})
 	ctx := context.Background()
 	p, _ := ps.Get("default")
 	s1, err := ps.Session(ctx, "")

@@ -7,7 +7,7 @@ import (
 )
 
 // SlayStyle is how a worker is slain on request: a pool's
-// (Manager.Slay) and a pet's (pets.Slay) alike. Slain, a worker is never
+// (Pool.Slay) and a pet's (pets.Slay) alike. Slain, a worker is never
 // restarted as such: a pool replaces it with a new one, a pet is gone.
 type SlayStyle uint8
 

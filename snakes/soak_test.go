@@ -30,7 +30,7 @@ func TestSoakNoLeaks(t *testing.T) {
 	interp(t) // resolve the interpreter (and its cache) before the baseline
 	base := testkit.TakeCensus()
 
-	p, marker := startPoolMarked(t, ManagerOptions{Size: 4, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // a kill every 20 ms: the pool must not give up
+	p, marker := startPoolMarked(t, PoolOptions{Size: 4, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // a kill every 20 ms: the pool must not give up
 	var done atomic.Int64
 	var killed atomic.Int64
 	stopKiller := make(chan struct{})

@@ -151,7 +151,7 @@ func TestManagerSpinDefault(t *testing.T) {
 			if tt.size < 1 {
 				t.Skip("one core")
 			}
-			o := ManagerOptions{Size: tt.size, MaxOverflow: tt.overflow, Worker: Options{Spin: tt.spin}}.withDefaults()
+			o := PoolOptions{Size: tt.size, MaxOverflow: tt.overflow, Worker: Options{Spin: tt.spin}}.withDefaults()
 			if o.Worker.Spin != tt.want {
 				t.Fatalf("Worker.Spin %v, want %v", o.Worker.Spin, tt.want)
 			}

@@ -12,7 +12,7 @@ import (
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
-// Stats is a snapshot of a pool (Manager.Stats).
+// Stats is a snapshot of a pool (Pool.Stats).
 type Stats struct {
 	// Now: live workers (not retiring) and how they are used.
 	Workers int // live workers
@@ -41,7 +41,7 @@ type counters struct {
 }
 
 // Stats returns a snapshot of the pool (poolboy's status).
-func (p *Manager) Stats() Stats {
+func (p *Pool) Stats() Stats {
 	p.mu.Lock()
 	s := Stats{Idle: p.mach.IdleCount(), Waiting: p.mach.Waiting(), Starting: p.mach.Starting()}
 	for _, m := range p.mach.Members() {
@@ -74,7 +74,7 @@ const (
 	StateRetiring WorkerState = "retiring" // finishing its calls before it stops
 )
 
-// WorkerInfo describes one worker of a pool (Manager.List).
+// WorkerInfo describes one worker of a pool (Pool.List).
 type WorkerInfo struct {
 	ID        string
 	Pid       int
@@ -87,7 +87,7 @@ type WorkerInfo struct {
 }
 
 // List returns the pool's workers that are alive, oldest first.
-func (p *Manager) List() []WorkerInfo {
+func (p *Pool) List() []WorkerInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]WorkerInfo, 0, len(p.mach.Members()))
@@ -114,7 +114,7 @@ func (p *Manager) List() []WorkerInfo {
 
 // Clean runs the cleaner now (reaping and recycling checks) and returns
 // how many idle workers it reaped.
-func (p *Manager) Clean(ctx context.Context) (int, error) {
+func (p *Pool) Clean(ctx context.Context) (int, error) {
 	res, err := p.request(ctx, &cleanRequest{})
 	if err != nil {
 		return 0, err
@@ -127,7 +127,7 @@ func (p *Manager) Clean(ctx context.Context) (int, error) {
 // SIGKILL, SlayDrain lets its calls finish first. Either way it takes no
 // new call, its exit is not a crash, and the pool replaces it. An unknown
 // id is ErrNoSuchWorker, an unknown style ErrInvalidSlayStyle.
-func (p *Manager) Slay(ctx context.Context, id string, style SlayStyle) error {
+func (p *Pool) Slay(ctx context.Context, id string, style SlayStyle) error {
 	if !style.Valid() {
 		return fmt.Errorf("%w: %v", ErrInvalidSlayStyle, style)
 	}
@@ -140,7 +140,7 @@ func (p *Manager) Slay(ctx context.Context, id string, style SlayStyle) error {
 
 // request asks the manager actor and waits for its answer (from the
 // caller's goroutine, never from inside the actor).
-func (p *Manager) request(ctx context.Context, msg any) (any, error) {
+func (p *Pool) request(ctx context.Context, msg any) (any, error) {
 	p.mu.Lock()
 	stopped := p.mach.Mode() == poolstate.Stopped
 	p.mu.Unlock()

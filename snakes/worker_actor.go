@@ -28,7 +28,7 @@ type workerExited struct{ err error }
 
 // WorkerExitedReason is what a WorkerActor fails with when its process
 // exits unasked (the supervisor's decider sees it), and the Reason of the
-// supervisor.ChildExited a pool gives ManagerOptions.OnEvent when one of
+// supervisor.ChildExited a pool gives PoolOptions.OnEvent when one of
 // its workers crashes.
 type WorkerExitedReason struct {
 	ID  string

@@ -13,7 +13,7 @@ import (
 // UnlimitedRestarts means there is no limit.
 //
 // It is the one restart intensity of taipan: a supervisor's, a pet's and
-// a pool's (snakes.ManagerOptions.Intensity, whose zero fields mean the
+// a pool's (snakes.PoolOptions.Intensity, whose zero fields mean the
 // pool defaults, snakes.DefaultPoolMaxRestarts and DefaultPoolPeriod).
 type Intensity struct {
 	MaxRestarts int

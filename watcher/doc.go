@@ -25,7 +25,7 @@
 //     says why, per worker. A deleted file is reported the same way.
 //
 // The Watcher reaches whatever implements Target: a pool
-// (*snakes.Manager), a set of pools (*snakes.Pools), the pets, a whole
+// (*snakes.Pool), a set of pools (*snakes.Pools), the pets, a whole
 // system. Its shape is a supervised service's: New, then Serve(ctx) until
 // ctx ends.
 package watcher

@@ -6,7 +6,7 @@ import (
 	"github.com/taipan-go/taipan/snakes"
 )
 
-// Target is what a Watcher reloads: *snakes.Manager (one pool),
+// Target is what a Watcher reloads: *snakes.Pool (one pool),
 // *snakes.Pools (every pool), the pets, or a whole system.
 type Target interface {
 	// Reload reloads the modules in every worker and says what became of

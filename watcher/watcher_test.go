@@ -26,16 +26,16 @@ var testInterp = sync.OnceValues(func() (*snakes.Interpreter, error) {
 })
 
 // startPool starts a pool of size workers on dir, stopped when the test ends.
-func startPool(t *testing.T, dir string, size int) *snakes.Manager {
+func startPool(t *testing.T, dir string, size int) *snakes.Pool {
 	t.Helper()
 	in, err := testInterp()
 	if err != nil {
 		t.Fatalf("python: %v", err)
 	}
-	p, err := snakes.NewManager(testkit.Context(t), snakes.ManagerOptions{Size: size,
+	p, err := snakes.NewPool(testkit.Context(t), snakes.PoolOptions{Size: size,
 		Worker: snakes.Options{Interpreter: in, Paths: []string{dir}, AllowEval: true}})
 	if err != nil {
-		t.Fatalf("NewManager: %v", err)
+		t.Fatalf("NewPool: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), testkit.Patience)
@@ -101,7 +101,7 @@ func module(v string) string {
 
 // values leases n different workers at once and returns module.function()
 // of each.
-func values(t *testing.T, p *snakes.Manager, n int, mod, function string) []any {
+func values(t *testing.T, p *snakes.Pool, n int, mod, function string) []any {
 	t.Helper()
 	ctx := context.Background()
 	var out []any

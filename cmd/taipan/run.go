@@ -122,7 +122,7 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 	if o.verbose {
 		logger = hclog.New(&hclog.LoggerOptions{Name: "taipan", Output: stderr, Level: hclog.Debug})
 	}
-	pool, err := snakes.NewManager(ctx, snakes.ManagerOptions{
+	pool, err := snakes.NewPool(ctx, snakes.PoolOptions{
 		Name:        "run",
 		Size:        o.size,
 		Pipeline:    o.pipeline,
@@ -191,7 +191,7 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 // resolveTarget turns "str.upper" (a builtin type's method, not a module's
 // function) into builtins + "str.upper", as `taipan call` does: when the
 // module cannot be found but builtins has the name, builtins it is.
-func resolveTarget(ctx context.Context, pool *snakes.Manager, module, function string) (string, string) {
+func resolveTarget(ctx context.Context, pool *snakes.Pool, module, function string) (string, string) {
 	if module == "builtins" {
 		return module, function
 	}
@@ -273,7 +273,7 @@ func parseLine(text []byte, spread bool) ([]any, error) {
 }
 
 // callJob makes the call and renders its output line.
-func callJob(ctx context.Context, pool *snakes.Manager, o runOptions, j *job) {
+func callJob(ctx context.Context, pool *snakes.Pool, o runOptions, j *job) {
 	if j.err == nil && ctx.Err() != nil {
 		j.err = ctx.Err()
 	}

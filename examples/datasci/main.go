@@ -3,7 +3,7 @@
 //
 //	go run ./examples/datasci
 //
-// A snakes.Manager starts the pool; one call per (file, column group) runs
+// A snakes.Pool starts the pool; one call per (file, column group) runs
 // concurrently, spread over the workers; the results are printed as a
 // table, then the pool's Stats. The Python side (colstats.py) uses pandas
 // when the interpreter has it and the standard library otherwise.
@@ -64,7 +64,7 @@ func run() error {
 
 	// The pool: Size workers started now and kept; FIFO hands out the
 	// worker idle the longest, so the calls spread over all of them.
-	pool, err := snakes.NewManager(ctx, snakes.ManagerOptions{
+	pool, err := snakes.NewPool(ctx, snakes.PoolOptions{
 		Name:   "datasci",
 		Size:   3,
 		Order:  snakes.FIFO,

@@ -50,7 +50,7 @@ func run() error {
 		return err
 	}
 
-	pool, err := snakes.NewManager(ctx, snakes.ManagerOptions{Name: "dev", Size: 2,
+	pool, err := snakes.NewPool(ctx, snakes.PoolOptions{Name: "dev", Size: 2,
 		Worker: snakes.Options{Paths: []string{dir}}})
 	if err != nil {
 		return err
@@ -127,7 +127,7 @@ func version(src, greeting string, v int) string {
 
 // show calls greet.hello on every worker of the pool (each one leased, all
 // at once) and prints what they say.
-func show(ctx context.Context, pool *snakes.Manager, when string) error {
+func show(ctx context.Context, pool *snakes.Pool, when string) error {
 	var said []string
 	for range 2 {
 		l, err := pool.Acquire(ctx)

@@ -58,7 +58,7 @@ func run() error {
 	sys, err := taipan.Start(ctx, taipan.Options{
 		// The module path defaults to this program's directory (work.py).
 		NoIO:    true,
-		Default: taipan.ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}},
+		Default: taipan.PoolOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}},
 		Children: []supervisor.ChildSpec{
 			{ID: "counter", Props: func() *actor.Props { return actor.PropsFromProducer(func() actor.Actor { return &counter{} }) }},
 		},

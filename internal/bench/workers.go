@@ -139,7 +139,7 @@ func (e *env) pool(ctx context.Context) ([]Figure, error) {
 	}
 	var figs []Figure
 	for _, pipeline := range []int{snakes.DefaultPipeline, 4} {
-		p, err := snakes.NewManager(ctx, snakes.ManagerOptions{Size: 2, Pipeline: pipeline,
+		p, err := snakes.NewPool(ctx, snakes.PoolOptions{Size: 2, Pipeline: pipeline,
 			Worker: snakes.Options{Interpreter: e.interp, Paths: e.paths}})
 		if err != nil {
 			return nil, err

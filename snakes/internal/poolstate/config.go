@@ -3,7 +3,7 @@ package poolstate
 import "time"
 
 // Config is a Machine's fixed settings (snakes fills them from
-// ManagerOptions, defaults applied). Zero values are taken literally.
+// PoolOptions, defaults applied). Zero values are taken literally.
 type Config struct {
 	Name        string // prefixes member ids: "<Name>-<n>"
 	Size        int    // members the pool keeps

@@ -1,10 +1,10 @@
 // Package poolstate is the pool's member lifecycle as a pure state
-// machine: the decisions of a snakes.Manager (which worker a caller gets,
+// machine: the decisions of a snakes.Pool (which worker a caller gets,
 // when a worker starts, retires, is recycled, reaped or replaced, when a
 // waiter is served or failed, when the pool fails) without the processes.
 //
 // It lives under snakes/internal because it is the pool's brain and
-// nothing else's: snakes.Manager is its only executor, and its API may
+// nothing else's: snakes.Pool is its only executor, and its API may
 // change with it. It is a package of its own so that a newcomer reads the
 // pool's rules in one place, apart from pipes, signals and actors, and so
 // that they are tested by table (machine_test.go) as supervisor.Machine
@@ -37,5 +37,5 @@
 // idle member and giving it back (Acquire, Release) allocate nothing, so
 // the executor may call them on the caller's goroutine under its mutex.
 // A Machine is not safe for concurrent use: the executor serialises the
-// events (snakes.Manager holds its mutex).
+// events (snakes.Pool holds its mutex).
 package poolstate

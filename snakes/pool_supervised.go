@@ -2,21 +2,21 @@ package snakes
 
 import "github.com/asynkron/protoactor-go/actor"
 
-// ManagerProps returns the props of the actor that stands for the pool p
+// PoolProps returns the props of the actor that stands for the pool p
 // in a supervision tree (a supervisor.ChildSpec's Props), so that a pool
 // is supervised as OTP supervises a supervisor of workers:
 //
-//   - When the pool fails (more crashes than ManagerOptions.Intensity
+//   - When the pool fails (more crashes than PoolOptions.Intensity
 //     allows), the actor fails with the *PoolFailedError, and its
 //     supervisor's strategy decides: restart it, restart its siblings
 //     too, or give up and fail upwards.
 //   - Each start of the actor revives a failed pool in place: the same
-//     *Manager, a fresh intensity window, Size new workers. Callers keep
+//     *Pool, a fresh intensity window, Size new workers. Callers keep
 //     their handle; while the pool is down their calls fail at once with
 //     ErrPoolFailed instead of waiting.
 //   - A stop of the actor (its supervisor restarting it or a sibling, or
 //     stopping) takes the pool down; a later start revives it. Stopping
-//     for good is Manager.Stop (graceful), which the owner calls before
+//     for good is Pool.Stop (graceful), which the owner calls before
 //     stopping the supervisor; the actor then has nothing left to do.
 //
 // For a Supervised pool the actor is the pool's manager actor itself: its
@@ -28,18 +28,18 @@ import "github.com/asynkron/protoactor-go/actor"
 //
 // Either way a single worker's crash is the pool's business (it replaces
 // the worker: its workers are temporary children), not the supervisor's;
-// ManagerOptions.OnEvent hears of it.
-func ManagerProps(p *Manager, opts ...actor.PropsOption) *actor.Props {
+// PoolOptions.OnEvent hears of it.
+func PoolProps(p *Pool, opts ...actor.PropsOption) *actor.Props {
 	if p.opts.Supervised {
 		return actor.PropsFromProducer(func() actor.Actor { return &managerActor{p: p, supervised: true} }, opts...)
 	}
 	return actor.PropsFromProducer(func() actor.Actor { return &managerChild{p: p} }, opts...)
 }
 
-// managerChild is the actor of ManagerProps for a standalone pool.
-type managerChild struct{ p *Manager }
+// managerChild is the actor of PoolProps for a standalone pool.
+type managerChild struct{ p *Pool }
 
-// poolFailed tells the actor of ManagerProps that its pool failed.
+// poolFailed tells the actor of PoolProps that its pool failed.
 type poolFailed struct{ err error }
 
 // Receive implements actor.Actor.
@@ -66,10 +66,10 @@ func failTo(ctx actor.Context) func(error) {
 	return func(err error) { system.Root.Send(self, &poolFailed{err: err}) }
 }
 
-// attach makes the starting actor of ManagerProps (ctx) the Supervised
+// attach makes the starting actor of PoolProps (ctx) the Supervised
 // pool's manager actor: its first start opens the pool, a later one
 // revives it.
-func (p *Manager) attach(ctx actor.Context) {
+func (p *Pool) attach(ctx actor.Context) {
 	p.ctl.Store(&control{system: ctx.ActorSystem(), pid: ctx.Self()})
 	p.supervise(failTo(ctx))
 	p.open()
@@ -80,7 +80,7 @@ func (p *Manager) attach(ctx actor.Context) {
 
 // detach takes the Supervised pool down as its manager actor (self)
 // stops: until the next start it has none.
-func (p *Manager) detach(self *actor.PID) {
+func (p *Pool) detach(self *actor.PID) {
 	p.supervise(nil)
 	if c := p.ctl.Load(); c != nil && c.pid.Equal(self) {
 		p.ctl.CompareAndSwap(c, nil)

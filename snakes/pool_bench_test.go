@@ -10,7 +10,7 @@ import (
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
-func benchPool(b *testing.B, opts ManagerOptions) *Manager {
+func benchPool(b *testing.B, opts PoolOptions) *Pool {
 	p := startPool(b, opts)
 	for range 2 * opts.Size { // warm the imports of every worker
 		p.Call(context.Background(), "operator", "add", 1, 2)
@@ -47,7 +47,7 @@ func runCallers(b *testing.B, k, n int, call func(g int) error) time.Duration {
 // spin-ratio is the same against 2 echoes that poll their pipes for
 // DefaultSpin as the workers do: the honest anchor for polling workers.
 func BenchmarkPool2Callers2VsRawEcho(b *testing.B) {
-	p := benchPool(b, ManagerOptions{Size: 2})
+	p := benchPool(b, PoolOptions{Size: 2})
 	echoes := []*rawecho.Echo{startRawEcho(b, 0), startRawEcho(b, 0)}
 	spinning := []*rawecho.Echo{startRawEcho(b, DefaultSpin), startRawEcho(b, DefaultSpin)}
 	f := addFrame(b)
@@ -80,7 +80,7 @@ func BenchmarkPool2Callers2VsRawEcho(b *testing.B) {
 func BenchmarkPool2Callers8(b *testing.B) {
 	for _, pipeline := range []int{1, 2, 4, 8} {
 		b.Run("pipeline"+itoa(pipeline), func(b *testing.B) {
-			p := benchPool(b, ManagerOptions{Size: 2, Pipeline: pipeline})
+			p := benchPool(b, PoolOptions{Size: 2, Pipeline: pipeline})
 			ctx := context.Background()
 			b.ResetTimer()
 			d := runCallers(b, 8, b.N, func(int) error {
@@ -94,9 +94,9 @@ func BenchmarkPool2Callers8(b *testing.B) {
 
 // BenchmarkManagerOverhead: sequential calls through a pool of 1 against
 // calls to a Worker directly, alternating blocks in the same run; extra-µs
-// is the Manager's cost per call (goal ≤ 2 µs). Noisy: a call is ~30 µs.
+// is the Pool's cost per call (goal ≤ 2 µs). Noisy: a call is ~30 µs.
 func BenchmarkManagerOverhead(b *testing.B) {
-	p := benchPool(b, ManagerOptions{Size: 1})
+	p := benchPool(b, PoolOptions{Size: 1})
 	w := benchWorker(b)
 	ctx := context.Background()
 	var poolT, directT time.Duration
@@ -120,10 +120,10 @@ func BenchmarkManagerOverhead(b *testing.B) {
 	b.ReportMetric(float64((poolT-directT).Nanoseconds())/float64(b.N)/1000, "extra-µs")
 }
 
-// BenchmarkManagerDataPlane is the Manager's own cost per call, without
+// BenchmarkManagerDataPlane is the Pool's own cost per call, without
 // Python: the per-call timeout context, taking a worker and giving it back.
 func BenchmarkManagerDataPlane(b *testing.B) {
-	p := benchPool(b, ManagerOptions{Size: 1})
+	p := benchPool(b, PoolOptions{Size: 1})
 	ctx := context.Background()
 	b.Run("default-timeout", func(b *testing.B) {
 		for range b.N {

@@ -2,12 +2,12 @@ package snakes
 
 import "time"
 
-// Defaults for the zero values of ManagerOptions, in one place so that the
+// Defaults for the zero values of PoolOptions, in one place so that the
 // documented numbers and the code cannot drift apart. Size defaults to the
 // number of CPUs (runtime.NumCPU).
 const (
 	// DefaultPoolName names a pool (and prefixes its workers' ids) when
-	// ManagerOptions.Name is empty.
+	// PoolOptions.Name is empty.
 	DefaultPoolName = "pool"
 
 	// DefaultMaxWaiters bounds the wait queue: a caller that would be
@@ -55,10 +55,10 @@ const (
 	DefaultMaxSpawnBackoff = 5 * time.Second
 
 	// DefaultPoolMaxRestarts and DefaultPoolPeriod are a pool's restart
-	// intensity when the fields of ManagerOptions.Intensity are zero
+	// intensity when the fields of PoolOptions.Intensity are zero
 	// (standalone or under taipan.Start): more than 10 worker crashes or
 	// failed starts within 10 s and the pool fails, to be revived by its
-	// supervisor (ManagerProps). Looser than a supervisor's 3 in 5 s
+	// supervisor (PoolProps). Looser than a supervisor's 3 in 5 s
 	// (supervisor.DefaultMaxRestarts): a pool replaces its own workers,
 	// and several may die together (an OOM kill). For no limit, say so:
 	// supervisor.UnlimitedRestarts.

@@ -12,18 +12,18 @@ import (
 // of its own, so Receive never waits for a start, a stop or a future),
 // runs the cleaner (reaping and recycling) and slays, and tells OnEvent of
 // the workers' crashes and failed starts; what the machine decides the
-// Manager carries out (Manager.exec). The machine lives in the Manager,
-// under Manager.mu, which the data plane shares; starts and exits reach
+// Pool carries out (Pool.exec). The machine lives in the Pool,
+// under Pool.mu, which the data plane shares; starts and exits reach
 // it from the workers' goroutines, so that none is lost when the actor
 // goes.
 //
 // A standalone pool's manager actor is at the top of its actor system. A
-// Supervised pool's is the actor of ManagerProps, under its supervisor:
+// Supervised pool's is the actor of PoolProps, under its supervisor:
 // each start attaches it to the pool (the first opens the pool, a later
 // one revives it), the pool's failure fails it, and its stop takes the
-// pool down (manager_supervised.go).
+// pool down (pool_supervised.go).
 type managerActor struct {
-	p          *Manager
+	p          *Pool
 	supervised bool
 	stopping   bool
 }
@@ -32,7 +32,7 @@ type managerActor struct {
 type (
 	spawnWorker struct {
 		m       *member
-		reloads uint64 // Manager.reloads' mark when the start was asked for
+		reloads uint64 // Pool.reloads' mark when the start was asked for
 	}
 	// workerNote is a crash (crashed) or failed start, for OnEvent.
 	workerNote struct {
@@ -94,8 +94,8 @@ func (a *managerActor) Receive(ctx actor.Context) {
 }
 
 // note tells the manager actor of a member's crash (crashed) or failed
-// start, for OnEvent. Manager.mu held.
-func (p *Manager) note(m *member, err error, crashed bool) {
+// start, for OnEvent. Pool.mu held.
+func (p *Pool) note(m *member, err error, crashed bool) {
 	if p.opts.OnEvent != nil {
 		p.send(&workerNote{id: m.ID, pid: p.actors[m], err: err, crashed: crashed})
 	}
@@ -103,7 +103,7 @@ func (p *Manager) note(m *member, err error, crashed bool) {
 
 // emit gives OnEvent the supervisor event of a worker's crash or failed
 // start, on the manager actor's goroutine.
-func (p *Manager) emit(n *workerNote) {
+func (p *Pool) emit(n *workerNote) {
 	sup, child := poolSupervisorName(p.opts.Name), workerActorName(n.id)
 	if n.crashed {
 		p.opts.OnEvent(supervisor.ChildExited{Supervisor: sup, Child: child, PID: n.pid,
@@ -120,7 +120,7 @@ func poolSupervisorName(name string) string { return "pool:" + name }
 // clean reaps the workers above Size idle for IdleTTL, least recently used
 // first, and starts replacements for the workers due for recycling (age,
 // and memory when MaxRSS is set). Returns how many it reaped.
-func (p *Manager) clean() int {
+func (p *Pool) clean() int {
 	if p.opts.MaxRSS > 0 {
 		p.recycleFat()
 	}
@@ -140,7 +140,7 @@ func (p *Manager) clean() int {
 
 // recycleFat starts replacements for the live workers whose resident
 // memory is above MaxRSS (read outside the lock: /proc is I/O).
-func (p *Manager) recycleFat() {
+func (p *Pool) recycleFat() {
 	type fat struct {
 		m   *member
 		pid int
@@ -169,7 +169,7 @@ func (p *Manager) recycleFat() {
 // slay retires the worker named id (its exit is then no crash, and the
 // pool replaces it) and signals its process as style says; it does not
 // wait for the process.
-func (p *Manager) slay(id string, style SlayStyle) error {
+func (p *Pool) slay(id string, style SlayStyle) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, m := range p.mach.Members() {
@@ -185,8 +185,8 @@ func (p *Manager) slay(id string, style SlayStyle) error {
 
 // armCleaner schedules the cleaner's next round, CleanInterval from now
 // on the pool's Clock; each round schedules the next, until Stop.
-// Manager.mu held.
-func (p *Manager) armCleaner() {
+// Pool.mu held.
+func (p *Pool) armCleaner() {
 	if p.mach.Mode() == poolstate.Stopped {
 		return
 	}

@@ -14,7 +14,7 @@ import (
 
 // killAll SIGKILLs every worker of p and waits until the pool has
 // replaced them (or failed).
-func killAll(t *testing.T, p *Manager) {
+func killAll(t *testing.T, p *Pool) {
 	t.Helper()
 	before := pidsOf(p)
 	for _, pid := range before {
@@ -41,14 +41,14 @@ func TestManagerIntensityDefaults(t *testing.T) {
 		{supervisor.Intensity{MaxRestarts: -1}, supervisor.Intensity{MaxRestarts: -1, Period: DefaultPoolPeriod}},
 		{supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}, supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts, Period: DefaultPoolPeriod}},
 	} {
-		if got := (ManagerOptions{Intensity: tc.in}).withDefaults().Intensity; got != tc.want {
+		if got := (PoolOptions{Intensity: tc.in}).withDefaults().Intensity; got != tc.want {
 			t.Errorf("%+v: %+v, want %+v", tc.in, got, tc.want)
 		}
 	}
 }
 
 func TestManagerIntensityExceeded(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 3, Period: time.Minute}})
+	p := startPool(t, PoolOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 3, Period: time.Minute}})
 	ctx := context.Background()
 	killAll(t, p) // 2 crashes: within the intensity
 	if err := p.Err(); err != nil {
@@ -118,7 +118,7 @@ func waitEvent(t *testing.T, events chan supervisor.Event, what string, match fu
 // superviseAs puts a pool with opts under a supervisor with spec, as its
 // first child "pool": a Supervised pool (the child is its manager actor)
 // or a standalone one (the child stands in for it).
-func superviseAs(t *testing.T, sys *actor.ActorSystem, supervised bool, spec supervisor.Spec, opts ManagerOptions) (*Manager, *supervisor.Supervisor, chan supervisor.Event) {
+func superviseAs(t *testing.T, sys *actor.ActorSystem, supervised bool, spec supervisor.Spec, opts PoolOptions) (*Pool, *supervisor.Supervisor, chan supervisor.Event) {
 	t.Helper()
 	opts.ActorSystem, opts.Supervised = sys, supervised
 	p := startPool(t, opts)
@@ -135,7 +135,7 @@ func superviseAs(t *testing.T, sys *actor.ActorSystem, supervised bool, spec sup
 			t.Fatalf("Ready before the start: %v, want ErrStartFailed and the context's error", err)
 		}
 	}
-	spec.Children = append([]supervisor.ChildSpec{{ID: "pool", Props: func() *actor.Props { return ManagerProps(p) }}}, spec.Children...)
+	spec.Children = append([]supervisor.ChildSpec{{ID: "pool", Props: func() *actor.Props { return PoolProps(p) }}}, spec.Children...)
 	s, events := supervisedBy(t, sys, spec)
 	if err := p.Ready(context.Background()); err != nil {
 		t.Fatalf("Ready: %v", err)
@@ -168,7 +168,7 @@ func TestManagerUnderSupervisor(t *testing.T) {
 
 func testUnderSupervisor(t *testing.T, supervised bool, intensity supervisor.Intensity, revived bool) {
 	p, s, events := superviseAs(t, testSystem(t), supervised, supervisor.Spec{Name: "app", Intensity: intensity},
-		ManagerOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}})
+		PoolOptions{Size: 2, Intensity: supervisor.Intensity{MaxRestarts: 1, Period: time.Minute}})
 	ctx := context.Background()
 	old := pidsOf(p)
 	killAll(t, p) // 2 crashes, 1 allowed: the pool fails
@@ -230,7 +230,7 @@ func testOneForAll(t *testing.T, supervised bool) {
 				})
 			}},
 		},
-	}, ManagerOptions{Size: 2})
+	}, PoolOptions{Size: 2})
 	old := pidsOf(p)
 	children, err := s.Children(context.Background())
 	if err != nil {

@@ -36,7 +36,7 @@ func (e *PoolFailedError) Unwrap() []error {
 
 // Err returns why the pool failed (a *PoolFailedError) while it is
 // failed, and nil while it serves.
-func (p *Manager) Err() error {
+func (p *Pool) Err() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.mach.Failure()
@@ -44,7 +44,7 @@ func (p *Manager) Err() error {
 
 // revive brings a failed pool back: a fresh intensity window, and Size
 // workers started. A pool that serves is left alone.
-func (p *Manager) revive() error {
+func (p *Pool) revive() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch p.mach.Mode() {
@@ -62,14 +62,14 @@ func (p *Manager) revive() error {
 // pool, or its siblings', is a stop and a fresh start): its waiters fail
 // at once, its workers retire (busy ones after their calls), nothing is
 // started until revive.
-func (p *Manager) takeDown(reason string) {
+func (p *Pool) takeDown(reason string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.exec(p.mach.Fail(&PoolFailedError{Pool: p.opts.Name, Reason: reason}))
 }
 
 // supervise sets the function told of the pool's failure (nil: none).
-func (p *Manager) supervise(hook func(error)) {
+func (p *Pool) supervise(hook func(error)) {
 	p.mu.Lock()
 	p.failHook = hook
 	p.mu.Unlock()

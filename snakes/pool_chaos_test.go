@@ -45,7 +45,7 @@ func TestManagerChaos(t *testing.T) {
 // worker is SIGKILLed every 100 ms.
 func chaos(t *testing.T, pipeline, total int) {
 	const callers = 16
-	p, marker := startPoolMarked(t, ManagerOptions{Size: 4, Pipeline: pipeline, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // kills many a second: the pool must not give up
+	p, marker := startPoolMarked(t, PoolOptions{Size: 4, Pipeline: pipeline, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // kills many a second: the pool must not give up
 
 	stopKiller := make(chan struct{})
 	var kills atomic.Int64

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Sentinel errors of the Manager, for errors.Is.
+// Sentinel errors of the Pool, for errors.Is.
 var (
 	// ErrPoolFull: TryAcquire found no idle
 	// worker and the pool already has Size+MaxOverflow workers.
@@ -20,7 +20,7 @@ var (
 	// the pool is revived by its restart.
 	ErrPoolFailed = errors.New("snakes: pool failed")
 	// ErrPoolNotStarted: a Supervised pool whose supervisor has not
-	// started its manager actor (ManagerProps) was asked to Clean or Slay.
+	// started its manager actor (PoolProps) was asked to Clean or Slay.
 	ErrPoolNotStarted = errors.New("snakes: pool not started by its supervisor")
 	// ErrNoSuchWorker: Slay was given an id that names no live worker.
 	ErrNoSuchWorker = errors.New("snakes: no such worker")
@@ -37,7 +37,7 @@ var (
 )
 
 // RedispatchError is the error of a pool call that never ran on any of
-// the workers it was sent to (ManagerOptions.MaxRedispatch). It matches
+// the workers it was sent to (PoolOptions.MaxRedispatch). It matches
 // ErrRedispatchBudget and its last error: ErrNotRun and why its worker
 // took no calls (ErrWorkerExited, ErrStopped...).
 type RedispatchError struct {
@@ -46,7 +46,7 @@ type RedispatchError struct {
 }
 
 func (e *RedispatchError) Error() string {
-	return fmt.Sprintf("%v: the call never ran on the %d workers it was sent to (raise ManagerOptions.MaxRedispatch to try more): %v",
+	return fmt.Sprintf("%v: the call never ran on the %d workers it was sent to (raise PoolOptions.MaxRedispatch to try more): %v",
 		ErrRedispatchBudget, e.Tries, e.Err)
 }
 

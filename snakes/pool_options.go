@@ -24,13 +24,13 @@ const (
 	FIFO
 )
 
-// ManagerOptions configures a Manager (one pool). The zero value works;
-// zero fields mean the defaults of manager_defaults.go.
-type ManagerOptions struct {
+// PoolOptions configures a Pool (one pool). The zero value works;
+// zero fields mean the defaults of pool_defaults.go.
+type PoolOptions struct {
 	// Worker is the template of every worker's Options. Its ID is replaced
 	// by "<Name>-<n>"; its OnExit is kept and called before the pool hears
 	// of the exit. When Worker.Interpreter is nil (native profile) the
-	// interpreter is resolved once by NewManager. Unless Worker.Spin is
+	// interpreter is resolved once by NewPool. Unless Worker.Spin is
 	// set, a pool of NumCPU workers or more (Size+MaxOverflow) does not
 	// poll its pipes (Spin -1): its pollers could take every core.
 	Worker Options
@@ -38,7 +38,7 @@ type ManagerOptions struct {
 	// Name names the pool in logs and prefixes worker ids (DefaultPoolName).
 	Name string
 
-	// Size is how many workers the pool keeps: started by NewManager,
+	// Size is how many workers the pool keeps: started by NewPool,
 	// replaced when they exit, never reaped. Default runtime.NumCPU().
 	Size int
 
@@ -116,7 +116,7 @@ type ManagerOptions struct {
 	// pool gives up — it fails with a *PoolFailedError, stops its
 	// workers, and its calls fail with ErrPoolFailed — so that a crash
 	// loop (a module that kills its worker at import) surfaces instead of
-	// spinning. Under a supervisor (ManagerProps) the supervisor then
+	// spinning. Under a supervisor (PoolProps) the supervisor then
 	// decides: a restart revives the pool with fresh workers; a pool
 	// without one stays down. Zero fields: DefaultPoolMaxRestarts,
 	// DefaultPoolPeriod. Negative MaxRestarts: the first crash fails the
@@ -129,14 +129,14 @@ type ManagerOptions struct {
 	// its own, shut down by Stop. Unused when Supervised.
 	ActorSystem *actor.ActorSystem
 
-	// Supervised: the pool lives under a supervisor. NewManager then
-	// starts nothing and returns at once; the actor of ManagerProps,
+	// Supervised: the pool lives under a supervisor. NewPool then
+	// starts nothing and returns at once; the actor of PoolProps,
 	// started by the supervisor, is the pool's manager actor — it starts
 	// the Size workers, as its children, and each of its restarts revives
 	// the pool — and Ready says when the first workers are up. The pool's
 	// actors are then in the supervisor's actor system, under it
 	// (taipan.Start: taipan/pool:NAME/worker-N). Without it the manager
-	// actor is at the top of ActorSystem, and ManagerProps only stands in
+	// actor is at the top of ActorSystem, and PoolProps only stands in
 	// for the pool in a supervision tree.
 	Supervised bool
 
@@ -164,7 +164,7 @@ type ManagerOptions struct {
 
 // machineConfig is the pool's state machine's configuration, defaults
 // applied.
-func (o ManagerOptions) machineConfig() poolstate.Config {
+func (o PoolOptions) machineConfig() poolstate.Config {
 	name := o.Name
 	return poolstate.Config{
 		Name: o.Name, Size: o.Size, MaxOverflow: o.MaxOverflow, MaxWaiters: o.MaxWaiters,
@@ -182,7 +182,7 @@ func (o ManagerOptions) machineConfig() poolstate.Config {
 }
 
 // withDefaults fills the zero fields.
-func (o ManagerOptions) withDefaults() ManagerOptions {
+func (o PoolOptions) withDefaults() PoolOptions {
 	if o.Name == "" {
 		o.Name = DefaultPoolName
 	}

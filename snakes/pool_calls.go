@@ -23,14 +23,14 @@ import (
 // (ErrWorkerExited). A worker left in an unknown
 // state (an abandoned call, an exit, a Python exception under
 // KillOnException) is stopped and replaced.
-func (p *Manager) Call(ctx context.Context, module, function string, args ...any) (any, error) {
+func (p *Pool) Call(ctx context.Context, module, function string, args ...any) (any, error) {
 	var out any
 	err := p.CallInto(ctx, &out, module, function, args...)
 	return out, err
 }
 
 // CallInto is Call decoding the result into target (Worker.CallInto).
-func (p *Manager) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
+func (p *Pool) CallInto(ctx context.Context, target any, module, function string, args ...any) error {
 	ctx, cancel := p.callContext(ctx)
 	if cancel != nil {
 		defer cancel()
@@ -75,7 +75,7 @@ const maxRefusals = 16
 // that do) then fails on its own, rather than taking the pool down with
 // it. Otherwise it returns the call's error, marked ErrRedispatchBudget
 // when the budget is what stopped it.
-func (p *Manager) redispatch(tries int, sent, ran bool, err error) error {
+func (p *Pool) redispatch(tries int, sent, ran bool, err error) error {
 	if ran || !workerGone(err) {
 		return err
 	}
@@ -89,7 +89,7 @@ func (p *Manager) redispatch(tries int, sent, ran bool, err error) error {
 // Cast sends module.function(*args) to a worker of the pool without
 // waiting for it to run (Worker.Cast); ctx bounds only the wait for a
 // worker.
-func (p *Manager) Cast(ctx context.Context, module, function string, args ...any) error {
+func (p *Pool) Cast(ctx context.Context, module, function string, args ...any) error {
 	for refused := 0; ; refused++ {
 		m, err := p.acquire(ctx, poolstate.Shared, true)
 		if err != nil {
@@ -113,7 +113,7 @@ func (p *Manager) Cast(ctx context.Context, module, function string, args ...any
 // Stream runs module.function(*args) as a stream (Worker.Stream) on a
 // worker leased for the stream's duration. Streams are bounded by ctx
 // only, not by CallTimeout.
-func (p *Manager) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
+func (p *Pool) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
 	return func(yield func(any, error) bool) {
 		m, err := p.acquire(ctx, poolstate.Exclusive, true)
 		for err == nil && m.Worker.Err() != nil { // died idle: never ran
@@ -136,7 +136,7 @@ func (p *Manager) Stream(ctx context.Context, module, function string, args ...a
 // callFailed books a failed call: timeouts are counted, and it reports
 // whether the worker must be retired (a Python exception under
 // KillOnException; an abandoned or exited worker is retired anyway).
-func (p *Manager) callFailed(m *member, sent bool, err error) bool {
+func (p *Pool) callFailed(m *member, sent bool, err error) bool {
 	if !sent {
 		return workerGone(err)
 	}

@@ -25,7 +25,7 @@ import (
 // when it needs them), ErrWorkerRetiring, or ErrWorkerStarting (one entry
 // per start in progress, named "(starting)": it imports the current files
 // too). A stopped pool, or no modules, gives nil.
-func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload {
+func (p *Pool) Reload(ctx context.Context, modules ...string) []WorkerReload {
 	if len(modules) == 0 {
 		return nil
 	}
@@ -82,7 +82,7 @@ func (p *Manager) Reload(ctx context.Context, modules ...string) []WorkerReload 
 // catchUpReloads reloads, in w (started, not yet serving), the modules of
 // every Reload that ran after its start was asked for (since: the log's
 // mark then). Outcomes are logged: nobody waits for them.
-func (p *Manager) catchUpReloads(w *Worker, since uint64) {
+func (p *Pool) catchUpReloads(w *Worker, since uint64) {
 	for {
 		p.mu.Lock()
 		modules, mark := p.reloads.Since(since)
@@ -138,8 +138,8 @@ func skipped(owner string, w *Worker, why error) WorkerReload {
 // replaced stay too). When ctx ends first, the error wraps ErrRestartFailed
 // and ctx's error; replacements already starting still take over when
 // ready. A stopped pool gives ErrPoolStopped; a pool that fails meanwhile
-// (ManagerOptions.Intensity), an error wrapping ErrRestartFailed and its *PoolFailedError.
-func (p *Manager) Restart(ctx context.Context, rolling bool) error {
+// (PoolOptions.Intensity), an error wrapping ErrRestartFailed and its *PoolFailedError.
+func (p *Pool) Restart(ctx context.Context, rolling bool) error {
 	p.mu.Lock()
 	if p.mach.Mode() == poolstate.Stopped {
 		p.mu.Unlock()
@@ -166,7 +166,7 @@ func (p *Manager) Restart(ctx context.Context, rolling bool) error {
 // replaceWorkers starts a replacement for each of old (as recycling does: the
 // old worker retires once its replacement is ready) and waits until every
 // one of them is retiring, or a replacement failed, or ctx ended.
-func (p *Manager) replaceWorkers(ctx context.Context, old []*member) error {
+func (p *Pool) replaceWorkers(ctx context.Context, old []*member) error {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -12,7 +12,7 @@ import (
 // returns once every Python process of the pool has exited, with an error
 // wrapping ctx's when it had to cut calls short. Calling it again waits for
 // the first call's outcome.
-func (p *Manager) Stop(ctx context.Context) error {
+func (p *Pool) Stop(ctx context.Context) error {
 	p.stopOnce.Do(func() {
 		p.stopErr = p.stop(ctx)
 		close(p.done)
@@ -21,7 +21,7 @@ func (p *Manager) Stop(ctx context.Context) error {
 	return p.stopErr
 }
 
-func (p *Manager) stop(ctx context.Context) error {
+func (p *Pool) stop(ctx context.Context) error {
 	p.mu.Lock()
 	p.exec(p.mach.Stop(ErrPoolStopped)) // idle workers stop now, busy ones once free
 	if p.cleanOff != nil {

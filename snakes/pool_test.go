@@ -16,7 +16,7 @@ import (
 
 // startPool starts a pool on the fixtures, stopped at the end of the test,
 // and checks then that none of its Python processes remains.
-func startPool(t testing.TB, opts ManagerOptions) *Manager {
+func startPool(t testing.TB, opts PoolOptions) *Pool {
 	t.Helper()
 	p, _ := startPoolMarked(t, opts)
 	return p
@@ -24,15 +24,15 @@ func startPool(t testing.TB, opts ManagerOptions) *Manager {
 
 // startPoolMarked is startPool that also returns the marker in its
 // workers' environment (see pythonsWithMarker).
-func startPoolMarked(t testing.TB, opts ManagerOptions) (*Manager, string) {
+func startPoolMarked(t testing.TB, opts PoolOptions) (*Pool, string) {
 	t.Helper()
 	marker := markedFixtures(t, &opts.Worker, "pool")
 	if opts.Size == 0 {
 		opts.Size = 2
 	}
-	p, err := NewManager(testkit.Context(t), opts)
+	p, err := NewPool(testkit.Context(t), opts)
 	if err != nil {
-		t.Fatalf("NewManager: %v", err)
+		t.Fatalf("NewPool: %v", err)
 	}
 	stopAndCheck(t, marker, p.Stop)
 	return p, marker
@@ -63,7 +63,7 @@ func stopAndCheck(t testing.TB, marker string, stop func(context.Context) error)
 	})
 }
 
-func pidsOf(p *Manager) []int {
+func pidsOf(p *Pool) []int {
 	var pids []int
 	for _, w := range p.List() {
 		pids = append(pids, w.Pid)
@@ -73,7 +73,7 @@ func pidsOf(p *Manager) []int {
 }
 
 func TestManagerCalls(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 2})
+	p := startPool(t, PoolOptions{Size: 2})
 	ctx := context.Background()
 	if st := p.Stats(); st.Workers != 2 || st.Idle != 2 || st.Spawned != 2 {
 		t.Fatalf("after start: %+v", st)
@@ -121,7 +121,7 @@ func TestManagerCalls(t *testing.T) {
 func TestManagerConcurrentPipelined(t *testing.T) {
 	for _, pipeline := range []int{1, 4} {
 		t.Run(fmt.Sprint("pipeline", pipeline), func(t *testing.T) {
-			p := startPool(t, ManagerOptions{Size: 2, Pipeline: pipeline})
+			p := startPool(t, PoolOptions{Size: 2, Pipeline: pipeline})
 			var wg sync.WaitGroup
 			for g := range 8 {
 				wg.Add(1)
@@ -145,7 +145,7 @@ func TestManagerConcurrentPipelined(t *testing.T) {
 }
 
 func TestManagerTryAcquireFull(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 1, MaxOverflow: 1})
+	p := startPool(t, PoolOptions{Size: 1, MaxOverflow: 1})
 	ctx := context.Background()
 	a, err := p.TryAcquire(ctx)
 	if err != nil {
@@ -176,7 +176,7 @@ func TestManagerTryAcquireFull(t *testing.T) {
 }
 
 func TestManagerFIFOWaiters(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 1})
+	p := startPool(t, PoolOptions{Size: 1})
 	ctx := context.Background()
 	l, err := p.Acquire(ctx)
 	if err != nil {
@@ -209,7 +209,7 @@ func TestManagerFIFOWaiters(t *testing.T) {
 }
 
 func TestManagerWaiterGivesUp(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 1})
+	p := startPool(t, PoolOptions{Size: 1})
 	l, err := p.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +228,7 @@ func TestManagerWaiterGivesUp(t *testing.T) {
 	}
 
 	// Waiters giving up while workers are handed out: none is lost.
-	p2 := startPool(t, ManagerOptions{Size: 2})
+	p2 := startPool(t, PoolOptions{Size: 2})
 	var wg sync.WaitGroup
 	for g := range 16 {
 		wg.Add(1)
@@ -253,7 +253,7 @@ func TestManagerWaiterGivesUp(t *testing.T) {
 }
 
 func TestManagerOverloaded(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 1, MaxWaiters: 1})
+	p := startPool(t, PoolOptions{Size: 1, MaxWaiters: 1})
 	l, err := p.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +274,7 @@ func TestManagerOverloaded(t *testing.T) {
 }
 
 func TestManagerWith(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 1})
+	p := startPool(t, PoolOptions{Size: 1})
 	ctx := context.Background()
 	var pid int
 	err := p.With(ctx, func(l *Lease) error {
@@ -328,7 +328,7 @@ func TestManagerIdleOrder(t *testing.T) {
 		distinct int
 	}{{"LIFO", LIFO, 1}, {"FIFO", FIFO, 3}} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := startPool(t, ManagerOptions{Size: 3, Order: tc.order})
+			p := startPool(t, PoolOptions{Size: 3, Order: tc.order})
 			seen := map[int]bool{}
 			for range 6 {
 				l, err := p.Acquire(context.Background())
@@ -346,7 +346,7 @@ func TestManagerIdleOrder(t *testing.T) {
 }
 
 func TestManagerCallTimeout(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 1, CallTimeout: 200 * time.Millisecond})
+	p := startPool(t, PoolOptions{Size: 1, CallTimeout: 200 * time.Millisecond})
 	pid := pidsOf(p)[0]
 	_, err := p.Call(context.Background(), "fixtures", "sleep", 5)
 	var ae *AbandonError
@@ -373,7 +373,7 @@ func TestManagerCallTimeout(t *testing.T) {
 func TestManagerKillOnException(t *testing.T) {
 	for _, kill := range []bool{false, true} {
 		t.Run(fmt.Sprint(kill), func(t *testing.T) {
-			p := startPool(t, ManagerOptions{Size: 1, KillOnException: kill})
+			p := startPool(t, PoolOptions{Size: 1, KillOnException: kill})
 			pid := pidsOf(p)[0]
 			var pe *PythonError
 			if _, err := p.Call(context.Background(), "fixtures", "fail", "x"); !errors.As(err, &pe) {
@@ -394,7 +394,7 @@ func TestManagerKillOnException(t *testing.T) {
 }
 
 func TestManagerCrashRefill(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 2})
+	p := startPool(t, PoolOptions{Size: 2})
 	before := pidsOf(p)
 	syscall.Kill(before[0], syscall.SIGKILL)
 	// A call made right away may be handed to the dying worker before the
@@ -416,7 +416,7 @@ func TestManagerCrashRefill(t *testing.T) {
 }
 
 func TestManagerRedispatch(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 2, Order: FIFO})
+	p := startPool(t, PoolOptions{Size: 2, Order: FIFO})
 	// Break the next idle worker behind the pool's back: the call that
 	// takes it never reaches it and goes to the other one.
 	p.mu.Lock()
@@ -432,7 +432,7 @@ func TestManagerRedispatch(t *testing.T) {
 }
 
 func TestManagerExitInFlight(t *testing.T) {
-	p := startPool(t, ManagerOptions{Size: 1})
+	p := startPool(t, PoolOptions{Size: 1})
 	_, err := p.Call(context.Background(), "fixtures", "exit_now", 0.05, 3)
 	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Code != 3 {
@@ -504,7 +504,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func TestManagerReap(t *testing.T) {
 	clock := newFakeClock()
-	p := startPool(t, ManagerOptions{Size: 2, MaxOverflow: 2, IdleTTL: time.Minute, CleanInterval: time.Hour, Clock: clock})
+	p := startPool(t, PoolOptions{Size: 2, MaxOverflow: 2, IdleTTL: time.Minute, CleanInterval: time.Hour, Clock: clock})
 	ctx := context.Background()
 	var leases []*Lease
 	for range 4 {
@@ -576,7 +576,7 @@ func TestManagerSlay(t *testing.T) {
 		{"brutal", SlayBrutal, nil, syscall.SIGKILL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := startPool(t, ManagerOptions{Size: 1, Worker: Options{Init: tc.init, StopGrace: 300 * time.Millisecond}})
+			p := startPool(t, PoolOptions{Size: 1, Worker: Options{Init: tc.init, StopGrace: 300 * time.Millisecond}})
 			ctx := context.Background()
 			victim := p.List()[0]
 			marker, running := beacon(t, "running")
@@ -609,7 +609,7 @@ func TestManagerSlay(t *testing.T) {
 			}
 		})
 	}
-	p := startPool(t, ManagerOptions{Size: 1})
+	p := startPool(t, PoolOptions{Size: 1})
 	if err := p.Slay(context.Background(), p.List()[0].ID, SlayStyle(9)); !errors.Is(err, ErrInvalidSlayStyle) {
 		t.Fatalf("an unknown style: %v", err)
 	}
@@ -617,7 +617,7 @@ func TestManagerSlay(t *testing.T) {
 
 func TestManagerRecycle(t *testing.T) {
 	t.Run("max calls", func(t *testing.T) {
-		p := startPool(t, ManagerOptions{Size: 1, MaxCalls: 3})
+		p := startPool(t, PoolOptions{Size: 1, MaxCalls: 3})
 		pids := map[int]bool{}
 		for i := range 10 {
 			if v, err := p.Call(context.Background(), "fixtures", "echo", i); err != nil || v != int64(i) {
@@ -639,7 +639,7 @@ func TestManagerRecycle(t *testing.T) {
 	})
 	t.Run("max age", func(t *testing.T) {
 		clock := newFakeClock()
-		p := startPool(t, ManagerOptions{Size: 1, MaxAge: time.Hour, Clock: clock})
+		p := startPool(t, PoolOptions{Size: 1, MaxAge: time.Hour, Clock: clock})
 		old := p.List()[0]
 		l, err := p.Acquire(context.Background()) // busy while its replacement starts
 		if err != nil {
@@ -662,7 +662,7 @@ func TestManagerRecycle(t *testing.T) {
 		testkit.Eventually(t, "the old worker to go", func() bool { return len(p.List()) == 1 && p.List()[0].ID != old.ID })
 	})
 	t.Run("max rss", func(t *testing.T) {
-		p := startPool(t, ManagerOptions{Size: 1, MaxRSS: 1 << 20})
+		p := startPool(t, PoolOptions{Size: 1, MaxRSS: 1 << 20})
 		old := p.List()[0]
 		if _, err := p.Clean(context.Background()); err != nil {
 			t.Fatal(err)
@@ -676,7 +676,7 @@ func TestManagerRecycle(t *testing.T) {
 
 func TestManagerStop(t *testing.T) {
 	t.Run("graceful", func(t *testing.T) {
-		p := startPool(t, ManagerOptions{Size: 2})
+		p := startPool(t, PoolOptions{Size: 2})
 		pids := pidsOf(p)
 		marker, running := beacon(t, "running")
 		done := make(chan error, 1)
@@ -706,7 +706,7 @@ func TestManagerStop(t *testing.T) {
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {
-		p := startPool(t, ManagerOptions{Size: 1})
+		p := startPool(t, PoolOptions{Size: 1})
 		marker, running := beacon(t, "running")
 		done := make(chan error, 1)
 		go func() {
@@ -739,10 +739,10 @@ func TestManagerStop(t *testing.T) {
 }
 
 func TestManagerStartFails(t *testing.T) {
-	_, err := NewManager(context.Background(), ManagerOptions{Size: 2, Worker: Options{
+	_, err := NewPool(context.Background(), PoolOptions{Size: 2, Worker: Options{
 		Interpreter: interp(t), Init: &InitCall{Module: "no_such_module_x", Function: "f"},
 	}})
 	if !errors.Is(err, ErrStartFailed) {
-		t.Fatalf("NewManager: %v, want ErrStartFailed", err)
+		t.Fatalf("NewPool: %v, want ErrStartFailed", err)
 	}
 }

@@ -17,12 +17,12 @@ import (
 	"github.com/taipan-go/taipan/supervisor"
 )
 
-// Manager is one pool of Workers (Venomous' SnakeManager, poolboy's pool).
+// Pool is one pool of Workers (Venomous' SnakeManager, poolboy's pool).
 //
 // What happens to its workers is decided by a pure state machine
 // (internal/poolstate: one state per member, events in, actions out) and
 // carried out here. The control plane is actors: the pool's manager actor
-// (manager_actor.go) and, as its children, one actor per worker
+// (pool_actor.go) and, as its children, one actor per worker
 // (pool_worker.go) that starts the worker's process and lives as long as
 // it — OTP's simple_one_for_one with temporary children: the machine, not
 // protoactor, decides every start and replacement. The manager actor
@@ -31,12 +31,12 @@ import (
 // (no allocation, no actor hop), calls it on the caller's goroutine and
 // gives it back; no call crosses an actor.
 //
-// A Manager is safe for concurrent use.
-type Manager struct {
-	opts  ManagerOptions
+// A Pool is safe for concurrent use.
+type Pool struct {
+	opts  PoolOptions
 	log   hclog.Logger
 	clock supervisor.Clock
-	own   *actor.ActorSystem // the Manager's own system (Stop shuts it down), or nil
+	own   *actor.ActorSystem // the Pool's own system (Stop shuts it down), or nil
 	ctl   atomic.Pointer[control]
 
 	life     context.Context // ends when Stop gives up on graceful: aborts starts
@@ -52,7 +52,7 @@ type Manager struct {
 	warmErr  error
 	warmDone chan struct{}
 	cleanOff func() bool // stops the cleaner's next round
-	failHook func(error) // tells the supervising actor (ManagerProps) of a failure
+	failHook func(error) // tells the supervising actor (PoolProps) of a failure
 
 	stopOnce sync.Once
 	stopErr  error
@@ -73,12 +73,12 @@ type control struct {
 type member = poolstate.Member[*Worker]
 
 // waiter is a caller queued for a worker. Its grant is sent on C
-// (capacity 1) under Manager.mu, after the machine took it off the
+// (capacity 1) under Pool.mu, after the machine took it off the
 // queue: a waiter that gives up and finds itself off the queue owns the
 // granted worker and gives it back, so no worker is ever lost.
 type waiter = poolstate.Waiter[chan grant]
 
-// actions are what the machine asks the Manager to do.
+// actions are what the machine asks the Pool to do.
 type actions = []poolstate.Action[*Worker, chan grant]
 
 type grant struct {
@@ -86,11 +86,11 @@ type grant struct {
 	err error
 }
 
-// NewManager starts a pool and its Size workers, and returns once they are
+// NewPool starts a pool and its Size workers, and returns once they are
 // ready (or the first start failed: the pool is then stopped and the error
-// returned). A Supervised pool starts when the actor of ManagerProps does:
-// NewManager returns it at once, and Ready waits for its workers.
-func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
+// returned). A Supervised pool starts when the actor of PoolProps does:
+// NewPool returns it at once, and Ready waits for its workers.
+func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	opts = opts.withDefaults()
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {
 		in, err := ResolveInterpreter(ctx, InterpreterOptions{})
@@ -99,7 +99,7 @@ func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 		}
 		opts.Worker.Interpreter = in
 	}
-	p := &Manager{
+	p := &Pool{
 		opts:     opts,
 		log:      opts.Logger.Named(opts.Name),
 		clock:    opts.Clock,
@@ -111,7 +111,7 @@ func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 	p.cond = sync.NewCond(&p.mu)
 	p.life, p.lifeStop = context.WithCancel(context.Background())
 	if opts.Supervised {
-		return p, nil // ManagerProps' actor opens it
+		return p, nil // PoolProps' actor opens it
 	}
 	system := opts.ActorSystem
 	if system == nil {
@@ -121,7 +121,7 @@ func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 		p.own = system
 	}
 	// Spawned at the top of the actor system: nothing supervises a
-	// standalone pool (ManagerProps only stands in for it).
+	// standalone pool (PoolProps only stands in for it).
 	pid := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &managerActor{p: p} }))
 	p.ctl.Store(&control{system: system, pid: pid})
 	p.open()
@@ -136,7 +136,7 @@ func NewManager(ctx context.Context, opts ManagerOptions) (*Manager, error) {
 
 // open opens the pool's machine (its first Size workers start) and arms
 // the cleaner, once; a stopped pool stays shut.
-func (p *Manager) open() {
+func (p *Pool) open() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.opened || p.mach.Mode() == poolstate.Stopped {
@@ -150,11 +150,11 @@ func (p *Manager) open() {
 }
 
 // Ready waits until the pool's first Size workers are up, and returns the
-// first one's start error if one failed (NewManager then fails; a
+// first one's start error if one failed (NewPool then fails; a
 // Supervised pool is the caller's to stop), ErrPoolStopped if the pool
-// stopped first, or ctx's error (with ErrStartFailed). A pool NewManager
+// stopped first, or ctx's error (with ErrStartFailed). A pool NewPool
 // returned without Supervised is ready.
-func (p *Manager) Ready(ctx context.Context) error {
+func (p *Pool) Ready(ctx context.Context) error {
 	select {
 	case <-p.warmDone:
 	case <-p.done:
@@ -172,19 +172,19 @@ func (p *Manager) Ready(ctx context.Context) error {
 }
 
 // Name returns the pool's name.
-func (p *Manager) Name() string { return p.opts.Name }
+func (p *Pool) Name() string { return p.opts.Name }
 
 // send posts a message to the manager actor; one sent while a supervised
 // pool has none (before its first start, between two incarnations) is
 // lost, which the senders allow for.
-func (p *Manager) send(msg any) {
+func (p *Pool) send(msg any) {
 	if c := p.ctl.Load(); c != nil {
 		c.system.Root.Send(c.pid, msg)
 	}
 }
 
 // callContext applies CallTimeout to a context without a deadline.
-func (p *Manager) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+func (p *Pool) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if p.opts.CallTimeout > 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			return context.WithTimeout(ctx, p.opts.CallTimeout)
@@ -197,7 +197,7 @@ func (p *Manager) callContext(ctx context.Context) (context.Context, context.Can
 // lease). It waits in the FIFO queue when none is free and block is set,
 // or when the pool may start one (which the waiter then waits for): the
 // machine decides (poolstate.Machine.Acquire).
-func (p *Manager) acquire(ctx context.Context, use poolstate.Use, block bool) (*member, error) {
+func (p *Pool) acquire(ctx context.Context, use poolstate.Use, block bool) (*member, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, waitError(err)
 	}
@@ -231,9 +231,9 @@ func (p *Manager) acquire(ctx context.Context, use poolstate.Use, block bool) (*
 	return nil, waitError(ctx.Err())
 }
 
-// verdictError is the error of a caller that gets no worker. Manager.mu
+// verdictError is the error of a caller that gets no worker. Pool.mu
 // held.
-func (p *Manager) verdictError(v poolstate.Verdict) error {
+func (p *Pool) verdictError(v poolstate.Verdict) error {
 	switch v {
 	case poolstate.Granted:
 		return nil
@@ -261,7 +261,7 @@ func waitError(err error) error {
 // served (a pool call: 0 or 1; a lease: its count); broken retires it (its
 // state is unknown). A worker whose process exited unasked is reported as
 // a crash first.
-func (p *Manager) release(m *member, served int, broken bool) {
+func (p *Pool) release(m *member, served int, broken bool) {
 	now := p.clock.Now()
 	out := poolstate.Whole
 	p.mu.Lock()
@@ -293,10 +293,10 @@ func exitedUnasked(w *Worker) error {
 	return w.exitErr // set before Exited is closed
 }
 
-// exec carries out the machine's actions, in order. Manager.mu held.
+// exec carries out the machine's actions, in order. Pool.mu held.
 // Nothing here waits: a start, a stop and a kill run in goroutines of
 // their own, a grant goes to a channel with room for it.
-func (p *Manager) exec(acts actions) {
+func (p *Pool) exec(acts actions) {
 	changed := false
 	for i := range acts {
 		a := &acts[i]
@@ -347,7 +347,7 @@ func (p *Manager) exec(acts actions) {
 // stopAsync stops a worker that left the pool, in the background: end of
 // file, then SIGTERM and SIGKILL after StopGrace (for a worker that
 // exited: its goroutines end).
-func (p *Manager) stopAsync(w *Worker) {
+func (p *Pool) stopAsync(w *Worker) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), w.opts.StopBudget())
 		defer cancel()
