@@ -77,7 +77,9 @@ type Options struct {
 	// OnEvent receives the root supervisor's events (a child exited, was
 	// restarted, the intensity was exceeded...) and the pools' (a worker
 	// crashed: supervisor.ChildExited with Supervisor "pool:NAME" and
-	// Child "worker-N"; a worker failed to start), each on its
+	// Child "worker-N"; a worker failed to start) and the "pets"
+	// supervisor's (a pet's supervisor gave up: Child "pet:NAME"; the
+	// pets' own events are PetDefaults.OnEvent's), each on its
 	// supervisor's goroutine: it must not block, and may be called from
 	// several goroutines at once. A pool's own PoolOptions.OnEvent, if
 	// set, takes its pool's events instead.

@@ -156,9 +156,10 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 // pet — and adopts Options.Pets, in name order.
 func (s *System) startPets(ctx context.Context) error {
 	sup, err := s.root.StartSupervisor(ctx, petsChild, supervisor.Spec{
-		Name:   petsChild,
-		Logger: s.log.Named("supervisor"),
-		Clock:  s.opts.Clock,
+		Name:    petsChild,
+		Logger:  s.log.Named("supervisor"),
+		Clock:   s.opts.Clock,
+		OnEvent: s.opts.OnEvent, // a pet's supervisor giving up shows there
 	})
 	if err != nil {
 		return fmt.Errorf("taipan: starting the pets' supervisor: %w", err)

@@ -70,6 +70,11 @@ func TestPetsUnderTheRoot(t *testing.T) {
 	if err := awaitDead(t, ctx, s.Pets(), "loopy"); !errors.Is(err, pets.ErrPetDead) || !errors.Is(err, supervisor.ErrIntensityExceeded) {
 		t.Fatalf("the crashed pet: %v", err)
 	}
+	// Its supervisor's end reaches the program's OnEvent, from "pets".
+	events.Wait(t, "pets: pet:loopy exited", func(e supervisor.Event) bool {
+		x, ok := e.(supervisor.ChildExited)
+		return ok && x.Supervisor == "pets" && x.Child == "pet:loopy" && !x.Normal()
+	})
 	if v, err := s.Pets().Call(ctx, "steady", "facade_mod", "pid"); err != nil || v == int64(loopy.Pid) {
 		t.Fatalf("the other pet: %v %v", v, err)
 	}
