@@ -437,3 +437,29 @@ func TestReaper(t *testing.T) {
 		t.Fatal("the reaper was not reaped")
 	}
 }
+
+// Subprocesses are gone once a pool slays their worker, whatever the
+// style: polite (SIGTERM, then SIGKILL), brutal (SIGKILL), drain (end of
+// file once its calls are done).
+func TestSubprocessesGoneAtSlay(t *testing.T) {
+	for _, style := range []SlayStyle{SlayPolite, SlayBrutal, SlayDrain} {
+		t.Run(style.String(), func(t *testing.T) {
+			p := startPool(t, PoolOptions{Size: 1})
+			path := pidFile(t)
+			ctx, cancel := context.WithTimeout(context.Background(), promptly)
+			defer cancel()
+			if _, err := p.Call(ctx, "process_fixtures", "spawn_sleepers", path, 2, 100); err != nil {
+				t.Fatal(err)
+			}
+			workers := p.List()
+			if len(workers) != 1 {
+				t.Fatalf("workers %+v", workers)
+			}
+			pw := watchPids(t, append(readPids(t, path), workers[0].Pid))
+			if err := p.Slay(ctx, workers[0].ID, style); err != nil {
+				t.Fatal(err)
+			}
+			pw.waitGone(t, promptly)
+		})
+	}
+}
