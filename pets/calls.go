@@ -20,7 +20,8 @@ import (
 // then interrupted, killed and is restarted by its supervisor: never
 // reused in an unknown state), a *snakes.ExitError when the process died
 // under the call. A call that never reached the process (it was being
-// replaced) waits for the next incarnation instead of failing.
+// replaced) waits for the next incarnation instead of failing, by the
+// pools' never-ran rule and budget (snakes.Redispatch).
 func (p *Pets) Call(ctx context.Context, name, module, function string, args ...any) (any, error) {
 	var out any
 	err := p.CallInto(ctx, &out, name, module, function, args...)
@@ -73,6 +74,7 @@ func (p *Pets) Stream(ctx context.Context, name, module, function string, args .
 			yield(nil, err)
 			return
 		}
+		rd := snakes.Redispatch{} // the pools' never-ran rule and budget
 		for {
 			w, err := pt.await(ctx)
 			if err != nil {
@@ -81,9 +83,14 @@ func (p *Pets) Stream(ctx context.Context, name, module, function string, args .
 			}
 			started, retry := false, false
 			for v, err := range w.Stream(ctx, module, function, args...) {
-				if err != nil && !started && neverRan(w, err) {
-					retry = true
-					break
+				if err != nil && !started {
+					again, final := rd.Again(err)
+					if again {
+						settle(w, err)
+						retry = true
+						break
+					}
+					err = final
 				}
 				started = true
 				if !yield(v, err) {
@@ -112,30 +119,33 @@ func (p *Pets) run(ctx context.Context, name string, do func(context.Context, *s
 		ctx, cancel = context.WithTimeout(ctx, pt.opts.CallTimeout)
 		defer cancel()
 	}
+	rd := snakes.Redispatch{} // the pools' never-ran rule and budget
 	for {
 		w, err := pt.await(ctx)
 		if err != nil {
 			return err
 		}
 		err = do(ctx, w)
-		if err != nil && neverRan(w, err) {
-			continue
+		if err != nil {
+			again, final := rd.Again(err)
+			if again {
+				settle(w, err)
+				continue
+			}
+			err = final
 		}
 		pt.served(w, err)
 		return err
 	}
 }
 
-// neverRan reports whether err says the request never ran in w's process
-// (snakes.ErrNotRun: w had exited or was stopping, its request pipe was
-// already broken, or it was still queued behind another request when the
-// process died), so that sending it to the next incarnation is safe. A
-// broken pipe means the process is on its way out: it waits, briefly, for
-// it to be gone, so that the retry finds the pet changed.
-func neverRan(w *snakes.Worker, err error) bool {
-	if !errors.Is(err, snakes.ErrNotRun) {
-		return false
-	}
+// settle runs before a request that never ran in w's process
+// (snakes.Redispatch said so: w had exited or was stopping, its request
+// pipe was already broken, or it was still queued behind another request
+// when the process died) goes to the next incarnation. A broken pipe means
+// the process is on its way out: it waits, briefly, for it to be gone, so
+// that the retry finds the pet changed.
+func settle(w *snakes.Worker, err error) {
 	if errors.Is(err, syscall.EPIPE) {
 		t := time.NewTimer(epipeWait)
 		defer t.Stop()
@@ -144,5 +154,4 @@ func neverRan(w *snakes.Worker, err error) bool {
 		case <-t.C:
 		}
 	}
-	return true
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/taipan-go/taipan/snakes"
 )
 
-// neverRan decides which failed requests go to the pet's next incarnation:
-// those its process never received, and no other.
+// snakes.Redispatch, the pools' rule, decides which failed requests go to
+// the pet's next incarnation: those its process never received, and no
+// other.
 func TestNeverRan(t *testing.T) {
 	in, err := testInterp()
 	if err != nil {
@@ -27,6 +28,7 @@ func TestNeverRan(t *testing.T) {
 		return w
 	}
 	ctx := context.Background()
+	again := func(err error) bool { ok, _ := (&snakes.Redispatch{}).Again(err); return ok }
 	tests := []struct {
 		name string
 		run  func(t *testing.T, w *snakes.Worker) error
@@ -66,12 +68,12 @@ func TestNeverRan(t *testing.T) {
 			if err == nil {
 				t.Fatal("the request succeeded")
 			}
-			if got := neverRan(w, err); got != tt.want {
-				t.Fatalf("neverRan(%v) = %v, want %v", err, got, tt.want)
+			if got := again(err); got != tt.want {
+				t.Fatalf("Again(%v) = %v, want %v", err, got, tt.want)
 			}
 		})
 	}
-	if neverRan(nil, errors.New("other")) {
+	if again(errors.New("other")) {
 		t.Fatal("an unrelated error counts as never ran")
 	}
 }

@@ -324,9 +324,9 @@ func (c *erlPort) post(w *Worker, t erlterm.Tuple, deadline time.Time) error {
 // have run when the process dies.
 func (*erlPort) noteWritten(*Worker, []byte)             {}
 func (*erlPort) unnoteWritten(*Worker, []byte, int)      {}
-func (*erlPort) neverRanLocked(*Worker) func(*call) bool { return ranOrUnknown }
+func (*erlPort) neverRanLocked(*Worker) func(*call) fate { return ranOrUnknown }
 
-func ranOrUnknown(*call) bool { return false }
+func ranOrUnknown(*call) fate { return mayHaveRun }
 
 // cancel: ErlPort has no cancel frame; the escalation goes straight to
 // signals.

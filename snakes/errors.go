@@ -62,18 +62,30 @@ func (e *TooLargeError) Error() string {
 func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 
 // notRunError marks err, the reason a request failed without running, with
-// ErrNotRun.
-type notRunError struct{ err error }
+// ErrNotRun. reached says the request went into the process's pipe whole
+// (it then died before running it); otherwise the worker turned it away
+// before it was sent (Redispatch counts only the former).
+type notRunError struct {
+	err     error
+	reached bool
+}
 
 func (e *notRunError) Error() string   { return e.err.Error() }
 func (e *notRunError) Unwrap() []error { return []error{ErrNotRun, e.err} }
 
-// notSent marks err with ErrNotRun (nil stays nil).
+// notRun marks err with ErrNotRun: a request that never reached the
+// process (nil stays nil).
 func notRun(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &notRunError{err}
+	return &notRunError{err: err}
+}
+
+// notRunReached marks err with ErrNotRun: a request the process read but
+// died before running.
+func notRunReached(err error) error {
+	return &notRunError{err: err, reached: true}
 }
 
 // TracebackFrame is one line of a Python traceback (a frame of the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"syscall"
 
 	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
@@ -35,10 +34,7 @@ func (p *Pool) CallInto(ctx context.Context, target any, module, function string
 	if cancel != nil {
 		defer cancel()
 	}
-	// tries counts the workers the request reached and that died before
-	// running it (the budget); refused, those that turned it away before
-	// it reached them (dead or stopping already: not the call's doing).
-	tries, refused := 0, 0
+	rd := Redispatch{Max: p.opts.MaxRedispatch}
 	for {
 		m, err := p.acquire(ctx, poolstate.Shared, true)
 		if err != nil {
@@ -52,45 +48,20 @@ func (p *Pool) CallInto(ctx context.Context, target any, module, function string
 		ran := sent && !errors.Is(err, ErrNotRun)
 		broken := p.callFailed(m, ran, err)
 		p.release(m, served(ran), broken)
-		if err = p.redispatch(tries, sent, ran, err); err != nil {
+		again, err := rd.Again(err)
+		if !again {
 			return err
 		}
-		if sent {
-			tries++
-		} else if refused++; refused > maxRefusals {
-			return &RedispatchError{Tries: tries + refused, Err: err}
-		}
+		p.stats.redispatched.Add(1)
 	}
-}
-
-// maxRefusals bounds the workers a pool call may find dead or stopping
-// before it reaches one: each such worker is retired, so this only ends a
-// loop on a pool whose workers all die as they start.
-const maxRefusals = 16
-
-// redispatch is the pool's never-ran rule: a call that failed with err on
-// its worker goes to another worker (nil) only when it never ran there
-// and that worker takes no more calls, and only MaxRedispatch times: a
-// call that kills every worker it touches (or is queued behind calls
-// that do) then fails on its own, rather than taking the pool down with
-// it. Otherwise it returns the call's error, marked ErrRedispatchBudget
-// when the budget is what stopped it.
-func (p *Pool) redispatch(tries int, sent, ran bool, err error) error {
-	if ran || !workerGone(err) {
-		return err
-	}
-	if (sent || p.opts.MaxRedispatch < 0) && tries >= p.opts.MaxRedispatch {
-		return &RedispatchError{Tries: tries + 1, Err: err}
-	}
-	p.stats.redispatched.Add(1)
-	return nil
 }
 
 // Cast sends module.function(*args) to a worker of the pool without
 // waiting for it to run (Worker.Cast); ctx bounds only the wait for a
 // worker.
 func (p *Pool) Cast(ctx context.Context, module, function string, args ...any) error {
-	for refused := 0; ; refused++ {
+	rd := Redispatch{Max: p.opts.MaxRedispatch}
+	for {
 		m, err := p.acquire(ctx, poolstate.Shared, true)
 		if err != nil {
 			return err
@@ -101,12 +72,11 @@ func (p *Pool) Cast(ctx context.Context, module, function string, args ...any) e
 			return nil
 		}
 		p.release(m, 0, workerGone(err)) // Cast fails only before sending
-		if err = p.redispatch(0, false, false, err); err != nil {
+		again, err := rd.Again(err)
+		if !again {
 			return err
 		}
-		if refused >= maxRefusals {
-			return &RedispatchError{Tries: refused + 1, Err: err}
-		}
+		p.stats.redispatched.Add(1)
 	}
 }
 
@@ -162,12 +132,4 @@ func served(ran bool) int {
 		return 1
 	}
 	return 0
-}
-
-// workerGone reports whether err says the worker takes no calls: it
-// exited, was stopped or broke, or its request pipe broke (EPIPE: the
-// process is dying, and the request was not written).
-func workerGone(err error) bool {
-	return errors.Is(err, ErrWorkerExited) || errors.Is(err, ErrStopped) || errors.Is(err, ErrProtocol) ||
-		errors.Is(err, syscall.EPIPE)
 }

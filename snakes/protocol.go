@@ -58,7 +58,7 @@ type protocol interface {
 	// have run.
 	noteWritten(w *Worker, b []byte)
 	unnoteWritten(w *Worker, b []byte, n int)
-	neverRanLocked(w *Worker) func(*call) bool
+	neverRanLocked(w *Worker) func(*call) fate
 }
 
 // request is a request before it has an id: a plain call (term nil),

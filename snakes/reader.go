@@ -272,8 +272,11 @@ func (w *Worker) endOfReplies() {
 		neverRan := w.proto.neverRanLocked(w)
 		for _, c := range w.calls {
 			c.err = w.exitErr
-			if neverRan(c) {
+			switch neverRan(c) {
+			case notWritten:
 				c.err = notRun(w.exitErr)
+			case queuedBehind:
+				c.err = notRunReached(w.exitErr)
 			}
 			w.complete(c)
 		}

@@ -95,7 +95,7 @@ func (*native) unnoteWritten(w *Worker, b []byte, n int) {
 // ran, for a worker whose process has died: those never written, and
 // those written after the oldest unanswered request when no request could
 // have nested. Worker.mu held.
-func (*native) neverRanLocked(w *Worker) func(*call) bool {
+func (*native) neverRanLocked(w *Worker) func(*call) fate {
 	pos := make(map[uint64]int, len(w.calls))
 	oldest := -1
 	for i, e := range w.order {
@@ -111,14 +111,26 @@ func (*native) neverRanLocked(w *Worker) func(*call) bool {
 		e := w.order[oldest]
 		nested = w.callbacks > e.callbacks || w.calls[e.id].kind == kindStream
 	}
-	return func(c *call) bool {
+	return func(c *call) fate {
 		if c.kind == kindHello {
-			return false
+			return mayHaveRun
 		}
 		i, wrote := pos[c.id]
 		if !wrote {
-			return true
+			return notWritten
 		}
-		return i != oldest && !nested
+		if i != oldest && !nested {
+			return queuedBehind
+		}
+		return mayHaveRun
 	}
 }
+
+// fate is what became of a request in flight when its process died.
+type fate uint8
+
+const (
+	mayHaveRun   fate = iota // it ran, or may have: never sent again
+	notWritten               // it never went into the pipe
+	queuedBehind             // it went in, behind one that did not finish
+)
