@@ -6,10 +6,6 @@ import "time"
 // documented numbers and the code cannot drift apart. Size defaults to the
 // number of CPUs (runtime.NumCPU).
 const (
-	// DefaultPoolName names a pool (and prefixes its workers' ids) when
-	// PoolOptions.Name is empty.
-	DefaultPoolName = "pool"
-
 	// DefaultMaxWaiters bounds the wait queue: a caller that would be
 	// waiter number DefaultMaxWaiters+1 gets ErrOverloaded at once.
 	DefaultMaxWaiters = 1024

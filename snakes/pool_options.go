@@ -35,7 +35,8 @@ type PoolOptions struct {
 	// poll its pipes (Spin -1): its pollers could take every core.
 	Worker Options
 
-	// Name names the pool in logs and prefixes worker ids (DefaultPoolName).
+	// Name names the pool in logs and prefixes worker ids (PoolDefault,
+	// "default": the one name a pool has when nobody names it).
 	Name string
 
 	// Size is how many workers the pool keeps: started by NewPool,
@@ -184,7 +185,7 @@ func (o PoolOptions) machineConfig() poolstate.Config {
 // withDefaults fills the zero fields.
 func (o PoolOptions) withDefaults() PoolOptions {
 	if o.Name == "" {
-		o.Name = DefaultPoolName
+		o.Name = PoolDefault
 	}
 	if o.Size <= 0 {
 		o.Size = runtime.NumCPU()

@@ -59,7 +59,7 @@ func TestManagerIntensityExceeded(t *testing.T) {
 	}
 	killAll(t, p) // 4 crashes: beyond
 	var pf *PoolFailedError
-	if err := p.Err(); !errors.As(err, &pf) || pf.Restarts != 4 || pf.Pool != DefaultPoolName {
+	if err := p.Err(); !errors.As(err, &pf) || pf.Restarts != 4 || pf.Pool != PoolDefault {
 		t.Fatalf("Err after 4 crashes = %v, want a *PoolFailedError with 4 restarts", err)
 	}
 	_, err := p.Call(ctx, "operator", "add", 1, 2)
