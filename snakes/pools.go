@@ -173,7 +173,9 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 // Add starts a pool named name and adds it. The name is reserved while
 // the pool starts: a second Add of the same name fails at once with
 // ErrPoolExists. opts.Name is replaced by name; a zero opts.Worker is
-// replaced by PoolsOptions.Worker.
+// replaced by PoolsOptions.Worker. The pool is the registry's alone: no
+// supervisor watches it (under taipan.Start, System.AddPool adds one
+// that the root supervises).
 func (ps *Pools) Add(ctx context.Context, name string, opts PoolOptions) (*Pool, error) {
 	if name == "" {
 		return nil, errors.New("snakes: a pool needs a name")
