@@ -22,6 +22,13 @@ type pet struct {
 	opts    PetOptions // resolved: opts.Worker is set
 	adopted time.Time
 
+	// stopMu serialises stopSupervisor, and supGone records that it
+	// finished: a later call (the background stop after a temporary
+	// pet's death, racing a re-adoption's) must not send its parent a
+	// TerminateChild for the id the next incarnation already holds.
+	stopMu  sync.Mutex
+	supGone bool
+
 	mu       sync.Mutex
 	sup      *supervisor.Supervisor
 	worker   *snakes.Worker            // the incarnation that serves; nil while none does
@@ -224,14 +231,17 @@ func (pt *pet) workers() []*snakes.Worker {
 // politely; when ctx ends first, the workers are killed (SIGKILL) and
 // waited for.
 func (pt *pet) stopSupervisor(ctx context.Context) error {
+	pt.stopMu.Lock()
+	defer pt.stopMu.Unlock()
 	pt.mu.Lock()
 	sup := pt.sup
 	pt.mu.Unlock()
-	if sup == nil {
+	if sup == nil || pt.supGone {
 		return nil
 	}
 	err := sup.Stop(ctx)
 	if ctx.Err() == nil {
+		pt.supGone = true
 		return err
 	}
 	for _, w := range pt.workers() {
@@ -239,6 +249,7 @@ func (pt *pet) stopSupervisor(ctx context.Context) error {
 	}
 	select {
 	case <-sup.Done():
+		pt.supGone = true
 		return nil
 	case <-time.After(time.Duration(pt.opts.shutdown())):
 		return err
