@@ -2,7 +2,6 @@ package pets
 
 import (
 	"errors"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -12,60 +11,9 @@ import (
 	"github.com/taipan-go/taipan/supervisor"
 )
 
-// fakeClock is a supervisor.Clock that moves only when told to: its
-// timers fire when Advance passes them.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers map[int]fakeTimer
-	next   int
-}
-
-type fakeTimer struct {
-	at time.Time
-	f  func()
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), timers: map[int]fakeTimer{}}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	id := c.next
-	c.next++
-	c.timers[id] = fakeTimer{at: c.now.Add(d), f: f}
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		_, ok := c.timers[id]
-		delete(c.timers, id)
-		return ok
-	}
-}
-
-// Advance moves the clock by d and fires the timers due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []func()
-	for id, t := range c.timers {
-		if !t.at.After(c.now) {
-			due = append(due, t.f)
-			delete(c.timers, id)
-		}
-	}
-	c.mu.Unlock()
-	for _, f := range due {
-		go f()
-	}
+// newFakeClock is a clock that moves only when a test advances it.
+func newFakeClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // TestClockDrivesRestartIntensity: the pets' Clock is their supervisors'

@@ -446,61 +446,8 @@ func TestManagerExitInFlight(t *testing.T) {
 	}
 }
 
-// fakeClock is a supervisor.Clock that moves only when told to: its
-// timers fire (each on a goroutine of its own) when Advance passes them.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers map[int]fakeTimer
-	next   int
-}
-
-type fakeTimer struct {
-	at time.Time
-	f  func()
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Unix(1_000_000, 0), timers: map[int]fakeTimer{}}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	id := c.next
-	c.next++
-	c.timers[id] = fakeTimer{at: c.now.Add(d), f: f}
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		_, ok := c.timers[id]
-		delete(c.timers, id)
-		return ok
-	}
-}
-
-// Advance moves the clock by d and fires the timers due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []func()
-	for id, t := range c.timers {
-		if !t.at.After(c.now) {
-			due = append(due, t.f)
-			delete(c.timers, id)
-		}
-	}
-	c.mu.Unlock()
-	for _, f := range due {
-		go f()
-	}
-}
+// newFakeClock is a clock that moves only when a test advances it.
+func newFakeClock() *testkit.Clock { return testkit.NewClock(time.Unix(1_000_000, 0)) }
 
 func TestManagerReap(t *testing.T) {
 	clock := newFakeClock()
