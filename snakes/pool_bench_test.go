@@ -124,35 +124,26 @@ func BenchmarkManagerOverhead(b *testing.B) {
 // Python: the per-call timeout context, taking a worker and giving it back.
 func BenchmarkManagerDataPlane(b *testing.B) {
 	p := benchPool(b, PoolOptions{Size: 1})
-	ctx := context.Background()
-	b.Run("default-timeout", func(b *testing.B) {
-		for range b.N {
-			cctx, cancel := p.callContext(ctx)
-			m, err := p.acquire(cctx, poolstate.Shared, true)
-			if err != nil {
-				b.Fatal(err)
+	dctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	for _, bc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"default-timeout", context.Background()}, {"deadline-given", dctx}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for range b.N {
+				cctx, cancel := p.callContext(bc.ctx)
+				m, err := p.acquire(cctx, poolstate.Shared, true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.release(m, 1, false)
+				if cancel != nil {
+					cancel()
+				}
 			}
-			p.release(m, 1, false)
-			if cancel != nil {
-				cancel()
-			}
-		}
-	})
-	b.Run("deadline-given", func(b *testing.B) {
-		dctx, cancel := context.WithTimeout(ctx, time.Hour)
-		defer cancel()
-		for range b.N {
-			cctx, cancel := p.callContext(dctx)
-			m, err := p.acquire(cctx, poolstate.Shared, true)
-			if err != nil {
-				b.Fatal(err)
-			}
-			p.release(m, 1, false)
-			if cancel != nil {
-				cancel()
-			}
-		}
-	})
+		})
+	}
 }
 
 func itoa(n int) string {
