@@ -51,10 +51,10 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	s := &System{opts: opts, log: opts.Logger}
 	s.actors = actors.NewSystem(actors.Options{Logger: opts.Logger, Name: rootName})
 
-	w := opts.Worker
-	if len(w.Paths) == 0 {
-		w.Paths = opts.Paths
-	}
+	// The template of every pool and pet: Options.Worker, with Paths
+	// added; each pool's and pet's own Worker is completed from it
+	// (snakes.Options.Inherit).
+	w := opts.Worker.Inherit(snakes.Options{Paths: opts.Paths})
 	if w.Interpreter == nil && w.Profile == snakes.ProfileNative {
 		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python})
 		if err != nil {

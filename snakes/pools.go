@@ -7,7 +7,6 @@ import (
 	"io"
 	"iter"
 	"log/slog"
-	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,11 +37,12 @@ const (
 // PoolsOptions configures NewPools. The zero value starts a "default"
 // pool of runtime.NumCPU() workers and an "io" pool of 10.
 type PoolsOptions struct {
-	// Worker is the worker template of every pool whose
-	// PoolOptions.Worker is the zero value (Default, IO, Pools and
-	// Add). A pool that sets its own Worker uses it instead, whole: the
-	// two are not merged. When the template's Interpreter is nil (native
-	// profile) the interpreter is resolved once, for every pool.
+	// Worker is the worker template of every pool (Default, IO, Pools and
+	// Add): a pool's own PoolOptions.Worker is completed from it
+	// (Options.Inherit: the fields the pool leaves zero are the
+	// template's; its Paths, Env and Funcs are added to the template's).
+	// When the result's Interpreter is nil (native profile) the
+	// interpreter is resolved once, for every pool.
 	Worker Options
 
 	// Default configures the "default" pool (Size: runtime.NumCPU()).
@@ -172,8 +172,8 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 
 // Add starts a pool named name and adds it. The name is reserved while
 // the pool starts: a second Add of the same name fails at once with
-// ErrPoolExists. opts.Name is replaced by name; a zero opts.Worker is
-// replaced by PoolsOptions.Worker. The pool is the registry's alone: no
+// ErrPoolExists. opts.Name is replaced by name; opts.Worker is completed
+// from PoolsOptions.Worker (Options.Inherit). The pool is the registry's alone: no
 // supervisor watches it (under taipan.Start, System.AddPool adds one
 // that the root supervises).
 func (ps *Pools) Add(ctx context.Context, name string, opts PoolOptions) (*Pool, error) {
@@ -224,9 +224,7 @@ func (ps *Pools) Add(ctx context.Context, name string, opts PoolOptions) (*Pool,
 // prepare fills a pool's options from the Pools' template.
 func (ps *Pools) prepare(ctx context.Context, name string, o PoolOptions) (PoolOptions, error) {
 	o.Name = name
-	if reflect.ValueOf(o.Worker).IsZero() {
-		o.Worker = ps.opts.Worker
-	}
+	o.Worker = o.Worker.Inherit(ps.opts.Worker)
 	if o.ActorSystem == nil {
 		o.ActorSystem = ps.system
 	}
