@@ -34,7 +34,8 @@ type Options struct {
 	Worker snakes.Options
 
 	// Default and IO configure the "default" pool (Size: the number of
-	// CPUs) and the "io" pool (Size: snakes.DefaultIOPoolSize); Pools are
+	// CPUs) and the "io" pool (none kept, up to snakes.DefaultIOPoolSize
+	// started on demand: PoolsOptions.IO); Pools are
 	// more pools by name; Routes send a module or a module.function to a
 	// pool (function entries beat module entries). A pool's zero
 	// Intensity is snakes.DefaultPoolMaxRestarts within

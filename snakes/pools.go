@@ -22,11 +22,15 @@ const (
 	// elsewhere, sized to the CPUs (erlang_python's default pool).
 	PoolDefault = "default"
 	// PoolIO is a pool for calls that mostly wait (network, disk,
-	// subprocesses), sized DefaultIOPoolSize (erlang_python's io pool).
+	// subprocesses), of up to DefaultIOPoolSize workers started on demand
+	// (erlang_python's io pool).
 	PoolIO = "io"
 
-	// DefaultIOPoolSize is the io pool's Size when PoolsOptions.IO.Size
-	// is zero.
+	// DefaultIOPoolSize is how many workers the io pool may run when
+	// PoolsOptions.IO.Size is zero: it then keeps none (Size negative)
+	// and starts up to DefaultIOPoolSize on demand (its MaxOverflow, when
+	// zero), reaped after IdleTTL idle — a program that never routes a
+	// call to it runs no process for it.
 	DefaultIOPoolSize = 10
 
 	// stopAfterFailedStart bounds the stop of the pools already started
@@ -35,7 +39,8 @@ const (
 )
 
 // PoolsOptions configures NewPools. The zero value starts a "default"
-// pool of runtime.NumCPU() workers and an "io" pool of 10.
+// pool of runtime.NumCPU() workers and an "io" pool that starts up to 10
+// on demand.
 type PoolsOptions struct {
 	// Worker is the worker template of every pool (Default, IO, Pools and
 	// Add): a pool's own PoolOptions.Worker is completed from it
@@ -53,8 +58,9 @@ type PoolsOptions struct {
 	// "default" is added.
 	NoDefault bool
 
-	// IO configures the "io" pool (Size: DefaultIOPoolSize). Its Name is
-	// replaced by "io".
+	// IO configures the "io" pool. With Size zero it keeps no worker and
+	// starts up to MaxOverflow (default DefaultIOPoolSize) on demand. Its
+	// Name is replaced by "io".
 	IO PoolOptions
 	// NoIO: start no "io" pool.
 	NoIO bool
@@ -133,8 +139,11 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 	}
 	if !opts.NoIO {
 		o := opts.IO
-		if o.Size <= 0 {
-			o.Size = DefaultIOPoolSize
+		if o.Size == 0 { // on demand: a program that never uses it pays nothing
+			o.Size = -1
+			if o.MaxOverflow <= 0 {
+				o.MaxOverflow = DefaultIOPoolSize
+			}
 		}
 		want[PoolIO] = o
 	}
