@@ -90,4 +90,7 @@ func TestStartTakesTaipanPython(t *testing.T) {
 	if p, _ := filepath.EvalSymlinks(got.(string)); p != prefix {
 		t.Fatalf("sys.prefix = %q, want $TAIPAN_PYTHON's virtual environment %q", got, prefix)
 	}
+	if got := s.Interpreter().Path; got != python {
+		t.Fatalf("System.Interpreter().Path = %q, want %q", got, python)
+	}
 }

@@ -285,6 +285,11 @@ func (s *System) Stream(ctx context.Context, module, function string, args ...an
 	return s.pools.Stream(ctx, module, function, args...)
 }
 
+// Interpreter is the interpreter of the pools and pets that name none of
+// their own: Options.Worker.Interpreter, else Options.Python's, else
+// $TAIPAN_PYTHON's or python3's (nil on the ErlPort profile).
+func (s *System) Interpreter() *snakes.Interpreter { return s.worker.Interpreter }
+
 // Pools is the named pools: routing (Route, Unroute, Routes), sessions,
 // futures (Go), Map, Add and Remove of pools that the root supervisor
 // does not watch (use AddPool for one it does).
