@@ -34,7 +34,9 @@ type Options struct {
 	// Paths, AllowEval, grace periods...). Its ID is replaced by
 	// "<name>#<n>" (n counts the pet's processes); its OnExit is kept and
 	// called before the pet hears of the exit. When Interpreter is nil
-	// (native profile) New resolves python3 once.
+	// (native profile) New resolves $TAIPAN_PYTHON or python3 once. A
+	// pet's own PetOptions.Worker is completed from it
+	// (snakes.Options.Inherit).
 	Worker snakes.Options
 
 	// Logger receives the pets' events, and is the workers' logger when
