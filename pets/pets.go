@@ -32,8 +32,8 @@ type Pets struct {
 }
 
 // New returns an empty set of pets. When Options.Worker.Interpreter is nil
-// (native profile) it resolves python3 once, bounded by ctx; when
-// Options.Supervisor is nil it starts the pets' own.
+// (native profile) it resolves $TAIPAN_PYTHON or python3 once, bounded by
+// ctx; when Options.Supervisor is nil it starts the pets' own.
 func New(ctx context.Context, opts Options) (*Pets, error) {
 	opts = opts.withDefaults()
 	if opts.Supervisor != nil && opts.System == nil {

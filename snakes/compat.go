@@ -81,7 +81,7 @@ var defaultErlPortArgs = []string{"-u", "-m", "erlport.cli", "--packet=4", "--us
 func newErlPort(o Options) (*erlPort, error) {
 	cmdline := o.Command
 	if len(cmdline) == 0 {
-		python := "python3"
+		python, _ := pythonName("")
 		if o.Interpreter != nil {
 			python = o.Interpreter.Path
 		}

@@ -80,8 +80,10 @@
 // # Named pools, routing, sessions, futures
 //
 // Pools (NewPools) is a registry of named Managers, erlang_python's
-// shape: a "default" pool sized to the CPUs and an "io" pool of 10 unless
-// disabled, plus pools added and removed by name. Route sends a module,
+// shape: a "default" pool sized to the CPUs and an "io" pool that starts
+// up to 10 workers on demand unless disabled, plus pools added and
+// removed by name; each pool's Worker is completed from the Pools'
+// template (Options.Inherit). Route sends a module,
 // or one module.function, to a pool (the function's route beats the
 // module's, and unrouted calls go to "default"), so Call, Cast, Stream,
 // Go and Map name no pool. Pools and routes are copy-on-write behind

@@ -44,7 +44,28 @@ var (
 	// refused before anything is sent (the worker would have to kill
 	// itself over it); the worker stays up. The error is a *TooLargeError.
 	ErrTooLarge = errors.New("snakes: request too large")
+	// ErrNoInterpreter: the Python interpreter could not be found or
+	// run (ResolveInterpreter). The error is an *InterpreterError.
+	ErrNoInterpreter = errors.New("snakes: no usable Python interpreter")
 )
+
+// InterpreterError is an interpreter ResolveInterpreter could not find
+// or run. It matches ErrNoInterpreter and its cause.
+type InterpreterError struct {
+	Python string // the name or path tried
+	// From says where Python was chosen: "InterpreterOptions.Python",
+	// "$TAIPAN_PYTHON" or "the default".
+	From string
+	Err  error // why it failed (exec.ErrNotFound, an exit status...)
+}
+
+func (e *InterpreterError) Error() string {
+	return fmt.Sprintf("snakes: the Python interpreter %q (from %s) cannot be used: %v "+
+		"(choose one with $%s, Options.Python or -python: a name on PATH or a path)", e.Python, e.From, e.Err, EnvPython)
+}
+
+// Unwrap returns ErrNoInterpreter and the cause.
+func (e *InterpreterError) Unwrap() []error { return []error{ErrNoInterpreter, e.Err} }
 
 // TooLargeError is a request refused because its frame is over the
 // worker's MaxFrame. It matches ErrTooLarge.

@@ -9,7 +9,8 @@ import (
 
 // Options configures Start. The zero value works (it resolves python3 on
 // each Start, which costs a Python start: pass Interpreter to avoid that);
-// zero fields mean the defaults of defaults.go.
+// zero fields mean the defaults of defaults.go. A template of Options
+// (a pool's, the pets') completes a pool's or pet's own: Inherit.
 type Options struct {
 	// Profile is the protocol: ProfileNative (the zero value) runs
 	// taipan's runtime; ProfileErlPort drives an unmodified ErlPort Python
@@ -34,11 +35,15 @@ type Options struct {
 	// ID names the worker in logs; default "worker-<pid>".
 	ID string
 
-	// Paths are prepended to the worker's sys.path (hello "paths").
-	Paths []string
+	// Paths are prepended to the worker's sys.path (hello "paths"). A
+	// pool's or pet's Paths are added in front of its template's
+	// (Inherit).
+	Paths []string `inherit:"prepend"`
 
-	// Env is added to the host's environment for the process.
-	Env []string
+	// Env is added to the host's environment for the process ("NAME=value"
+	// entries; of a variable set twice, the last wins). A pool's or pet's
+	// Env is added after its template's (Inherit).
+	Env []string `inherit:"append"`
 
 	// Dir is the working directory; default the host's.
 	Dir string
@@ -70,8 +75,10 @@ type Options struct {
 	// logger that discards everything.
 	Logger hclog.Logger
 
-	// Funcs are Go functions Python may call (see RegisterFunc).
-	Funcs map[string]Func
+	// Funcs are Go functions Python may call (see RegisterFunc). A
+	// pool's or pet's Funcs are added to its template's, its own winning
+	// on a name (Inherit).
+	Funcs map[string]Func `inherit:"append"`
 
 	// OnMessage receives the messages Python sends with erlang.cast. It
 	// runs on one goroutine per worker, in order.

@@ -92,6 +92,9 @@ type grant struct {
 // NewPool returns it at once, and Ready waits for its workers.
 func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	opts = opts.withDefaults()
+	if opts.Size+opts.MaxOverflow <= 0 {
+		return nil, &PoolSizeError{Pool: opts.Name, Size: opts.Size, MaxOverflow: opts.MaxOverflow}
+	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {
 		in, err := ResolveInterpreter(ctx, InterpreterOptions{})
 		if err != nil {
