@@ -92,6 +92,9 @@ type grant struct {
 // NewPool returns it at once, and Ready waits for its workers.
 func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	opts = opts.withDefaults()
+	if err := opts.Worker.check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {
 		in, err := ResolveInterpreter(ctx, InterpreterOptions{})
 		if err != nil {
@@ -106,6 +109,14 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 		actors:   make(map[*member]*actor.PID),
 		warmDone: make(chan struct{}),
 		done:     make(chan struct{}),
+	}
+	if opts.Worker.Limits.Memory > 0 {
+		// Said once here; each worker says it again at debug level.
+		if dir, err := findCgroup(procSelfCgroup, procSelfMountinfo); err != nil {
+			p.log.Info("memory limit by RLIMIT_AS (address space): no delegated cgroup v2", "why", err)
+		} else {
+			p.log.Info("memory limit by cgroup memory.max, one cgroup per worker", "under", dir)
+		}
 	}
 	p.mach = poolstate.New[*Worker, chan grant](opts.machineConfig())
 	p.cond = sync.NewCond(&p.mu)
