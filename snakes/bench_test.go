@@ -136,6 +136,13 @@ func BenchmarkStartToFirstReply(b *testing.B) {
 	b.Run("default", func(b *testing.B) { benchStart(b, Options{}) })
 	b.Run("isolated", func(b *testing.B) { benchStart(b, Options{Isolated: true}) })
 	b.Run("nosite", func(b *testing.B) { benchStart(b, Options{NoSite: true}) })
+	// Isolated's environment policy (none) against an explicit inherit,
+	// and the cost of the limits (a few prlimit calls; the cgroup's, where
+	// the machine delegates one, when Memory is set).
+	b.Run("isolated-inherit", func(b *testing.B) { benchStart(b, Options{Isolated: true, EnvPolicy: EnvInherit}) })
+	b.Run("limits", func(b *testing.B) {
+		benchStart(b, Options{Limits: Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024}})
+	})
 }
 
 func benchStart(b *testing.B, opts Options) {

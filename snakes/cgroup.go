@@ -141,8 +141,8 @@ func hasWord(s, w string) bool {
 // newWorkerCgroup makes the cgroup parent/taipan-worker-<pid> with
 // memory.max set to limit (and no swap to spill into), and moves the
 // process pid into it. On failure nothing is left behind.
-func newWorkerCgroup(parent string, pid int, limit int64) (dir string, err error) {
-	dir = filepath.Join(parent, "taipan-worker-"+strconv.Itoa(pid))
+func newWorkerCgroup(parent string, pid int, limit int64) (_ string, err error) {
+	dir := filepath.Join(parent, "taipan-worker-"+strconv.Itoa(pid))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return "", err
 	}
