@@ -95,3 +95,27 @@ func TestInvalidOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvPolicyErlPort: the ErlPort profile's process gets the same
+// policy (and its limits: prlimit does not depend on the runtime).
+func TestEnvPolicyErlPort(t *testing.T) {
+	t.Setenv("TAIPAN_TEST_SECRET", "hunter2")
+	for _, c := range []struct {
+		policy EnvPolicy
+		secret bool
+	}{{EnvInherit, true}, {EnvNone, false}} {
+		t.Run(c.policy.String(), func(t *testing.T) {
+			w := startErlPort(t, Options{EnvPolicy: c.policy, Env: []string{"TAIPAN_TEST_ADDED=added"}, Limits: Limits{OpenFiles: 48}})
+			for name, want := range map[string]bool{"TAIPAN_TEST_SECRET": c.secret, "TAIPAN_TEST_ADDED": true} {
+				// ErlPort passes a Go string as bytes.
+				v, err := w.Call(context.Background(), "os", "getenvb", []byte(name))
+				if err != nil || (v != nil) != want {
+					t.Errorf("os.getenvb(%s) = %#v, %v; want present=%v", name, v, err, want)
+				}
+			}
+			if soft, hard := procLimits(t, w.Pid(), "Max open files"); soft != "48" || hard != "48" {
+				t.Errorf("open files %s/%s", soft, hard)
+			}
+		})
+	}
+}
