@@ -224,15 +224,16 @@ func (e *PythonError) FormatTraceback() string {
 }
 
 // ExitError reports that the Python process exited. It matches
-// ErrWorkerExited with errors.Is, and ErrProtocol when the host killed the
-// worker for a protocol violation.
+// ErrWorkerExited with errors.Is, ErrProtocol when the host killed the
+// worker for a protocol violation, and ErrLimit (its Reason a
+// *LimitError) when the kernel killed it for one of its Limits.
 type ExitError struct {
 	// Code is the exit status, or -1 when a signal ended the process.
 	Code int
 	// Signal is the signal that ended the process, or 0.
 	Signal syscall.Signal
 	// Reason says why the host thinks it ended, when it knows (a protocol
-	// violation, a stop, a kill after an abandoned call).
+	// violation, a stop, a kill after an abandoned call, a *LimitError).
 	Reason error
 }
 
