@@ -43,6 +43,27 @@ type Limits struct {
 // IsZero reports whether no limit is set.
 func (l Limits) IsZero() bool { return l == Limits{} }
 
+// String lists the limits set ("Memory 512 MiB, CPUTime 2s").
+func (l Limits) String() string {
+	var parts []string
+	if l.Memory > 0 {
+		parts = append(parts, "Memory "+limitValue(LimitMemory, l.Memory))
+	}
+	if l.CPUTime > 0 {
+		parts = append(parts, "CPUTime "+l.CPUTime.String())
+	}
+	if l.OpenFiles > 0 {
+		parts = append(parts, fmt.Sprintf("OpenFiles %d", l.OpenFiles))
+	}
+	if l.Processes > 0 {
+		parts = append(parts, fmt.Sprintf("Processes %d", l.Processes))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // check refuses negative limits.
 func (l Limits) check() error {
 	for _, f := range []struct {

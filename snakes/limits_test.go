@@ -173,3 +173,36 @@ func TestLimitNotMisnamed(t *testing.T) {
 		t.Fatalf("a SIGKILL from elsewhere: %v", err)
 	}
 }
+
+// TestLimitsTooLow: limits Python cannot start under fail the start with
+// ErrStartFailed, the limits named in the error, and leave nothing behind.
+func TestLimitsTooLow(t *testing.T) {
+	for _, l := range []Limits{{Memory: 8 << 20}, {OpenFiles: 3}} {
+		t.Run(l.String(), func(t *testing.T) {
+			w, err := Start(context.Background(), Options{Interpreter: interp(t), Limits: l})
+			if err == nil {
+				w.Stop(context.Background())
+				t.Fatal("started")
+			}
+			if !errors.Is(err, ErrStartFailed) || !strings.Contains(err.Error(), "with Limits "+l.String()) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestLimitsString(t *testing.T) {
+	cases := []struct {
+		l    Limits
+		want string
+	}{
+		{Limits{}, "none"},
+		{Limits{Memory: 512 << 20, CPUTime: 2 * time.Second}, "Memory 512 MiB, CPUTime 2s"},
+		{Limits{Memory: 1000, OpenFiles: 64, Processes: 10}, "Memory 1000 bytes, OpenFiles 64, Processes 10"},
+	}
+	for _, c := range cases {
+		if got := c.l.String(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.l, got, c.want)
+		}
+	}
+}

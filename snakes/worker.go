@@ -159,6 +159,9 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		} else {
 			err = fmt.Errorf("%w: %w", ErrStartFailed, err)
 		}
+		if !opts.Limits.IsZero() {
+			err = fmt.Errorf("%w (with Limits %v: too low for Python to start?)", err, opts.Limits)
+		}
 		return nil, err
 	}
 	w.openWake()
