@@ -169,7 +169,7 @@ func TestLimitNotMisnamed(t *testing.T) {
 	c := startWorker(t, Options{Limits: Limits{CPUTime: time.Hour}})
 	syscall.Kill(c.Pid(), syscall.SIGKILL)
 	<-c.Exited()
-	if err := c.Err(); errors.Is(err, ErrLimit) || !errors.Is(err, ErrWorkerExited) {
+	if _, err := c.Call(context.Background(), "fixtures", "echo", 1); errors.Is(err, ErrLimit) || !errors.Is(err, ErrWorkerExited) {
 		t.Fatalf("a SIGKILL from elsewhere: %v", err)
 	}
 }
