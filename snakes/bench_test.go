@@ -203,3 +203,28 @@ func BenchmarkEcho1MiB(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCallLimits: a sequential call on a worker without limits and
+// on one with every limit set (A/B in one run): the limits are the
+// kernel's business once set, and the host checks nothing per call.
+func BenchmarkCallLimits(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		limits Limits
+	}{
+		{"none", Limits{}},
+		{"all", Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024, Processes: 1 << 20}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			w := startWorker(b, Options{Limits: c.limits})
+			ctx := context.Background()
+			w.Call(ctx, "operator", "add", 1, 2) // warm imports
+			b.ResetTimer()
+			for range b.N {
+				if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -137,12 +137,30 @@ func applyLimits(pid int, l Limits, log interface{ Debug(string, ...any) }) (*wo
 		set = append(set, rlimit{unix.RLIMIT_NPROC, uint64(l.Processes), uint64(l.Processes)})
 	}
 	for _, r := range set {
-		if err := unix.Prlimit(pid, r.resource, &unix.Rlimit{Cur: r.cur, Max: r.max}, nil); err != nil {
+		if err := setRlimit(pid, r); err != nil {
 			wl.release()
 			return nil, fmt.Errorf("setting the worker's limits: prlimit %s: %w", rlimitName(r.resource), err)
 		}
 	}
 	return wl, nil
+}
+
+// setRlimit sets r on pid. A limit above the hard limit the worker
+// inherited from the host cannot be raised to without CAP_SYS_RESOURCE
+// (EPERM): the inherited one, tighter, is kept for both values then.
+func setRlimit(pid int, r rlimit) error {
+	err := unix.Prlimit(pid, r.resource, &unix.Rlimit{Cur: r.cur, Max: r.max}, nil)
+	if err != unix.EPERM {
+		return err
+	}
+	var old unix.Rlimit
+	if err := unix.Prlimit(pid, r.resource, nil, &old); err != nil {
+		return err
+	}
+	if r.max <= old.Max {
+		return unix.EPERM // not a raise: something else forbids it
+	}
+	return unix.Prlimit(pid, r.resource, &unix.Rlimit{Cur: min(r.cur, old.Max), Max: old.Max}, nil)
 }
 
 // rlimit is one rlimit to set: its soft (cur) and hard (max) values.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -204,5 +205,62 @@ func TestLimitsString(t *testing.T) {
 		if got := c.l.String(); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.l, got, c.want)
 		}
+	}
+}
+
+// TestLimitsCannotBeRaised: the worker cannot raise its hard limits back
+// (unless it holds CAP_SYS_RESOURCE, as root usually does: then it can,
+// as documented).
+func TestLimitsCannotBeRaised(t *testing.T) {
+	capable := capSysResource(t)
+	w := startWorker(t, Options{Limits: Limits{OpenFiles: 64}})
+	_, err := w.Call(context.Background(), "resource", "setrlimit", int64(syscall.RLIMIT_NOFILE), []any{int64(128), int64(128)})
+	soft, hard := procLimits(t, w.Pid(), "Max open files")
+	var pe *PythonError
+	switch {
+	case capable && (err != nil || hard != "128"):
+		t.Fatalf("with CAP_SYS_RESOURCE: setrlimit = %v, open files %s/%s; want raised", err, soft, hard)
+	case !capable && (!errors.As(err, &pe) || pe.Type != "builtins.ValueError" || soft != "64" || hard != "64"):
+		t.Fatalf("setrlimit = %v, open files %s/%s; want refused, 64/64", err, soft, hard)
+	}
+	t.Logf("CAP_SYS_RESOURCE %v: %v", capable, err)
+}
+
+// capSysResource reports whether this process holds CAP_SYS_RESOURCE (bit
+// 24 of CapEff), which lets it raise hard limits.
+func capSysResource(t *testing.T) bool {
+	t.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			bits, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return bits&(1<<24) != 0
+		}
+	}
+	t.Fatal("no CapEff in /proc/self/status")
+	return false
+}
+
+// TestLimitAboveHost: a limit above the hard limit the worker inherits
+// is set where the host may raise it (CAP_SYS_RESOURCE); elsewhere the
+// inherited, tighter one stays, and the worker starts.
+func TestLimitAboveHost(t *testing.T) {
+	var host syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &host); err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.FormatUint(host.Max, 10)
+	if capSysResource(t) {
+		want = strconv.FormatUint(host.Max+1, 10)
+	}
+	w := startWorker(t, Options{Limits: Limits{OpenFiles: int(host.Max + 1)}})
+	if soft, hard := procLimits(t, w.Pid(), "Max open files"); soft != want || hard != want {
+		t.Fatalf("open files %s/%s, want %s (host's hard limit %d)", soft, hard, want, host.Max)
 	}
 }
