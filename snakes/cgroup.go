@@ -76,8 +76,11 @@ func findCgroup(cgroupFile, mountinfoFile string) (string, error) {
 	if !hasWord(string(ctl), "memory") {
 		return "", fmt.Errorf("the memory controller is not enabled in %s/cgroup.subtree_control (the host's cgroup is not delegated)", dir)
 	}
-	if err := unix.Access(dir, unix.W_OK); err != nil {
-		return "", fmt.Errorf("%s is not writable: %w", dir, err)
+	// A child is made in dir, and a worker moved from dir into it.
+	for _, p := range []string{dir, filepath.Join(dir, "cgroup.procs")} {
+		if err := unix.Access(p, unix.W_OK); err != nil {
+			return "", fmt.Errorf("%s is not writable: %w", p, err)
+		}
 	}
 	return dir, nil
 }

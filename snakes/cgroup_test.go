@@ -32,6 +32,9 @@ func (f fakeCgroupTree) write(t *testing.T) (cgroupFile, mountinfoFile, mount st
 				t.Fatal(err)
 			}
 		}
+		if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cgroupFile = filepath.Join(root, "cgroup")
 	mountinfoFile = filepath.Join(root, "mountinfo")

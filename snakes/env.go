@@ -12,8 +12,8 @@ type EnvPolicy uint8
 
 const (
 	// EnvDefault (the zero value) is EnvInherit, or EnvNone when
-	// Options.Isolated is set; it is EnvAllowlist when Options.EnvAllow
-	// is not empty.
+	// Options.Isolated is set (native profile); it is EnvAllowlist when
+	// Options.EnvAllow is not empty.
 	EnvDefault EnvPolicy = iota
 	// EnvInherit passes the host's whole environment, secrets included
 	// (what a child process gets by default).
@@ -51,7 +51,7 @@ func (o *Options) envPolicy() EnvPolicy {
 		return o.EnvPolicy
 	case len(o.EnvAllow) > 0:
 		return EnvAllowlist
-	case o.Isolated:
+	case o.Isolated && o.Profile != ProfileErlPort: // Isolated does nothing there
 		return EnvNone
 	}
 	return EnvInherit

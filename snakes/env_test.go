@@ -101,11 +101,17 @@ func TestInvalidOptions(t *testing.T) {
 func TestEnvPolicyErlPort(t *testing.T) {
 	t.Setenv("TAIPAN_TEST_SECRET", "hunter2")
 	for _, c := range []struct {
-		policy EnvPolicy
+		name   string
+		opts   Options
 		secret bool
-	}{{EnvInherit, true}, {EnvNone, false}} {
-		t.Run(c.policy.String(), func(t *testing.T) {
-			w := startErlPort(t, Options{EnvPolicy: c.policy, Env: []string{"TAIPAN_TEST_ADDED=added"}, Limits: Limits{OpenFiles: 48}})
+	}{
+		{"inherit", Options{EnvPolicy: EnvInherit}, true},
+		{"none", Options{EnvPolicy: EnvNone}, false},
+		{"isolated", Options{Isolated: true}, true}, // Isolated does nothing on this profile
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Env, c.opts.Limits = []string{"TAIPAN_TEST_ADDED=added"}, Limits{OpenFiles: 48}
+			w := startErlPort(t, c.opts)
 			for name, want := range map[string]bool{"TAIPAN_TEST_SECRET": c.secret, "TAIPAN_TEST_ADDED": true} {
 				// ErlPort passes a Go string as bytes.
 				v, err := w.Call(context.Background(), "os", "getenvb", []byte(name))
