@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
 )
 
@@ -94,7 +95,7 @@ type workerLimits struct {
 	cgroup string // the worker's own cgroup directory, or ""
 }
 
-// applyLimits sets o.Limits on the process pid, which has not taken any
+// applyLimits sets l on the process pid, which has not taken any
 // request yet. The rlimits are set by the host with prlimit(2) right
 // after the process starts, rather than by the Python runtime at boot:
 // they are in force whatever the process runs (the ErlPort profile too),
@@ -102,21 +103,17 @@ type workerLimits struct {
 // can raise them again (short of CAP_SYS_RESOURCE). Memory goes to a
 // cgroup of the worker's own where the host's cgroup is delegated
 // (cgroup.go), else to RLIMIT_AS.
-func applyLimits(pid int, l Limits, log interface{ Debug(string, ...any) }) (*workerLimits, error) {
+func applyLimits(pid int, l Limits, log hclog.Logger) (*workerLimits, error) {
 	wl := &workerLimits{Limits: l}
 	if l.Memory > 0 {
 		wl.memBy = "RLIMIT_AS"
-		parent, err := findCgroup(procSelfCgroup, procSelfMountinfo)
-		if err == nil {
-			dir, cerr := newWorkerCgroup(parent, pid, l.Memory)
-			if cerr == nil {
-				wl.memBy, wl.cgroup = "cgroup memory.max", dir
-			} else {
-				err = cerr
-			}
-		}
-		if err != nil {
-			log.Debug("memory limit by RLIMIT_AS (address space), not a cgroup", "why", err)
+		if parent, err := findCgroup(procSelfCgroup, procSelfMountinfo); err != nil {
+			log.Debug("memory limit by RLIMIT_AS (address space): no delegated cgroup", "why", err)
+		} else if dir, err := newWorkerCgroup(parent, pid, l.Memory); err != nil {
+			// Delegated, yet it failed: not what the pool said it would do.
+			log.Warn("memory limit by RLIMIT_AS (address space): the worker's cgroup failed", "under", parent, "error", err)
+		} else {
+			wl.memBy, wl.cgroup = "cgroup memory.max", dir
 		}
 	}
 	var set []rlimit
