@@ -30,17 +30,14 @@ const (
 
 // findCgroup returns the host process's own cgroup v2 directory when the
 // machine delegates it: the cgroup2 file system is mounted (mountinfo),
-// the process's cgroup (the "0::" line of cgroupFile) has the memory
-// controller enabled for its children (cgroup.subtree_control), and the
-// directory is writable, so that a worker can get a child cgroup with a
-// memory.max of its own. Otherwise the error says why not.
+// and the process's cgroup (the "0::" line of cgroupFile) is a delegated
+// parent (delegatedCgroup). Otherwise the error says why not.
 //
 // cgroup v2 lets a non-root cgroup with controllers enabled for its
-// children hold no process itself, so the host qualifies where it runs in
-// a delegated cgroup's root (a container's own cgroup namespace whose
-// root the runtime prepared, or the machine's root cgroup); a systemd
-// unit with Delegate=yes whose main process moved itself into a leaf
-// (ExecStartPre / a wrapper) is the same case one level down.
+// children hold no process itself, so the host's own cgroup qualifies
+// only where it is a root: the machine's, or one a container runtime
+// prepared. A systemd unit with Delegate=yes whose main process moved
+// itself into a leaf names the unit's cgroup in Limits.CgroupParent.
 func findCgroup(cgroupFile, mountinfoFile string) (string, error) {
 	mount, root, err := cgroup2Mount(mountinfoFile)
 	if err != nil {
@@ -69,20 +66,44 @@ func findCgroup(cgroupFile, mountinfoFile string) (string, error) {
 		own = rel
 	}
 	dir := filepath.Join(mount, own)
-	ctl, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
-	if err != nil {
+	if err := delegatedCgroup(dir); err != nil {
 		return "", err
 	}
-	if !hasWord(string(ctl), "memory") {
-		return "", fmt.Errorf("the memory controller is not enabled in %s/cgroup.subtree_control (the host's cgroup is not delegated)", dir)
+	return dir, nil
+}
+
+// delegatedCgroup checks that dir can be the parent of the workers'
+// cgroups: the memory controller is enabled for its children
+// (cgroup.subtree_control), and this process may make a child there and
+// move a worker into it (dir and its cgroup.procs are writable).
+func delegatedCgroup(dir string) error {
+	ctl, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
+	if err != nil {
+		return err
 	}
-	// A child is made in dir, and a worker moved from dir into it.
+	if !hasWord(string(ctl), "memory") {
+		return fmt.Errorf("the memory controller is not enabled in %s/cgroup.subtree_control (not delegated)", dir)
+	}
 	for _, p := range []string{dir, filepath.Join(dir, "cgroup.procs")} {
 		if err := unix.Access(p, unix.W_OK); err != nil {
-			return "", fmt.Errorf("%s is not writable: %w", p, err)
+			return fmt.Errorf("%s is not writable: %w", p, err)
 		}
 	}
-	return dir, nil
+	return nil
+}
+
+// memoryCgroup is the parent of the workers' cgroups under l:
+// l.CgroupParent when set (an error then is the caller's to report: it
+// was asked for), else the host's own cgroup when delegated.
+func memoryCgroup(l Limits) (dir string, explicit bool, err error) {
+	if l.CgroupParent != "" {
+		if err := delegatedCgroup(l.CgroupParent); err != nil {
+			return "", true, &OptionError{Option: "Limits.CgroupParent", Problem: err.Error()}
+		}
+		return l.CgroupParent, true, nil
+	}
+	dir, err = findCgroup(procSelfCgroup, procSelfMountinfo)
+	return dir, false, err
 }
 
 // cgroup2Mount finds the cgroup2 file system in mountinfo: its mount

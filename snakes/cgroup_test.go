@@ -2,6 +2,7 @@ package snakes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -172,5 +173,51 @@ func TestCgroupHere(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("the worker's cgroup outlived it: %v", err)
+	}
+}
+
+// TestCgroupParent: a CgroupParent that cannot hold the workers' cgroups
+// fails the start (no quiet fallback to RLIMIT_AS when a cgroup was asked
+// for), and NewPool at once; nothing is left in it.
+func TestCgroupParent(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string // in the parent
+		why   string
+	}{
+		{"not a cgroup", nil, "cgroup.subtree_control"},
+		{"not delegated", map[string]string{"cgroup.subtree_control": "cpu\n", "cgroup.procs": ""}, "memory controller is not enabled"},
+		// Looks delegated, but a plain directory's child gets no
+		// interface files: the worker's cgroup cannot be set up.
+		{"setup fails", map[string]string{"cgroup.subtree_control": "memory\n", "cgroup.procs": ""}, "making the worker's cgroup"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			parent := t.TempDir()
+			for name, content := range c.files {
+				if err := os.WriteFile(filepath.Join(parent, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			opts := Options{Interpreter: interp(t), Limits: Limits{Memory: 512 << 20, CgroupParent: parent}}
+			w, err := Start(context.Background(), opts)
+			if err == nil {
+				w.Stop(context.Background())
+				t.Fatal("started")
+			}
+			var oe *OptionError
+			if !errors.Is(err, ErrStartFailed) || !errors.As(err, &oe) || oe.Option != "Limits.CgroupParent" || !strings.Contains(err.Error(), c.why) {
+				t.Fatalf("Start: %v; want an *OptionError on Limits.CgroupParent about %q", err, c.why)
+			}
+			if entries, _ := os.ReadDir(parent); len(entries) != len(c.files) {
+				t.Fatalf("left in the parent: %v", entries)
+			}
+			if c.files["cgroup.subtree_control"] == "memory\n" {
+				return // NewPool checks the parent, not the setup: its workers fail as Start did
+			}
+			if _, err := NewPool(context.Background(), PoolOptions{Size: 1, Worker: opts}); !errors.As(err, &oe) || oe.Option != "Limits.CgroupParent" {
+				t.Fatalf("NewPool: %v", err)
+			}
+		})
 	}
 }

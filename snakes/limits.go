@@ -3,6 +3,7 @@ package snakes
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -19,10 +20,19 @@ type Limits struct {
 	// Memory is the most memory the worker may use, in bytes: a cgroup v2
 	// memory.max (resident memory and page cache of the worker and its
 	// children; over it the kernel's OOM killer kills the worker) where
-	// the host's own cgroup is delegated to it, else its address space
+	// the host's own cgroup, or CgroupParent, is delegated to it, else its
+	// address space
 	// (RLIMIT_AS: an allocation over it fails, Python raises MemoryError).
 	// Either way the call fails with a *LimitError (LimitMemory).
 	Memory int64
+	// CgroupParent is a cgroup v2 directory delegated to this process
+	// (memory in its cgroup.subtree_control, writable), under which each
+	// worker with a Memory limit gets a cgroup of its own; a start fails
+	// when it cannot. Default: the host's own cgroup when it is such a
+	// directory, else Memory is an RLIMIT_AS. A systemd unit with
+	// Delegate=yes whose main process moved into a leaf names the unit's
+	// cgroup here ("/sys/fs/cgroup/system.slice/app.service").
+	CgroupParent string
 	// CPUTime is the CPU time the worker may use over its whole life
 	// (RLIMIT_CPU, whole seconds, rounded up): past it the kernel sends
 	// SIGXCPU, and SIGKILL a second later. It is not per call: a
@@ -42,7 +52,9 @@ type Limits struct {
 }
 
 // IsZero reports whether no limit is set.
-func (l Limits) IsZero() bool { return l == Limits{} }
+func (l Limits) IsZero() bool {
+	return l.Memory == 0 && l.CPUTime == 0 && l.OpenFiles == 0 && l.Processes == 0
+}
 
 // String lists the limits set ("Memory 512 MiB, CPUTime 2s").
 func (l Limits) String() string {
@@ -59,13 +71,16 @@ func (l Limits) String() string {
 	if l.Processes > 0 {
 		parts = append(parts, fmt.Sprintf("Processes %d", l.Processes))
 	}
+	if l.CgroupParent != "" {
+		parts = append(parts, "CgroupParent "+l.CgroupParent)
+	}
 	if len(parts) == 0 {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
 }
 
-// check refuses negative limits.
+// check refuses negative limits, and a CgroupParent that cannot be one.
 func (l Limits) check() error {
 	for _, f := range []struct {
 		name string
@@ -79,6 +94,12 @@ func (l Limits) check() error {
 		if f.bad {
 			return &OptionError{Option: f.name, Problem: "negative (zero means no limit)"}
 		}
+	}
+	switch {
+	case l.CgroupParent != "" && l.Memory == 0:
+		return &OptionError{Option: "Limits.CgroupParent", Problem: "set without Limits.Memory (it is only read for a memory limit)"}
+	case l.CgroupParent != "" && !filepath.IsAbs(l.CgroupParent):
+		return &OptionError{Option: "Limits.CgroupParent", Problem: fmt.Sprintf("%q is not an absolute path", l.CgroupParent)}
 	}
 	return nil
 }
@@ -107,13 +128,22 @@ func applyLimits(pid int, l Limits, log hclog.Logger) (*workerLimits, error) {
 	wl := &workerLimits{Limits: l}
 	if l.Memory > 0 {
 		wl.memBy = "RLIMIT_AS"
-		if parent, err := findCgroup(procSelfCgroup, procSelfMountinfo); err != nil {
+		parent, explicit, err := memoryCgroup(l)
+		if err == nil {
+			var dir string
+			if dir, err = newWorkerCgroup(parent, pid, l.Memory); err == nil {
+				wl.memBy, wl.cgroup = "cgroup memory.max", dir
+			} else if explicit {
+				err = &OptionError{Option: "Limits.CgroupParent", Problem: "making the worker's cgroup: " + err.Error()}
+			} else {
+				// Delegated, yet it failed: not what the pool said it would do.
+				log.Warn("memory limit by RLIMIT_AS (address space): the worker's cgroup failed", "under", parent, "error", err)
+			}
+		} else if !explicit {
 			log.Debug("memory limit by RLIMIT_AS (address space): no delegated cgroup", "why", err)
-		} else if dir, err := newWorkerCgroup(parent, pid, l.Memory); err != nil {
-			// Delegated, yet it failed: not what the pool said it would do.
-			log.Warn("memory limit by RLIMIT_AS (address space): the worker's cgroup failed", "under", parent, "error", err)
-		} else {
-			wl.memBy, wl.cgroup = "cgroup memory.max", dir
+		}
+		if err != nil && explicit {
+			return nil, err // asked for a cgroup: no quiet fallback
 		}
 	}
 	var set []rlimit

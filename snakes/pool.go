@@ -112,7 +112,9 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	}
 	if opts.Worker.Limits.Memory > 0 {
 		// Said once here; each worker says it again at debug level.
-		if dir, err := findCgroup(procSelfCgroup, procSelfMountinfo); err != nil {
+		if dir, explicit, err := memoryCgroup(opts.Worker.Limits); err != nil && explicit {
+			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+		} else if err != nil {
 			p.log.Info("memory limit by RLIMIT_AS (address space): no delegated cgroup v2", "why", err)
 		} else {
 			p.log.Info("memory limit by cgroup memory.max, one cgroup per worker", "under", dir)
