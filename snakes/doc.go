@@ -35,6 +35,13 @@
 // and by their reaper when the host dies (lifeline.go); their
 // pipes never keep anyone waiting once they are gone (drain.go).
 //
+// Options.Limits caps a worker's memory, CPU time, descriptors and
+// processes (limits.go: rlimits set by the host before the handshake;
+// cgroup.go: a cgroup v2 memory.max of its own where the host's cgroup
+// is delegated); a call over one fails with a *LimitError, and a pool
+// replaces the worker. Options.EnvPolicy decides which of the host's
+// environment variables it sees (env.go).
+//
 // # Pools: Pool
 //
 // A Pool (NewPool) is one pool of workers: Venomous' SnakeManager

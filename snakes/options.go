@@ -40,16 +40,33 @@ type Options struct {
 	// (Inherit).
 	Paths []string `inherit:"prepend"`
 
-	// Env is added to the host's environment for the process ("NAME=value"
-	// entries; of a variable set twice, the last wins). A pool's or pet's
+	// Env is added to the host's environment for the process under
+	// every EnvPolicy ("NAME=value" entries; of a variable set twice, the last wins). A pool's or pet's
 	// Env is added after its template's (Inherit).
 	Env []string `inherit:"append"`
+
+	// EnvPolicy is which of the host's environment variables the process
+	// inherits: EnvInherit (all, secrets included), EnvNone, or
+	// EnvAllowlist (those named in EnvAllow). The zero value, EnvDefault,
+	// is EnvInherit, EnvNone when Isolated is set, and EnvAllowlist when
+	// EnvAllow is not empty.
+	EnvPolicy EnvPolicy
+
+	// EnvAllow names the host variables passed under EnvAllowlist
+	// ("PATH", "LANG"...); a variable the host does not set is left out.
+	EnvAllow []string
+
+	// Limits are the process's resource limits (memory, CPU time, open
+	// files, processes), set before it takes any call; zero: none.
+	Limits Limits
 
 	// Dir is the working directory; default the host's.
 	Dir string
 
 	// Isolated starts Python with -I (ignore PYTHON* variables and the
-	// user site directory). Site-packages stay available.
+	// user site directory) and, unless EnvPolicy or EnvAllow says
+	// otherwise, with none of the host's environment (EnvNone).
+	// Site-packages stay available.
 	Isolated bool
 
 	// NoSite starts Python with -S: ~38 ms faster on pyenv builds whose
@@ -136,6 +153,14 @@ func orInt(v, def int) int {
 		return v
 	}
 	return def
+}
+
+// check refuses options that cannot work (ErrInvalidOptions).
+func (o *Options) check() error {
+	if err := o.checkEnv(); err != nil {
+		return err
+	}
+	return o.Limits.check()
 }
 
 // withDefaults fills the zero fields.
