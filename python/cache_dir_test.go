@@ -172,7 +172,9 @@ type fakeInfo struct {
 	uid  uint32
 }
 
-func dirInfo(uid uint32, mode fs.FileMode) fakeInfo { return fakeInfo{mode: fs.ModeDir | mode, uid: uid} }
+func dirInfo(uid uint32, mode fs.FileMode) fakeInfo {
+	return fakeInfo{mode: fs.ModeDir | mode, uid: uid}
+}
 
 func (f fakeInfo) Name() string       { return "d" }
 func (f fakeInfo) Size() int64        { return 0 }

@@ -64,10 +64,10 @@ func TestCheckReplacesTamperedPyc(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "ran")
 	extra := "open(" + pyQuote(marker) + ", 'w').write('tampered')"
 	tests := []struct {
-		name   string
-		module string // the runtime's source, slash-separated
+		name    string
+		module  string // the runtime's source, slash-separated
 		import_ string
-		flags  []string // how the import runs
+		flags   []string // how the import runs
 	}{
 		{"plain", "taipan/errors.py", "taipan.errors", nil},
 		{"optimized, for a worker run with -O", "erlport/erlang.py", "erlport.erlang", []string{"-O"}},
