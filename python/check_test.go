@@ -64,10 +64,10 @@ func TestCheckReplacesTamperedPyc(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "ran")
 	extra := "open(" + pyQuote(marker) + ", 'w').write('tampered')"
 	tests := []struct {
-		name    string
-		module  string // the runtime's source, slash-separated
-		import_ string
-		flags   []string // how the import runs
+		name   string
+		module string // the runtime's source, slash-separated
+		dotted string
+		flags  []string // how the import runs
 	}{
 		{"plain", "taipan/errors.py", "taipan.errors", nil},
 		{"optimized, for a worker run with -O", "erlport/erlang.py", "erlport.erlang", []string{"-O"}},
@@ -78,19 +78,19 @@ func TestCheckReplacesTamperedPyc(t *testing.T) {
 			src := filepath.Join(dir, filepath.FromSlash(tt.module))
 			importIt := func() {
 				t.Helper()
-				cmd := exec.Command(py, append(tt.flags, "-c", "import "+tt.import_)...)
+				cmd := exec.Command(py, append(tt.flags, "-c", "import "+tt.dotted)...)
 				cmd.Env = append(os.Environ(), "PYTHONPATH="+dir, "PYTHONDONTWRITEBYTECODE=1")
 				cmd.Dir = dir // not the source tree, which the working directory on sys.path would import
 				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("import %s: %v\n%s", tt.import_, err, out)
+					t.Fatalf("import %s: %v\n%s", tt.dotted, err, out)
 				}
 			}
 			if len(tt.flags) > 0 { // the optimized file exists once a worker ran with -O
-				cmd := exec.Command(py, append(tt.flags, "-c", "import "+tt.import_)...)
+				cmd := exec.Command(py, append(tt.flags, "-c", "import "+tt.dotted)...)
 				cmd.Env = append(os.Environ(), "PYTHONPATH="+dir)
 				cmd.Dir = dir
 				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("import %s: %v\n%s", tt.import_, err, out)
+					t.Fatalf("import %s: %v\n%s", tt.dotted, err, out)
 				}
 			}
 			pyc := tamper(t, py, src, extra, tt.flags)

@@ -93,7 +93,7 @@ type grant struct {
 func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	opts = opts.withDefaults()
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {
-		in, err := ResolveInterpreter(ctx, InterpreterOptions{})
+		in, err := ResolveInterpreter(ctx, InterpreterOptions{Logger: opts.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 		}
