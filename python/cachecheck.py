@@ -2,7 +2,7 @@
 compiled file that differs from the compile.
 
 The Go side (python.Check) runs this source as ``python -s -S -c SOURCE DIR
-NAME...`` in DIR, after checking the sources NAME... of DIR against the
+LEVEL NAME...`` in DIR, after checking the sources NAME... of DIR against the
 runtime embedded in the Go binary. It is never imported from the cache: a
 check that ran compiled code from the directory it checks would trust what
 it checks. Standard library only, and only what the interpreter has loaded
@@ -31,8 +31,8 @@ from _frozen_importlib_external import (  # noqa: E402
     _code_to_timestamp_pyc, _write_atomic, cache_from_source)
 
 # (the optimization tag of cache_from_source, the compile's level): the
-# plain file is always written, the optimized ones are checked where a
-# worker run with -O or PYTHONOPTIMIZE left them.
+# plain file and those of the workers' level (PYTHONOPTIMIZE) are always
+# written, the others checked where a worker run with -O left them.
 LEVELS = (("", 0), ("1", 1), ("2", 2))
 
 
@@ -46,10 +46,11 @@ def compiled(path, level):
     return bytes(_code_to_timestamp_pyc(code, int(st.st_mtime), st.st_size))
 
 
-def check(root, names):
-    """Compile each source and write its compiled files where they differ;
-    return the names (relative to root, slash-separated) of the ones that
-    existed and differed."""
+def check(root, names, level_made=0):
+    """Compile each source and write its compiled files where they differ
+    (and at levels 0 and level_made where they are missing); return the
+    names (relative to root, slash-separated) of the ones that existed and
+    differed."""
     replaced = []
     for name in names:
         path = os.path.join(root, *name.split("/"))
@@ -59,7 +60,7 @@ def check(root, names):
                 with open(pyc, "rb") as f:
                     have = f.read()
             except FileNotFoundError:
-                if level:
+                if level not in (0, level_made):
                     continue
                 have = None
             want = compiled(path, level)
@@ -73,11 +74,11 @@ def check(root, names):
 
 
 def main(argv):
-    root, names = argv[0], argv[1:]
+    root, level, names = argv[0], int(argv[1]), argv[2:]
     tag = sys.implementation.cache_tag
     out = [sys.executable, "%d.%d.%d" % sys.version_info[:3], tag or ""]
     if tag:
-        out += ["replaced " + n for n in check(root, names)]
+        out += ["replaced " + n for n in check(root, names, level)]
     sys.stdout.write("\n".join(out) + "\n")
 
 

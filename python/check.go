@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -35,8 +36,10 @@ type Checked struct {
 // InstallChecked verified): it reports the interpreter's executable,
 // version and cache tag, compiles every source of the runtime, and writes
 // each compiled file that the worker could load — __pycache__/NAME.TAG.pyc
-// always, the .opt-1 and .opt-2 ones where they exist — unless the file
-// there already holds exactly those bytes. A file that existed and
+// always, the .opt-N one too when the host's PYTHONOPTIMIZE (which workers
+// inherit) asks for level N, the other .opt ones where they exist — unless
+// the file there already holds exactly those bytes (a worker that found
+// one missing would write its own, unlike this compile's). A file that existed and
 // differed is named in Replaced. Existing compiled files are only read and
 // compared, never loaded (unmarshalling is not safe against crafted data).
 //
@@ -51,7 +54,7 @@ func Check(ctx context.Context, dir, pythonExe string) (*Checked, error) {
 	if err != nil {
 		return nil, fmt.Errorf("python: reading the embedded runtime: %w", err)
 	}
-	args := []string{"-s", "-S", "-c", checkScript, dir}
+	args := []string{"-s", "-S", "-c", checkScript, dir, strconv.Itoa(optimizeLevel(os.Getenv("PYTHONOPTIMIZE")))}
 	for _, f := range files {
 		args = append(args, f.name)
 	}
@@ -76,6 +79,20 @@ func Check(ctx context.Context, dir, pythonExe string) (*Checked, error) {
 		c.Replaced = append(c.Replaced, Damage{Name: name, Reason: "differed from a fresh compile of the embedded source"})
 	}
 	return c, nil
+}
+
+// optimizeLevel is the level PYTHONOPTIMIZE gives a worker: an integer
+// (2 at most: Python has no higher level), or 1 for any other non-empty
+// value.
+func optimizeLevel(v string) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 1
+	}
+	return max(0, min(n, 2))
 }
 
 // checkEnv is the host's environment without the PYTHON* variables, which

@@ -143,3 +143,27 @@ func tamper(t *testing.T, py, src, extra string, flags []string) string {
 // pyQuote is s as a Python string literal (paths without quotes or
 // backslashes).
 func pyQuote(s string) string { return "'" + s + "'" }
+
+// TestCheckWorkersOptimizeLevel: with PYTHONOPTIMIZE in the host's
+// environment, which workers inherit, the compiled files of that level are
+// made too, so that no worker writes its own (which the next check would
+// take for tampered with).
+func TestCheckWorkersOptimizeLevel(t *testing.T) {
+	t.Setenv("PYTHONOPTIMIZE", "1")
+	dir, c := installChecked(t)
+	opt := filepath.Join(dir, "taipan", pycacheDir, "errors."+c.CacheTag+".opt-1.pyc")
+	if _, err := os.Stat(opt); err != nil {
+		t.Fatalf("the workers' level was not compiled: %v", err)
+	}
+	if c, err := Check(context.Background(), dir, python3(t)); err != nil || len(c.Replaced) != 0 {
+		t.Fatalf("second check: %+v %v", c, err)
+	}
+}
+
+func TestOptimizeLevel(t *testing.T) {
+	for v, want := range map[string]int{"": 0, "0": 0, "1": 1, "2": 2, "3": 2, "yes": 1, "-1": 0} {
+		if got := optimizeLevel(v); got != want {
+			t.Errorf("PYTHONOPTIMIZE=%q: level %d, want %d", v, got, want)
+		}
+	}
+}

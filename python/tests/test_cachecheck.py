@@ -14,13 +14,13 @@ SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 NAMES = ["pkg/__init__.py", "pkg/mod.py"]
 
 
-def run_check(root):
+def run_check(root, level=0):
     """Run the check on root as python.Check does; return its lines."""
     with open(SCRIPT) as f:
         source = f.read()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"
-    out = subprocess.run([sys.executable, "-s", "-S", "-c", source, root] + NAMES,
+    out = subprocess.run([sys.executable, "-s", "-S", "-c", source, root, str(level)] + NAMES,
                          cwd=root, env=env, check=True, capture_output=True, text=True).stdout
     return out.splitlines()
 
@@ -70,6 +70,13 @@ class CacheCheckTest(unittest.TestCase):
             self.assertEqual(os.stat(self.pyc(name)).st_mode & 0o022, 0)
         # Optimized files are checked where they exist, not made.
         self.assertFalse(os.path.exists(self.pyc("pkg/mod.py", "1")))
+
+    def test_optimized_files_made_for_the_workers_level(self):
+        run_check(self.root, level=2)
+        self.assertTrue(os.path.isfile(self.pyc("pkg/mod.py")))
+        self.assertTrue(os.path.isfile(self.pyc("pkg/mod.py", "2")))
+        self.assertFalse(os.path.exists(self.pyc("pkg/mod.py", "1")))
+        self.assertEqual(run_check(self.root, level=2)[3:], [])
 
     def test_output_is_stable(self):
         run_check(self.root)
