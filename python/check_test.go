@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/taipan-go/taipan/internal/testkit"
@@ -165,5 +166,35 @@ func TestOptimizeLevel(t *testing.T) {
 		if got := optimizeLevel(v); got != want {
 			t.Errorf("PYTHONOPTIMIZE=%q: level %d, want %d", v, got, want)
 		}
+	}
+}
+
+// TestCheckConcurrent: processes that start at once on a fresh cache all
+// compile it; each writes what the others do, so none reports the others'
+// files as tampered with, and none fails.
+func TestCheckConcurrent(t *testing.T) {
+	dir, err := Install(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	py := python3(t)
+	var wg sync.WaitGroup
+	results := make([]*Checked, 6)
+	errs := make([]error, len(results))
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = Check(context.Background(), dir, py)
+		}()
+	}
+	wg.Wait()
+	for i := range results {
+		if errs[i] != nil || len(results[i].Replaced) != 0 {
+			t.Fatalf("check %d: %+v %v", i, results[i], errs[i])
+		}
+	}
+	if err := Verify(dir); err != nil {
+		t.Fatal(err)
 	}
 }
