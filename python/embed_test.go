@@ -197,3 +197,18 @@ func python3(t testing.TB) string {
 	}
 	return py
 }
+
+// BenchmarkInstallChecked is the Go side of each ResolveInterpreter on an
+// intact cache: the ownership of the cache directory and its parents, the
+// walk of the runtime directory and the sha256 of every source.
+func BenchmarkInstallChecked(b *testing.B) {
+	cache := b.TempDir()
+	if _, err := Install(cache); err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		if _, err := InstallChecked(cache); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -112,8 +112,7 @@ func (v *verifier) walk(rel string) {
 			v.walkPycache(name)
 		case e.IsDir():
 			v.add(name, "unexpected directory")
-		case v.want[name] != "" || name == manifestName:
-		default:
+		case v.want[name] == "" && name != manifestName:
 			v.add(name, "unexpected file")
 		}
 	}
