@@ -56,7 +56,7 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	// (snakes.Options.Inherit).
 	w := opts.Worker.Inherit(snakes.Options{Paths: opts.Paths})
 	if w.Interpreter == nil && w.Profile == snakes.ProfileNative {
-		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python})
+		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python, Logger: opts.Logger})
 		if err != nil {
 			s.abort()
 			return nil, fmt.Errorf("taipan: %w", err)

@@ -40,7 +40,7 @@ func New(ctx context.Context, opts Options) (*Pets, error) {
 		return nil, fmt.Errorf("%w: Options.Supervisor without Options.System, the actor system it runs in", ErrInvalidOptions)
 	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != snakes.ProfileErlPort {
-		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{})
+		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Logger: opts.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("pets: %w: %w", snakes.ErrStartFailed, err)
 		}

@@ -228,3 +228,23 @@ func BenchmarkCallLimits(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkResolveInterpreter is what a process pays once before its
+// first worker: the install check (sources, ownership) and one Python
+// start that reports the interpreter and checks its compiled files.
+func BenchmarkResolveInterpreter(b *testing.B) {
+	cache := b.TempDir()
+	ctx := context.Background()
+	in, err := ResolveInterpreter(ctx, InterpreterOptions{CacheDir: cache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The real executable: a pyenv shim's ~250 ms would hide the rest.
+	opts := InterpreterOptions{Python: in.Path, CacheDir: cache}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := ResolveInterpreter(ctx, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

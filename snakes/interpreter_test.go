@@ -1,77 +1,107 @@
 package snakes
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/taipan-go/taipan/internal/testkit"
+	"github.com/taipan-go/taipan/python"
 )
 
-// TestInterpreterFromEnvironment: with InterpreterOptions.Python empty,
-// $TAIPAN_PYTHON chooses the interpreter; Python, when set, beats it.
-func TestInterpreterFromEnvironment(t *testing.T) {
-	link := filepath.Join(t.TempDir(), "my-python")
-	if err := os.Symlink(interp(t).Path, link); err != nil {
-		t.Fatal(err)
-	}
-	cache := t.TempDir()
-	for _, tc := range []struct {
-		name, env, python string
+// TestResolveInterpreterRestoresTamperedRuntime tampers with the runtime
+// in a cache as issue 12 did — a compiled file carrying its source's mtime
+// and size but more code, the source itself, or a module added where the
+// worker imports from — and starts a worker after
+// the next ResolveInterpreter: the added code never runs, the restore is
+// said at warn and in Interpreter.Restored.
+func TestResolveInterpreterRestoresTamperedRuntime(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, in *Interpreter, extra string) string // returns the name to be restored
 	}{
-		{"from $TAIPAN_PYTHON", link, ""},
-		{"Python beats $TAIPAN_PYTHON", "/nonexistent/python3", link},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(EnvPython, tc.env)
-			in, err := ResolveInterpreter(testkit.Context(t), InterpreterOptions{Python: tc.python, CacheDir: cache})
+		{"compiled file", func(t *testing.T, in *Interpreter, extra string) string {
+			pyc := testkit.TamperPyc(t, in.Path, filepath.Join(in.RuntimeDir, "taipan", "errors.py"), extra)
+			rel, _ := filepath.Rel(in.RuntimeDir, pyc)
+			return filepath.ToSlash(rel)
+		}},
+		{"source", func(t *testing.T, in *Interpreter, extra string) string {
+			p := filepath.Join(in.RuntimeDir, "taipan", "errors.py")
+			f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
-				t.Fatalf("ResolveInterpreter: %v", err)
+				t.Fatal(err)
 			}
-			// sys.executable is the path the interpreter was started by:
-			// the link, whose name only $TAIPAN_PYTHON or Python gave.
-			if in.Path != link {
-				t.Fatalf("Path = %q, want the link %q", in.Path, link)
+			defer f.Close()
+			if _, err := f.WriteString("\n" + extra + "\n"); err != nil {
+				t.Fatal(err)
+			}
+			return "taipan/errors.py"
+		}},
+		// The runtime is first on the worker's sys.path, and site imports
+		// sitecustomize from there.
+		{"module added", func(t *testing.T, in *Interpreter, extra string) string {
+			if err := os.WriteFile(filepath.Join(in.RuntimeDir, "sitecustomize.py"), []byte(extra+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return "sitecustomize.py"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := testkit.Context(t)
+			cache := t.TempDir()
+			in, err := ResolveInterpreter(ctx, InterpreterOptions{CacheDir: cache})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(in.Restored) != 0 {
+				t.Fatalf("a fresh cache reported restored: %v", in.Restored)
+			}
+			marker := filepath.Join(t.TempDir(), "ran")
+			name := tt.tamper(t, in, "open('"+marker+"', 'w').write('tampered')")
+
+			var logs bytes.Buffer
+			in, err = ResolveInterpreter(ctx, InterpreterOptions{CacheDir: cache,
+				Logger: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Warn})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(in.Restored, func(d python.Damage) bool { return d.Name == name }) {
+				t.Fatalf("Restored %v, want %s among them", in.Restored, name)
+			}
+			if !strings.Contains(logs.String(), "[WARN]") || !strings.Contains(logs.String(), name) {
+				t.Fatalf("no warning naming %s:\n%s", name, logs.String())
+			}
+			w := mustStart(t, Options{Interpreter: in})
+			if got, err := w.Call(ctx, "operator", "add", 1, 2); err != nil || got != int64(3) {
+				t.Fatalf("call: %v %v", got, err)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Fatal("the tampered runtime ran in the worker")
 			}
 		})
 	}
 }
 
-// TestInterpreterErrors: an interpreter that cannot be found or run is an
-// *InterpreterError that says which one and where it was chosen.
-func TestInterpreterErrors(t *testing.T) {
-	notPython := filepath.Join(t.TempDir(), "not-python")
-	if err := os.WriteFile(notPython, []byte("#!/bin/sh\necho nope >&2; exit 3\n"), 0o755); err != nil {
+// TestResolveInterpreterRefusesUnsafeCache: a cache directory others can
+// write into is refused before anything runs from it.
+func TestResolveInterpreterRefusesUnsafeCache(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "cache")
+	if err := os.Mkdir(cache, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name, env, python, from string
-		cause                   error
-	}{
-		{"$TAIPAN_PYTHON not found", "/nonexistent/python3", "", "$TAIPAN_PYTHON", os.ErrNotExist},
-		{"$TAIPAN_PYTHON not on PATH", "no-such-python-here", "", "$TAIPAN_PYTHON", nil},
-		{"$TAIPAN_PYTHON not a Python", notPython, "", "$TAIPAN_PYTHON", nil},
-		{"Python not found", "", "/nonexistent/python3", "InterpreterOptions.Python", os.ErrNotExist},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(EnvPython, tc.env)
-			in, err := ResolveInterpreter(testkit.Context(t), InterpreterOptions{Python: tc.python, CacheDir: t.TempDir()})
-			var ie *InterpreterError
-			if !errors.Is(err, ErrNoInterpreter) || !errors.As(err, &ie) {
-				t.Fatalf("ResolveInterpreter = %v, %v; want an *InterpreterError", in, err)
-			}
-			want := tc.env + tc.python
-			if ie.Python != want || ie.From != tc.from {
-				t.Fatalf("Python %q From %q, want %q from %q", ie.Python, ie.From, want, tc.from)
-			}
-			if tc.cause != nil && !errors.Is(err, tc.cause) {
-				t.Fatalf("%v: want it to match %v", err, tc.cause)
-			}
-			if msg := err.Error(); !strings.Contains(msg, want) || !strings.Contains(msg, EnvPython) {
-				t.Fatalf("message %q names neither %q nor %s", msg, want, EnvPython)
-			}
-		})
+	if err := os.Chmod(cache, 0o770); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ResolveInterpreter(context.Background(), InterpreterOptions{CacheDir: cache})
+	var ce *python.CacheError
+	if !errors.Is(err, python.ErrCacheUnsafe) || !errors.As(err, &ce) || ce.Path != cache {
+		t.Fatalf("a group-writable cache: %v", err)
 	}
 }

@@ -99,7 +99,7 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {
-		in, err := ResolveInterpreter(ctx, InterpreterOptions{})
+		in, err := ResolveInterpreter(ctx, InterpreterOptions{Logger: opts.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 		}

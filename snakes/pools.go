@@ -259,7 +259,7 @@ func (ps *Pools) interpreter(ctx context.Context) (*Interpreter, error) {
 	if in != nil {
 		return in, nil
 	}
-	in, err := ResolveInterpreter(ctx, InterpreterOptions{})
+	in, err := ResolveInterpreter(ctx, InterpreterOptions{Logger: ps.opts.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		callArgs = append(callArgs, parseArg(a))
 	}
 
-	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: *python})
+	interp, err := resolveInterpreter(ctx, *python, stderr)
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 // mapLines starts the pool, feeds it the input and prints the results and
 // the summary.
 func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout, stderr io.Writer) error {
-	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: o.python})
+	interp, err := resolveInterpreter(ctx, o.python, stderr)
 	if err != nil {
 		return err
 	}
