@@ -79,6 +79,7 @@ _c = _probe()
 _coroutine_type = type(_c)
 _c.close()
 del _c, _probe
+_ModuleType = type(sys)
 
 
 class _Stream:
@@ -526,10 +527,22 @@ class Runtime:
             if len(self._parts) > 4096:
                 self._parts.clear()
             parts = self._parts[fn] = tuple(_name(fn).split("."))
+        if len(parts) == 1:
+            return getattr(module, parts[0])
+        # A dotted function is an attribute path (date.today, str.upper)
+        # that never passes through a module: module "mymod" + function
+        # "os.system" must not reach os.system because mymod imported os
+        # (a host that allows module mymod allows mymod's own functions).
         obj = module
-        for p in parts:
-            obj = getattr(obj, p)
-        return obj
+        for i in range(len(parts) - 1):
+            obj = getattr(obj, parts[i])
+            if isinstance(obj, _ModuleType):
+                raise AttributeError(
+                    "%s.%s is a module: a function's dotted path does not go "
+                    "through a module (call module %r, function %r)"
+                    % (m, ".".join(parts[:i + 1]), "%s.%s" % (m, ".".join(parts[:i + 1])),
+                       ".".join(parts[i + 1:])))
+        return getattr(obj, parts[-1])
 
     def _args(self, args: "Any", kwargs: "Any") -> "Tuple[Any, Any]":
         if type(args) is not list and not isinstance(args, (list, tuple)):
