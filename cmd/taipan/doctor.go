@@ -62,8 +62,8 @@ const rlimitNproc = 6
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("doctor", stderr)
 	py := fs.String("python", "python3", "the Python interpreter to check")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if _, err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	checks := diagnose(ctx, realDoctorEnv(*py))
 	return report(stdout, checks)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import builtins
 import sys
 
+from .terms import Atom
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Tuple
@@ -38,15 +40,14 @@ def split(name: str) -> "Tuple[str, str]":
     if len(parts) == 1:
         raise NameError("%r is not a builtin; a module's function is "
                         "MODULE.FUNCTION" % (name,))
-    import importlib
-    mod = importlib.import_module(parts[0])
+    mod = _import(parts[0])
     i = 1
     while i < len(parts):
         sub = ".".join(parts[:i + 1])
         attr = getattr(mod, parts[i], None)
         if attr is None and hasattr(mod, "__path__"):  # a package
             try:
-                attr = importlib.import_module(sub)
+                attr = _import(sub)
             except ModuleNotFoundError as exc:
                 if exc.name != sub:
                     raise  # the submodule exists; one of its imports does not
@@ -63,6 +64,13 @@ def split(name: str) -> "Tuple[str, str]":
     return ".".join(parts[:i]), ".".join(parts[i:])
 
 
+def _import(name: str) -> "Any":
+    # __import__ rather than importlib.import_module: the import system then
+    # drops its own frames from an ImportError's traceback, as for `import`.
+    __import__(name)
+    return sys.modules[name]
+
+
 def target(name: str) -> "Tuple[str, str]":
     """:func:`split`, then the function resolved by the worker exactly as a
     call resolves it; raises the call's error (ModuleNotFoundError,
@@ -76,26 +84,30 @@ def target(name: str) -> "Tuple[str, str]":
 
 
 class _Marker(dict):
-    """A one-key dict standing for a value JSON has no form for; hashable, so
-    that it can be a dict key too (the encoder sends it as a plain map)."""
+    """A one-key dict standing for a value JSON has no form for, keyed by an
+    atom so that the command tells it from a user's dict with a str key
+    "$python"; hashable, so that it can be a dict key too (the encoder sends
+    it as a plain map)."""
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(self.items()))
 
 
+_PYTHON = Atom("$python")
+_FLOAT = Atom("$float")
 _PLAIN = (str, int, bool, bytes, list, tuple, dict, type(None))
 
 
 def printable(x: "Any") -> "Any":
     """An encoder (applied to every value of a result): non-finite floats
-    become ``{"$float": "inf"}``, bytearray and memoryview bytes, and values
-    with no term of their own ``{"$python": repr(x)}`` (rather than a
-    pickle, which a terminal cannot show)."""
+    become ``{Atom("$float"): "inf"}``, bytearray and memoryview bytes, and
+    values with no term of their own ``{Atom("$python"): repr(x)}`` (rather
+    than a pickle, which a terminal cannot show)."""
     t = type(x)
     if t is float:
         if x - x == 0.0:
             return x
-        return _Marker({"$float": "nan" if x != x else "inf" if x > 0 else "-inf"})
+        return _Marker({_FLOAT: "nan" if x != x else "inf" if x > 0 else "-inf"})
     if t in _PLAIN or t is _Marker:
         return x
     if isinstance(x, float):  # numpy.float64...
@@ -116,7 +128,7 @@ def printable(x: "Any") -> "Any":
         r = repr(x)
     except Exception:
         r = "<%s object (repr failed)>" % (t.__name__,)
-    return _Marker({"$python": r})
+    return _Marker({_PYTHON: r})
 
 
 def setup() -> None:

@@ -73,10 +73,10 @@ class PrintableTest(unittest.TestCase):
         tests = [
             (1, 1), (1.5, 1.5), ("s", "s"), (b"\xff", b"\xff"), (None, None),
             (True, True), ([1], [1]), ((1, 2), (1, 2)), ({"a": 1}, {"a": 1}),
-            (float("inf"), {"$float": "inf"}), (float("-inf"), {"$float": "-inf"}),
-            (float("nan"), {"$float": "nan"}), (bytearray(b"ab"), b"ab"),
-            (memoryview(b"ab"), b"ab"), (d, {"$python": "datetime.date(2024, 1, 2)"}),
-            ({1, 2}, {"$python": "{1, 2}"}), (A("x"), A("x")),
+            (float("inf"), {A("$float"): "inf"}), (float("-inf"), {A("$float"): "-inf"}),
+            (float("nan"), {A("$float"): "nan"}), (bytearray(b"ab"), b"ab"),
+            (memoryview(b"ab"), b"ab"), (d, {A("$python"): "datetime.date(2024, 1, 2)"}),
+            ({1, 2}, {A("$python"): "{1, 2}"}), (A("x"), A("x")),
         ]
         for x, want in tests:
             with self.subTest(x=x):
@@ -139,11 +139,11 @@ class WorkerTest(unittest.TestCase):
         try:
             self.assertEqual(w.call("taipan.cli", "setup"), (r, 1, None))
             self.assertEqual(w.call("datetime", "date", [2024, 1, 2]),
-                             (r, 1, {"$python": "datetime.date(2024, 1, 2)"}))
-            self.assertEqual(w.call("builtins", "float", ["inf"]), (r, 1, {"$float": "inf"}))
+                             (r, 1, {A("$python"): "datetime.date(2024, 1, 2)"}))
+            self.assertEqual(w.call("builtins", "float", ["inf"]), (r, 1, {A("$float"): "inf"}))
             self.assertEqual(w.call("builtins", "bytearray", [b"ab"]), (r, 1, b"ab"))
             self.assertEqual(w.call("builtins", "list", [[frozenset(), (1.5, 2)]]),
-                             (r, 1, [{"$python": "frozenset()"}, (1.5, 2)]))
+                             (r, 1, [{A("$python"): "frozenset()"}, (1.5, 2)]))
         finally:
             w.kill()
 
