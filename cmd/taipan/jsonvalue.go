@@ -83,6 +83,11 @@ func jsonSyntaxError(where, text string, err error) error {
 			Reason: "it ends too early (a bracket, brace or quote is not closed)"}
 	case errors.As(err, &se):
 		off := int(se.Offset) // the bad character is the last one read
+		if start, word := wordAt(text, off-1); word != "" && (strings.Contains(se.Error(), "in literal") ||
+			strings.Contains(se.Error(), "looking for beginning of value")) {
+			return &JSONError{Where: where, Text: text, Column: column(text, start+1),
+				Reason: fmt.Sprintf("%q is not a JSON value (strings are in double quotes; true, false and null are lower case)", word)}
+		}
 		return &JSONError{Where: where, Text: text, Column: column(text, off), Reason: plainJSONReason(se.Error(), text, off)}
 	}
 	return &JSONError{Where: where, Text: text, Reason: err.Error()}
@@ -128,4 +133,23 @@ func column(text string, off int) int {
 		return utf8.RuneCountInString(text) + off - len(text)
 	}
 	return utf8.RuneCountInString(text[:off-1]) + 1
+}
+
+// wordAt is the run of letters, digits and underscores around byte i, and
+// where it starts ("" when text[i] is none of them).
+func wordAt(text string, i int) (int, string) {
+	isWord := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	if i < 0 || i >= len(text) || !isWord(text[i]) {
+		return 0, ""
+	}
+	start, end := i, i
+	for start > 0 && isWord(text[start-1]) {
+		start--
+	}
+	for end < len(text) && isWord(text[end]) {
+		end++
+	}
+	return start, text[start:end]
 }
