@@ -100,6 +100,9 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err := checkTarget(o.target); err != nil {
 		return err
 	}
+	if o.raw && o.spread {
+		return needArgs(fs, stderr, "-raw and -spread exclude each other: a raw line is one string")
+	}
 	kwargs, err := parseCallArgs(nil, kw, o.raw)
 	if err != nil {
 		return err

@@ -68,6 +68,7 @@ func TestRun(t *testing.T) {
 		{name: "a number beyond a float", args: []string{"operator.neg"}, stdin: "1e400\n", wantErr: "1 of 1 calls failed",
 			wantOut: "{\"error\":{\"line\":1,\"message\":\"line 1: the number 1e400 is beyond a float's range (about ±1.8e308): write an integer's digits for an exact integer, or quote it for a string\",\"type\":\"json\"}}\n"},
 		{name: "raw lines are strings", args: []string{"-raw", "str.upper"}, stdin: "{not json\nplain\n", wantOut: "\"{NOT JSON\"\n\"PLAIN\"\n"},
+		{name: "raw and spread", args: []string{"-raw", "-spread", "str.upper"}, wantErr: "exclude each other", wantUsage: true},
 		{name: "keyword arguments", args: []string{"-kw", "base=16", "int"}, stdin: "\"ff\"\n\"10\"\n", wantOut: "255\n16\n"},
 		{name: "flags after the target", args: []string{"int", "-kw", "base=2", "-progress", "none"}, stdin: "\"101\"\n", wantOut: "5\n"},
 		{name: "builtin type method", args: []string{"bytes.fromhex"}, stdin: "\"ff00\"\n", wantOut: "{\"$bytes\":\"/wA=\"}\n"},

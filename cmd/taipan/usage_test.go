@@ -89,6 +89,8 @@ func TestCommandLine(t *testing.T) {
 			stderrNot: []string{"Traceback"}},
 		{name: "missing -path", args: []string{"call", "-path", "/nonexistent/taipan", "len", "x"}, status: 2,
 			stderr: []string{"-path /nonexistent/taipan", "want a directory"}},
+		{name: "missing interpreter", args: []string{"call", "-python", "/nonexistent/python3", "len", "x"}, status: 1,
+			stderr: []string{"/nonexistent/python3", "hint: choose the interpreter with -python /path/to/python3, or set TAIPAN_PYTHON"}},
 		{name: "bad JSON argument", args: []string{"call", "len", "{bad"}, status: 1,
 			stderr: []string{"taipan: argument 1 is not valid JSON", "column 2", "hint: to pass argument 1 as a string"}},
 		{name: "run fails once", args: []string{"run", "nosuchmod_xyz.f", "/dev/null"}, status: 1,

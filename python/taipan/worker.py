@@ -107,6 +107,21 @@ def _name(x: "Any") -> str:
     raise TypeError("expected a name (atom or binary), got %s" % t.__name__)
 
 
+def _through_module(m: str, parts: "Tuple[str, ...]", module: "Any") -> AttributeError:
+    """The error of a dotted function whose path from module m reaches a
+    module (the path walked again: errors only)."""
+    obj = module
+    for i, p in enumerate(parts):
+        obj = getattr(obj, p)
+        if isinstance(obj, _ModuleType):
+            where = "%s.%s" % (m, ".".join(parts[:i + 1]))
+            return AttributeError(
+                "%s is a module: a function's dotted path does not go through "
+                "a module (call module %r, function %r)"
+                % (where, where, ".".join(parts[i + 1:])))
+    return AttributeError("%s.%s passes through a module" % (m, ".".join(parts)))
+
+
 def _walk(x: "Any", f: "Callable[[Any], Any]", outer_first: bool) -> "Any":
     """Apply f to x and everything inside it (outermost first for encoders,
     innermost first for decoders)."""
@@ -534,15 +549,11 @@ class Runtime:
         # "os.system" must not reach os.system because mymod imported os
         # (a host that allows module mymod allows mymod's own functions).
         obj = module
-        for i in range(len(parts) - 1):
-            obj = getattr(obj, parts[i])
-            if isinstance(obj, _ModuleType):
-                raise AttributeError(
-                    "%s.%s is a module: a function's dotted path does not go "
-                    "through a module (call module %r, function %r)"
-                    % (m, ".".join(parts[:i + 1]), "%s.%s" % (m, ".".join(parts[:i + 1])),
-                       ".".join(parts[i + 1:])))
-        return getattr(obj, parts[-1])
+        for p in parts:
+            if obj is not module and isinstance(obj, _ModuleType):
+                raise _through_module(m, parts, module)
+            obj = getattr(obj, p)
+        return obj
 
     def _args(self, args: "Any", kwargs: "Any") -> "Tuple[Any, Any]":
         if type(args) is not list and not isinstance(args, (list, tuple)):
