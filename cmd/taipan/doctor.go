@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,9 +65,12 @@ const rlimitNproc = 6
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("doctor", stderr)
-	py := fs.String("python", "python3", "the Python interpreter to check")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	py := fs.String("python", "", "the Python interpreter to check (default: $TAIPAN_PYTHON, else python3)")
+	if _, err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
+	}
+	if *py == "" {
+		*py = cmp.Or(os.Getenv("TAIPAN_PYTHON"), "python3") // the library's default
 	}
 	checks := diagnose(ctx, realDoctorEnv(*py))
 	return report(stdout, checks)

@@ -45,6 +45,8 @@ func TestDoctorCommand(t *testing.T) {
 	}{
 		{name: "interpreter given does not exist", argv: []string{self, "doctor", "-python", "/nonexistent/python3"},
 			wantFix: "interpreter", advice: "install Python 3"},
+		{name: "TAIPAN_PYTHON names the interpreter", argv: []string{self, "doctor"}, env: []string{"TAIPAN_PYTHON=/nonexistent/python3"},
+			wantFix: "interpreter", advice: "install Python 3"},
 		{name: "no python3 on PATH", argv: []string{self, "doctor"}, env: []string{"PATH=" + t.TempDir()},
 			wantFix: "interpreter", advice: "-python /path/to/python3"},
 		{name: "fd limit too low", argv: []string{sh, "-c", `ulimit -n 64 && exec "$0" doctor`, self},
