@@ -70,7 +70,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *py == "" {
-		*py = cmp.Or(os.Getenv("TAIPAN_PYTHON"), "python3") // the library's default
+		*py = cmp.Or(os.Getenv(snakes.EnvPython), snakes.DefaultPython) // the library's default
 	}
 	checks := diagnose(ctx, realDoctorEnv(*py))
 	return report(stdout, checks)
