@@ -39,4 +39,3 @@ func (o Options) sizes() sizes {
 	return sizes{sequential: 20000, pool: 60000, inFlight: 60000, starts: 15, callbacks: 5000, echoes: 300,
 		codecTime: 300 * time.Millisecond, erlN: 200000, pyCodec: 200 * time.Millisecond}
 }
-
