@@ -3,6 +3,8 @@ package snakes
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -42,5 +44,26 @@ func TestCompressedFrameBudget(t *testing.T) {
 				t.Fatalf("error %q does not name %s", err, want)
 			}
 		})
+	}
+}
+
+// TestDecodeDefaultsAgree: the Python runtime's own defaults, used when a
+// host's hello does not set them, are the Go side's: frame size,
+// inflation budget and nesting depth.
+func TestDecodeDefaultsAgree(t *testing.T) {
+	in := interp(t)
+	out, err := exec.Command(in.Path, "-c",
+		"import sys; sys.path.insert(0, sys.argv[1]); from taipan import etf, framing; "+
+			"print(framing.DEFAULT_MAX_FRAME, etf.DEFAULT_MAX_UNCOMPRESSED, etf.DEFAULT_MAX_DEPTH)",
+		in.RuntimeDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	want := fmt.Sprintf("%d %d %d", DefaultMaxFrame, erlterm.DefaultMaxDecompressedSize, erlterm.DefaultMaxDepth)
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Fatalf("Python's defaults (max_frame, max_uncompressed, max_depth) are %s, Go's %s", got, want)
+	}
+	if DefaultMaxFrame != erlterm.DefaultMaxFrameSize {
+		t.Fatalf("snakes.DefaultMaxFrame %d != erlterm.DefaultMaxFrameSize %d", DefaultMaxFrame, erlterm.DefaultMaxFrameSize)
 	}
 }
