@@ -438,22 +438,32 @@ def _make_decoder(unpickle: bool, max_collisions: int = DEFAULT_MAX_KEY_COLLISIO
                         if k is MISS:
                             k = _latin_atom(buf[pos + 3:e], pos)
                         pos = e
+                    elif t == 97:  # inline: small integer (cannot collide)
+                        k = buf[pos + 1]
+                        pos += 2
+                    elif t == 98:  # inline: INTEGER_EXT (cannot collide)
+                        k = i32(buf, pos + 1)[0]
+                        pos += 5
                     else:
                         k, pos = dec(buf, pos, depth)
                         tk = type(k)
-                        if not ((tk is int and -SAFE < k < SAFE) or tk is str
-                                or tk is Atom or tk is bytes or k is None
+                        if tk is tuple or not (
+                                (tk is int and -SAFE < k < SAFE) or tk is Atom
+                                or tk is str or tk is bytes or k is None
                                 or tk is bool):
                             if hits is None:
                                 hits = {}
                             h = hash(k)  # TypeError when unhashable
-                            c = hits.get(h, 0) + 1
-                            if c > max_collisions:
-                                raise LimitError(
-                                    "map with more than %d keys of one hash"
-                                    % max_collisions, start,
-                                    "max_key_collisions", max_collisions)
-                            hits[h] = c
+                            if h in hits:
+                                c = hits[h] + 1
+                                if c > max_collisions:
+                                    raise LimitError(
+                                        "map with more than %d keys of one "
+                                        "hash" % max_collisions, start,
+                                        "max_key_collisions", max_collisions)
+                                hits[h] = c
+                            else:
+                                hits[h] = 1
                     t = buf[pos]
                     if t == 109:  # inline: binary
                         e = pos + 5 + u32x(buf, pos)[0]
