@@ -120,3 +120,20 @@ func BenchmarkDecodeReferenceStructReused(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeReferenceCompressed decodes the reference term as
+// term_to_binary(T, [compressed]) writes it: inflating is most of it.
+func BenchmarkDecodeReferenceCompressed(b *testing.B) {
+	data, err := erlterm.EncodeOptions{Compression: 6}.Marshal(erlterm.RawTerm(bench.ReferenceTerm[1:]))
+	if err != nil || data[1] != byte(erlterm.TagCompressed) {
+		b.Fatalf("compressing the reference term: %v", err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(bench.ReferenceTerm)))
+	for b.Loop() {
+		var v any
+		if err := erlterm.Unmarshal(data, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -169,7 +169,7 @@ func (d *decodeState) count(minBytes int, what string) (int, error) {
 func (d *decodeState) enter(at int) error {
 	d.depth++
 	if d.depth > d.maxDepth {
-		return d.fail(at, ErrTooDeep, "limit "+strconv.Itoa(d.maxDepth))
+		return d.fail(at, &LimitError{Limit: LimitDepth, Max: d.maxDepth}, "")
 	}
 	return nil
 }
@@ -514,7 +514,11 @@ func (d *decodeState) list(start int) (any, error) {
 	}
 	// A tail that is itself a list continues this one: [1 | [2]] is [1, 2]
 	// to Erlang, and [1 | [2 | 3]] is [1, 2 | 3]. Such tails are read in a
-	// loop, so a chain of them costs no more than one long list.
+	// loop (no recursion), but each counts as a level of nesting, as in
+	// Python's decoder: both sides then refuse the same chains, and a chain
+	// of a million one-element tails is refused at MaxDepth instead of
+	// growing a slice link by link.
+	levels := 1
 	for {
 		if d.off >= len(d.data) {
 			return nil, d.fail(d.off, ErrTruncated, "list tail")
@@ -522,9 +526,13 @@ func (d *decodeState) list(start int) (any, error) {
 		switch d.data[d.off] {
 		case tagNil:
 			d.off++
-			d.depth--
+			d.depth -= levels
 			return l, nil
 		case tagList:
+			if err := d.enter(d.off); err != nil {
+				return nil, err
+			}
+			levels++
 			d.off++
 			m, err := d.count(1, "list")
 			if err != nil {
@@ -549,14 +557,14 @@ func (d *decodeState) list(start int) (any, error) {
 			for _, c := range chars {
 				l = append(l, int64(c))
 			}
-			d.depth--
+			d.depth -= levels
 			return l, nil // a string is a proper list: it ends the chain
 		}
 		tail, err := d.value()
 		if err != nil {
 			return nil, err
 		}
-		d.depth--
+		d.depth -= levels
 		if len(l) == 0 {
 			return tail, nil // [ | T] is just T
 		}

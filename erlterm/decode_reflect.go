@@ -337,10 +337,11 @@ func (d *decodeState) elements(t reflect.Type) (n int, isList bool, err error) {
 
 // listTail consumes the tail of a list decoded into a Go slice or array:
 // the empty list, or, for a slice, lists whose elements continue it
-// ([1 | [2]] is [1, 2]), read in a loop so that a chain of tails costs no
-// more than one long list.
+// ([1 | [2]] is [1, 2]), read in a loop; each such tail counts as a level
+// of nesting, as when decoding into `any` (see list).
 func (d *decodeState) listTail(v reflect.Value, start int, elem decoderFunc) error {
 	t := v.Type()
+	levels := 0 // undone on success only: an error ends the decoding
 	for {
 		if d.off >= len(d.data) {
 			return d.fail(d.off, ErrTruncated, "list tail")
@@ -349,8 +350,13 @@ func (d *decodeState) listTail(v reflect.Value, start int, elem decoderFunc) err
 		switch {
 		case tag == tagNil:
 			d.off++
+			d.depth -= levels
 			return nil
 		case tag == tagList && v.Kind() == reflect.Slice:
+			if err := d.enter(d.off); err != nil {
+				return err
+			}
+			levels++
 			d.off++
 			m, err := d.count(1, "list")
 			if err != nil {
@@ -373,6 +379,7 @@ func (d *decodeState) listTail(v reflect.Value, start int, elem decoderFunc) err
 			old := v.Len()
 			v.Grow(len(chars))
 			v.SetLen(old + len(chars))
+			d.depth -= levels
 			return d.setChars(v, old, chars, start) // a string ends the chain
 		default:
 			return &UnmarshalTypeError{Offset: start, Term: "improper list", Type: t}

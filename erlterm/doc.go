@@ -64,9 +64,11 @@
 // Decoding never panics, never modifies its input and never allocates more
 // than a small multiple of the input's size: every length is checked
 // against what remains before anything is allocated, nesting is bounded by
-// MaxDepth, a compressed term is inflated only as far as it really goes
-// and no further than MaxDecompressedSize, and a stream frame is refused
-// above MaxFrameSize before it is read. Errors say where and what:
+// MaxDepth (each list tail that is itself a list counting as a level), a
+// compressed term declaring more than MaxDecompressedSize is refused before
+// it is inflated and is never inflated past its declared size, and a stream
+// frame is refused above MaxFrameSize before it is read; those refusals
+// carry a *LimitError naming the limit. Errors say where and what:
 // *SyntaxError carries the byte offset and wraps a sentinel (ErrTruncated,
 // ErrInvalid, ErrTooDeep, …) for errors.Is; *UnmarshalTypeError names the
 // struct field path.

@@ -42,7 +42,7 @@ var (
 type SyntaxError struct {
 	Offset     int
 	Compressed bool
-	Err        error  // one of the sentinels above
+	Err        error  // one of the sentinels above, or a *LimitError
 	Detail     string // what was being read
 }
 
@@ -59,6 +59,40 @@ func (e *SyntaxError) Error() string {
 
 // Unwrap returns the sentinel, for errors.Is.
 func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// Names of the configurable limits, as LimitError.Limit reports them: the
+// option that sets each, so that the error says what to raise.
+const (
+	LimitDepth        = "MaxDepth"            // DecodeOptions.MaxDepth: nesting (tails of lists included)
+	LimitDecompressed = "MaxDecompressedSize" // DecodeOptions.MaxDecompressedSize: what a compressed term inflates to
+	LimitFrame        = "MaxFrameSize"        // StreamOptions.MaxFrameSize: one frame of a stream
+)
+
+// LimitError reports input refused because it goes past a configured
+// limit rather than because it is malformed. It sits inside a SyntaxError
+// (or a FrameError) and wraps ErrTooDeep for LimitDepth and ErrTooLarge
+// for the others, so errors.Is keeps working; errors.As finds it to tell
+// which limit, and its value.
+type LimitError struct {
+	Limit string // LimitDepth, LimitDecompressed or LimitFrame
+	Max   int    // the limit in force
+	Size  int64  // the size declared or reached; 0 for depth (Max+1 levels were opened)
+}
+
+func (e *LimitError) Error() string {
+	if e.Limit == LimitDepth {
+		return fmt.Sprintf("%v: more than %s=%d levels", ErrTooDeep, e.Limit, e.Max)
+	}
+	return fmt.Sprintf("%v: %d bytes, over %s=%d", ErrTooLarge, e.Size, e.Limit, e.Max)
+}
+
+// Unwrap returns ErrTooDeep or ErrTooLarge, for errors.Is.
+func (e *LimitError) Unwrap() error {
+	if e.Limit == LimitDepth {
+		return ErrTooDeep
+	}
+	return ErrTooLarge
+}
 
 // UnmarshalTypeError reports a well-formed term that does not fit the Go
 // value it is decoded into.

@@ -104,6 +104,21 @@ func seedTerms() [][]byte {
 			}
 		}
 	}
+	// The amplification cases of the bounded decoder: a chain of list
+	// tails one past MaxDepth, and compressed terms whose declared size
+	// is over the budget, is under what the stream holds, or is more than
+	// the stream could ever hold (each small, so that mutations stay fast).
+	tails := []byte{131}
+	for range DefaultMaxDepth + 1 {
+		tails = append(tails, 108, 0, 0, 0, 1, 97, 1)
+	}
+	seeds = append(seeds, append(slices.Clone(tails), 106), append(slices.Clone(tails[:len(tails)-7*(DefaultMaxDepth/2)]), 97, 2))
+	zeros := zlibOf(append([]byte{109, 0, 0, 0x3f, 0xfb}, make([]byte, 0x3ffb)...)) // a 16 KiB binary
+	seeds = append(seeds,
+		b([]byte{131, 80}, u32(DefaultMaxDecompressedSize+1), zeros),
+		b([]byte{131, 80}, u32(100), zeros),
+		b([]byte{131, 80}, u32(16<<10), zeros),
+		b([]byte{131, 80}, u32(1<<30), zeros[:20]))
 	repeated := slices.Repeat([]any{"repeat repeat repeat"}, 40)
 	if data, err := (EncodeOptions{Compression: 6}).Marshal(repeated); err == nil {
 		seeds = append(seeds, data)

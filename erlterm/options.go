@@ -3,11 +3,15 @@ package erlterm
 // DecodeOptions tunes decoding. The zero value is ready to use and is what
 // Unmarshal uses; zero fields mean the defaults of defaults.go.
 type DecodeOptions struct {
-	// MaxDepth bounds nesting of lists, tuples and maps (DefaultMaxDepth).
+	// MaxDepth bounds nesting of lists, tuples and maps, each list tail
+	// that is itself a list counting as a level (DefaultMaxDepth). Past it:
+	// ErrTooDeep, with a *LimitError naming LimitDepth.
 	MaxDepth int
 
 	// MaxDecompressedSize bounds what a compressed term may inflate to
-	// (DefaultMaxDecompressedSize).
+	// (DefaultMaxDecompressedSize). A larger declared size is refused
+	// before inflating, and a stream is never inflated past its declared
+	// size: ErrTooLarge, with a *LimitError naming LimitDecompressed.
 	MaxDecompressedSize int
 
 	// ZeroCopy makes decoded strings, []byte and RawTerm values alias the

@@ -396,6 +396,10 @@ func TestDepthLimit(t *testing.T) {
 		{"map", cat(116, be32(1), 97, 0), []byte{97, 1}, nil},
 		{"improper list element", cat(108, be32(1)), []byte{97, 1}, []byte{97, 0}},
 		{"map key", cat(116, be32(1)), []byte{97, 1}, []byte{97, 0}},
+		// [1 | [1 | ... []]]: each tail that is a list is a level, as in
+		// Python's decoder.
+		{"list tail", cat(108, be32(1), 97, 1), []byte{106}, nil},
+		{"improper list tail", cat(108, be32(1), 97, 1), []byte{97, 2}, nil},
 	}
 	for _, s := range shapes {
 		t.Run(s.name, func(t *testing.T) {
@@ -572,7 +576,9 @@ func TestHostileLengthsAllocation(t *testing.T) {
 		{"LARGE_TUPLE 4G into any", cat(131, 105, be32(math.MaxUint32), 97, 1), func() any { return new(any) }, ErrTruncated},
 		{"LARGE_BIG 4 GB into *big.Int", cat(131, 111, be32(math.MaxUint32), 0, 1), func() any { return new(*big.Int) }, ErrTruncated},
 		{"compressed 4 GB from 20 bytes", cat(131, 80, be32(math.MaxUint32), zlibOf([]byte{97, 1})), func() any { return new(any) }, ErrTooLarge},
-		{"compressed declares 60 MB, inflates to 2 bytes", cat(131, 80, be32(60<<20), zlibOf([]byte{97, 1})), func() any { return new(any) }, ErrInvalid},
+		{"compressed declares 60 MB, inflates to 2 bytes", cat(131, 80, be32(60<<20), zlibOf([]byte{97, 1})), func() any { return new(any) }, ErrTooLarge},
+		{"compressed declares 10 MB, stream too short to hold it", cat(131, 80, be32(10<<20), zlibOf([]byte{97, 1})), func() any { return new(any) }, ErrTruncated},
+		{"compressed declares 1 KB, inflates to 2 bytes", cat(131, 80, be32(1000), zlibOf([]byte{97, 1})), func() any { return new(any) }, ErrInvalid},
 		{"zip bomb above the default limit", zerosCompressed(t, 100<<20, 100<<20), func() any { return new(any) }, ErrTooLarge},
 		{"zip bomb lying about its size", zerosCompressed(t, 10<<20, 1000), func() any { return new(any) }, ErrInvalid},
 		// Hostile counts that the input can back with one byte per element:
@@ -722,5 +728,46 @@ func TestTruncatedMapIntoStruct(t *testing.T) {
 	var n struct{ N struct{ A int } }
 	if err := noPanic(t, DecodeOptions{}, data, &n); err != errPanicked {
 		wantSyntax(t, err, ErrTruncated, len(data), 0)
+	}
+}
+
+// TestListTailChainDepth: a chain of a million one-element list tails
+// ([1 | [1 | ...]], 6 MB) is refused at MaxDepth with a *LimitError naming
+// the limit, into `any`, typed slices and RawTerm alike; before, it was
+// read in a loop without limit (+50 MB) while Python refused it at depth
+// 1000.
+func TestListTailChainDepth(t *testing.T) {
+	const links = 1_000_000
+	chain := func(end []byte) []byte {
+		out := make([]byte, 0, 1+6*links+len(end))
+		out = append(out, 131)
+		for range links {
+			out = append(out, 108, 0, 0, 0, 1, 97, 1)
+		}
+		return append(out, end...)
+	}
+	for _, c := range []struct {
+		name   string
+		data   []byte
+		target func() any
+	}{
+		{"proper into any", chain([]byte{106}), func() any { return new(any) }},
+		{"improper into any", chain([]byte{97, 2}), func() any { return new(any) }},
+		{"proper into []int", chain([]byte{106}), func() any { return new([]int) }},
+		{"proper into []any", chain([]byte{106}), func() any { return new([]any) }},
+		{"improper into RawTerm", chain([]byte{97, 2}), func() any { return new(RawTerm) }},
+		{"improper into ImproperList", chain([]byte{97, 2}), func() any { return new(ImproperList) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := Unmarshal(c.data, c.target())
+			wantSyntax(t, err, ErrTooDeep, 1+DefaultMaxDepth*7, 0)
+			var le *LimitError
+			if !errors.As(err, &le) || le.Limit != LimitDepth || le.Max != DefaultMaxDepth {
+				t.Fatalf("got %v, want a *LimitError for %s=%d", err, LimitDepth, DefaultMaxDepth)
+			}
+			if !strings.Contains(err.Error(), "MaxDepth=1000") {
+				t.Fatalf("error does not name the limit: %v", err)
+			}
+		})
 	}
 }

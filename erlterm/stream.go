@@ -15,7 +15,8 @@ type StreamOptions struct {
 	// Packet is the width of the length prefix: 1, 2 or 4 (0 means 4).
 	Packet int
 	// MaxFrameSize bounds a frame's length; a longer frame is refused with
-	// ErrTooLarge before it is read or written (DefaultMaxFrameSize).
+	// ErrTooLarge (a *LimitError naming LimitFrame) before it is read or
+	// written (DefaultMaxFrameSize).
 	MaxFrameSize int
 	// Encode and Decode are the options for the terms inside the frames.
 	Encode EncodeOptions
@@ -102,7 +103,7 @@ func (e *Encoder) write(frame []byte) error {
 	n := len(frame) - e.packet
 	if n > e.maxFrame {
 		return &FrameError{Frame: e.frames, Offset: e.written,
-			Err: fmt.Errorf("%w: frame of %d bytes, limit %d", ErrTooLarge, n, e.maxFrame)}
+			Err: &LimitError{Limit: LimitFrame, Max: e.maxFrame, Size: int64(n)}}
 	}
 	putLength(frame, e.packet, n)
 	if _, err := e.w.Write(frame); err != nil {
@@ -189,7 +190,7 @@ func (d *Decoder) ReadFrame() ([]byte, error) {
 	if n > d.maxFrame {
 		// The rest of the stream cannot be trusted to be in step: stop here.
 		d.err = &FrameError{Frame: d.frames, Offset: at,
-			Err: fmt.Errorf("%w: frame of %d bytes, limit %d", ErrTooLarge, n, d.maxFrame)}
+			Err: &LimitError{Limit: LimitFrame, Max: d.maxFrame, Size: int64(n)}}
 		return nil, d.err
 	}
 	if cap(d.buf) > 1<<20 && n <= 1<<16 {

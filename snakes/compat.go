@@ -343,7 +343,7 @@ func (c *erlPort) takeCast(id uint64) bool {
 // route.
 func (c *erlPort) dispatch(w *Worker, f []byte, h frameHeader, self *call, owned bool) bool {
 	if len(f) > 1 && erlterm.Tag(f[1]) == erlterm.TagCompressed { // --compressed N: inflate, route again
-		plain, err := erlterm.Inflate(f, c.maxFrame)
+		plain, err := erlterm.Inflate(f, w.decode.MaxDecompressedSize)
 		if err != nil {
 			w.violation(errProtocolf("undecodable compressed frame: %v", err))
 			return false

@@ -29,13 +29,14 @@ func (*native) ready(ctx context.Context, w *Worker) error {
 		init = erlterm.Tuple{o.Init.Module, o.Init.Function, argList(o.Init.Args), kw}
 	}
 	hello := erlterm.Tuple{erlterm.Atom("hello"), protocolVersion, map[string]any{
-		"paths":          paths,
-		"eval":           o.AllowEval,
-		"log_level":      o.LogLevel,
-		"capture_output": !o.NoCaptureOutput,
-		"max_frame":      o.MaxFrame,
-		"init":           init,
-		"spin":           max(o.Spin, 0).Seconds(),
+		"paths":            paths,
+		"eval":             o.AllowEval,
+		"log_level":        o.LogLevel,
+		"capture_output":   !o.NoCaptureOutput,
+		"max_frame":        o.MaxFrame,
+		"max_uncompressed": o.MaxDecompressedSize,
+		"init":             init,
+		"spin":             max(o.Spin, 0).Seconds(),
 	}}
 	c, err := w.register(kindHello, nil)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/taipan-go/taipan/erlterm"
 )
 
 // Options configures Start. The zero value works (it resolves python3 on
@@ -117,6 +118,11 @@ type Options struct {
 	CallbackTimeout time.Duration
 	// MaxFrame is the largest frame either side may send (DefaultMaxFrame).
 	MaxFrame int
+	// MaxDecompressedSize is what a compressed frame may inflate to, on
+	// both sides: the host's decoder (erlterm.DecodeOptions) and Python's,
+	// told in the hello (erlterm.DefaultMaxDecompressedSize). Neither side
+	// compresses what it sends; only a hostile or foreign peer does.
+	MaxDecompressedSize int
 	// StreamCredit is how far a stream may run ahead of its consumer
 	// (DefaultStreamCredit).
 	StreamCredit int
@@ -171,6 +177,7 @@ func (o Options) withDefaults() Options {
 	o.StopGrace = orDuration(o.StopGrace, DefaultStopGrace)
 	o.CallbackTimeout = orDuration(o.CallbackTimeout, DefaultCallbackTimeout)
 	o.MaxFrame = orInt(o.MaxFrame, DefaultMaxFrame)
+	o.MaxDecompressedSize = orInt(o.MaxDecompressedSize, erlterm.DefaultMaxDecompressedSize)
 	o.StreamCredit = orInt(o.StreamCredit, DefaultStreamCredit)
 	o.IdleRead = orDuration(o.IdleRead, DefaultIdleRead)
 	if o.Spin == 0 {

@@ -130,6 +130,7 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		exited: make(chan struct{}),
 		rbuf:   make([]byte, readChunk),
 		efd:    -1,
+		decode: erlterm.DecodeOptions{MaxDecompressedSize: opts.MaxDecompressedSize},
 	}
 	w.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	for name, f := range opts.Funcs {

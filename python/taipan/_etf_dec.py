@@ -26,6 +26,36 @@ class DecodeError(ValueError):
         self.offset = offset
 
 
+class LimitError(DecodeError):
+    """Input refused for going past a configured limit rather than for being
+    malformed.  ``limit`` names the option (``max_depth``,
+    ``max_uncompressed``, ``max_key_collisions``), ``max`` is its value
+    (None where the decoder does not know it)."""
+
+    def __init__(self, message: str, offset: int = -1, limit: str = "",
+                 max: Any = None) -> None:
+        if max is not None:
+            message = "%s (%s=%d)" % (message, limit, max)
+        elif limit:
+            message = "%s (%s)" % (message, limit)
+        super().__init__(message, offset)
+        self.limit = limit
+        self.max = max
+
+
+#: How many keys of one map may share a hash value (see _make_decoder).
+DEFAULT_MAX_KEY_COLLISIONS = 64
+
+# Integers below this magnitude hash to themselves (Python's int hash is the
+# value modulo 2**61 - 1), so distinct ones never share a hash (but for -1
+# and -2): map keys that cannot collide, like str (randomized hashes).
+_HASH_SAFE_INT = 1 << 60
+
+
+def _too_deep(pos: int) -> LimitError:
+    return LimitError("nesting too deep", pos, "max_depth")
+
+
 # Precompiled structs; unpack_from parses in place, without slicing.
 _u16 = Struct(">H").unpack_from
 _u32 = Struct(">I").unpack_from
@@ -101,9 +131,20 @@ def _atom_at(buf: bytes, pos: int) -> Tuple[Atom, int]:
 # Decoder
 # ---------------------------------------------------------------------------
 
-def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]]:
+def _make_decoder(unpickle: bool, max_collisions: int = DEFAULT_MAX_KEY_COLLISIONS
+                  ) -> Callable[[bytes, int, int], Tuple[Any, int]]:
     """Build the recursive term decoder.  A factory so that the unpickle
-    choice is a closure constant instead of an argument on every call.
+    choice and the collision limit are closure constants instead of
+    arguments on every call.
+
+    Map keys whose hashes an input can choose (big integers, floats, tuples
+    of them: Python's hash of an int is its value modulo 2**61 - 1, and a
+    tuple's combines its elements') could all share one hash, and a dict
+    then costs O(n**2) to build: 20k such keys, 300 KB, took 4 s, and 15-
+    tuples of -1 and -2 (hash(-1) == hash(-2)) 10 s.  So a map refuses a
+    key once more than max_collisions of its keys share a hash: LimitError
+    naming max_key_collisions.  Binaries, atoms and small integers, the
+    usual keys, cannot be made to collide and are not counted.
 
     dec(buf, pos, depth) -> (term, end).  buf must be bytes.  depth is how
     many more container levels may be opened at pos.
@@ -133,6 +174,7 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
     OPAQUE = _OPAQUE
     PYTHON = _PYTHON
     UDE = UnicodeDecodeError
+    SAFE = _HASH_SAFE_INT
 
     def opaque(items: list, pos: int) -> Any:
         lang, data = items[1], items[2]
@@ -156,7 +198,7 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
 
         if tag == 104 and buf[pos + 1] == 2:  # SMALL_TUPLE_EXT, arity 2
             if depth <= 0:
-                raise DecodeError("nesting deeper than max_depth", pos)
+                raise _too_deep(pos)
             depth -= 1
             pos += 2
             t = buf[pos]
@@ -218,7 +260,7 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
                                   % ("list" if tag == 108 else "tuple",
                                      n, blen - pos), start)
             if depth <= 0:
-                raise DecodeError("nesting deeper than max_depth", start)
+                raise _too_deep(start)
             t = buf[pos] if n else 0
             if t == 70 or t == 97:
                 # Maybe a run of floats or small integers: decoded in bulk.
@@ -375,9 +417,10 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
             if 2 * n > blen - pos:
                 raise DecodeError("map of %d pairs in %d bytes" % (n, blen - pos), start)
             if depth <= 0:
-                raise DecodeError("nesting deeper than max_depth", start)
+                raise _too_deep(start)
             depth -= 1
             d: dict = {}
+            hits = None  # hash -> keys with it, for keys that could collide
             try:
                 for _ in range(n):
                     t = buf[pos]
@@ -395,8 +438,32 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
                         if k is MISS:
                             k = _latin_atom(buf[pos + 3:e], pos)
                         pos = e
+                    elif t == 97:  # inline: small integer (cannot collide)
+                        k = buf[pos + 1]
+                        pos += 2
+                    elif t == 98:  # inline: INTEGER_EXT (cannot collide)
+                        k = i32(buf, pos + 1)[0]
+                        pos += 5
                     else:
                         k, pos = dec(buf, pos, depth)
+                        tk = type(k)
+                        if tk is tuple or not (
+                                (tk is int and -SAFE < k < SAFE) or tk is Atom
+                                or tk is str or tk is bytes or k is None
+                                or tk is bool):
+                            if hits is None:
+                                hits = {}
+                            h = hash(k)  # TypeError when unhashable
+                            if h in hits:
+                                c = hits[h] + 1
+                                if c > max_collisions:
+                                    raise LimitError(
+                                        "map with more than %d keys of one "
+                                        "hash" % max_collisions, start,
+                                        "max_key_collisions", max_collisions)
+                                hits[h] = c
+                            else:
+                                hits[h] = 1
                     t = buf[pos]
                     if t == 109:  # inline: binary
                         e = pos + 5 + u32x(buf, pos)[0]
@@ -606,7 +673,7 @@ def _dec_rare(buf: bytes, pos: int, depth: int, dec: Any) -> Tuple[Any, int]:
         if num_free > e - p:
             raise DecodeError("fun with %d free variables does not fit" % num_free, start)
         if depth <= 0:
-            raise DecodeError("nesting deeper than max_depth", start)
+            raise _too_deep(start)
         # OldIndex, OldUniq, Pid, then the free variables: decoded only to
         # check that they are well formed and end exactly at Size.
         for _ in range(3 + num_free):
@@ -637,3 +704,21 @@ def _dec_rare(buf: bytes, pos: int, depth: int, dec: Any) -> Tuple[Any, int]:
 # The two decoders decode_from picks from, by its unpickle option.
 _dec_unpickle = _make_decoder(True)
 _dec_keep = _make_decoder(False)
+_decoders = {(True, DEFAULT_MAX_KEY_COLLISIONS): _dec_unpickle,
+             (False, DEFAULT_MAX_KEY_COLLISIONS): _dec_keep}
+
+
+def _decoder(unpickle: bool, max_collisions: int) -> Any:
+    """The decoder for these options (built once per distinct limit)."""
+    dec = _decoders.get((unpickle, max_collisions))
+    if dec is None:
+        if type(max_collisions) is not int or max_collisions < 1:
+            raise ValueError("max_key_collisions must be a positive int, not %r"
+                             % (max_collisions,))
+        if len(_decoders) >= 16:
+            _decoders.clear()  # bounded: a limit per call is not a use case
+            _decoders[(True, DEFAULT_MAX_KEY_COLLISIONS)] = _dec_unpickle
+            _decoders[(False, DEFAULT_MAX_KEY_COLLISIONS)] = _dec_keep
+        dec = _decoders[(unpickle, max_collisions)] = _make_decoder(
+            unpickle, max_collisions)
+    return dec

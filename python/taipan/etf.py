@@ -63,8 +63,12 @@ Not accepted: the distribution-only tags ATOM_CACHE_REF (82) and LOCAL_EXT
 (121), the obsolete FUN_EXT (117), and a compressed term anywhere but at the
 top.  Every malformed input raises DecodeError (a ValueError) naming the byte
 offset; decoding never allocates much more than the input for a declared
-length, limits nesting depth (max_depth) and decompressed size
-(max_uncompressed).
+length.  Limits, each an option of decode and decode_from with its default
+here, raise LimitError (a DecodeError whose ``limit`` names the option):
+nesting depth (max_depth, a list tail that is a list counting as a level),
+what a compressed term may inflate to (max_uncompressed: refused on its
+declared size, and never inflated past it), and how many keys of one map
+may share a hash (max_key_collisions: Python's dict is quadratic in them).
 
 Hooks: encode(hook=f) calls f(x) for each value it cannot encode natively
 (anywhere in the term, and non-finite floats); the returned value is
@@ -93,20 +97,35 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional, Tuple
 
-from ._etf_dec import DecodeError, _dec_keep, _dec_unpickle, _xu32
+from ._etf_dec import (DEFAULT_MAX_KEY_COLLISIONS, DecodeError, LimitError,
+                       _dec_keep, _dec_unpickle, _decoder, _xu32)
 from ._etf_enc import PICKLE_PROTOCOL, EncodeError, _enc
 from .terms import ImproperList, List
 
 __all__ = [
     "encode", "encode_into", "decode", "decode_from",
-    "DecodeError", "EncodeError",
-    "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_UNCOMPRESSED", "PICKLE_PROTOCOL",
+    "DecodeError", "LimitError", "EncodeError",
+    "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_UNCOMPRESSED", "DEFAULT_MAX_KEY_COLLISIONS",
+    "PICKLE_PROTOCOL",
 ]
 
-#: Nesting depth decode accepts before raising DecodeError.
+#: Nesting depth decode accepts before raising LimitError; a list tail
+#: that is itself a list counts as a level.  The Go side's
+#: erlterm.DefaultMaxDepth is the same number, counted the same way.
 DEFAULT_MAX_DEPTH = 1000
-#: Largest decompressed size decode accepts for a compressed term.
-DEFAULT_MAX_UNCOMPRESSED = 256 << 20
+#: Largest size a compressed term may inflate to (16 MiB): the same
+#: budget as the Go side's erlterm.DefaultMaxDecompressedSize, well under
+#: the 64 MiB frame limit because a small frame can inflate to it (see
+#: _decompress).  The host sends its own value in the hello.
+DEFAULT_MAX_UNCOMPRESSED = 16 << 20
+#: DEFAULT_MAX_KEY_COLLISIONS (from _etf_dec): how many keys of one map
+#: may share a hash before LimitError.
+
+# A compressed term is inflated this much at a time (see _decompress).
+_INFLATE_CHUNK = 2 << 20
+# What one byte of deflate data can inflate to at most: a length/distance
+# pair takes at least 2 bits and copies at most 258 bytes.
+_MAX_DEFLATE_RATIO = 1032
 
 VERSION = 131
 
@@ -125,27 +144,46 @@ def _ensure_recursion(max_depth: int) -> None:
 
 def _decompress(buf: bytes, pos: int, max_uncompressed: int) -> Tuple[bytes, int]:
     """Inflate the compressed term at buf[pos] (tag 80).  Returns the raw
-    term bytes and the offset just past the zlib stream."""
+    term bytes and the offset just past the zlib stream.
+
+    The declared size is checked against max_uncompressed, and against what
+    the bytes left could ever inflate to, before anything is inflated; then
+    the stream is inflated a chunk at a time and never past the declared
+    size (one byte more tells a stream that lies about it), so a bomb costs
+    at most its declared size, whatever its stream holds."""
     size = _xu32(buf, pos)[0]
     if size > max_uncompressed:
-        raise DecodeError("compressed term declares %d bytes, more than "
-                          "max_uncompressed=%d" % (size, max_uncompressed), pos)
+        raise LimitError("compressed term declares %d bytes" % size, pos,
+                         "max_uncompressed", max_uncompressed)
     if size == 0:
         raise DecodeError("compressed term declares 0 bytes", pos)
+    if size > _MAX_DEFLATE_RATIO * (len(buf) - pos - 5):
+        raise DecodeError("compressed term declares %d bytes, more than its "
+                          "%d bytes of zlib stream can hold"
+                          % (size, len(buf) - pos - 5), pos)
     d = zlib.decompressobj()
+    parts = []
+    got = 0
+    data = memoryview(buf)[pos + 5:]
     try:
-        # max_length bounds what is produced whatever the stream holds; +1
-        # so that a stream longer than declared is noticed.
-        raw = d.decompress(memoryview(buf)[pos + 5:], size + 1)
-        if len(raw) == size and not d.eof:
-            raw += d.decompress(d.unconsumed_tail, 1)
+        while got <= size and not d.eof:
+            # max_length bounds what one call produces, whatever the
+            # stream holds; +1 so that a stream longer than declared is
+            # noticed.
+            chunk = d.decompress(data, min(size + 1 - got, _INFLATE_CHUNK))
+            data = d.unconsumed_tail
+            if not chunk and not data:
+                break  # no input left and no output pending: cut short
+            got += len(chunk)
+            parts.append(chunk)
     except zlib.error as exc:
         raise DecodeError("bad zlib data (%s)" % exc, pos + 5) from None
-    if len(raw) != size:
+    if got != size:
         raise DecodeError("compressed term declares %d bytes but holds %s"
-                          % (size, "more" if len(raw) > size else len(raw)), pos)
+                          % (size, "more" if got > size else got), pos)
     if not d.eof:
         raise DecodeError("truncated zlib stream", pos + 5)
+    raw = parts[0] if len(parts) == 1 else b"".join(parts)
     return raw, len(buf) - len(d.unused_data)
 
 
@@ -160,9 +198,10 @@ def _convert(buf: Any, offset: int) -> bytes:
     return bytes(buf[offset:])
 
 
-def _decode_top(buf: bytes, pos: int, max_depth: int, unpickle: bool,
+def _decode_top(buf: bytes, pos: int, max_depth: int, dec: Any,
                 max_uncompressed: int) -> Tuple[Any, int]:
-    """Decode the term whose version byte is at buf[pos]; (term, end)."""
+    """Decode the term whose version byte is at buf[pos] with the decoder
+    dec (see _decoder); (term, end)."""
     if max_depth > _recursion_ok:
         _ensure_recursion(max_depth)
     n = len(buf)
@@ -172,8 +211,7 @@ def _decode_top(buf: bytes, pos: int, max_depth: int, unpickle: bool,
         if buf[pos + 1] == 80:
             raw, end = _decompress(buf, pos + 1, max_uncompressed)
             try:
-                term, used = (_dec_unpickle if unpickle else _dec_keep)(
-                    raw, 0, max_depth)
+                term, used = dec(raw, 0, max_depth)
             except (IndexError, _StructError):
                 raise DecodeError("unexpected end of decompressed data",
                                   len(raw)) from None
@@ -182,13 +220,13 @@ def _decode_top(buf: bytes, pos: int, max_depth: int, unpickle: bool,
                                   % ("trailing bytes" if used < len(raw)
                                      else "unexpected end of data"), used)
             return term, end
-        term, end = (_dec_unpickle if unpickle else _dec_keep)(
-            buf, pos + 1, max_depth)
+        term, end = dec(buf, pos + 1, max_depth)
     except (IndexError, _StructError):
         # Some fixed-size field ran past the end: the data stops too early.
         raise DecodeError("unexpected end of data", n) from None
     except RecursionError:
-        raise DecodeError("nesting too deep for the Python stack", pos) from None
+        raise LimitError("nesting too deep for the Python stack", pos,
+                         "max_depth") from None
     if end > n:  # a binary or atom claimed more bytes than there are
         raise DecodeError("unexpected end of data", n)
     return term, end
@@ -198,7 +236,8 @@ def decode_from(buf: Any, offset: int = 0, *,
                 max_depth: int = DEFAULT_MAX_DEPTH,
                 hook: Optional[Callable[[Any], Any]] = None,
                 unpickle: bool = True,
-                max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED
+                max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED,
+                max_key_collisions: int = DEFAULT_MAX_KEY_COLLISIONS
                 ) -> Tuple[Any, int]:
     """Decode the term that starts (with its 131 version byte) at
     ``buf[offset]``; return ``(term, end)`` where ``end`` is the offset just
@@ -213,16 +252,23 @@ def decode_from(buf: Any, offset: int = 0, *,
     Options: ``max_depth`` (nesting limit), ``hook`` (called on every decoded
     value, innermost first), ``unpickle`` (False keeps python opaque objects
     as OpaqueObject instead of calling pickle.loads), ``max_uncompressed``
-    (limit for compressed terms).  Raises DecodeError.
+    (what a compressed term may inflate to), ``max_key_collisions`` (how
+    many keys of one map may share a hash).  Raises DecodeError; a limit
+    passed raises its subclass LimitError, whose ``limit`` names the option.
     """
     if type(buf) is not bytes:
         term, end = decode_from(_convert(buf, offset), 0, max_depth=max_depth,
                                 hook=hook, unpickle=unpickle,
-                                max_uncompressed=max_uncompressed)
+                                max_uncompressed=max_uncompressed,
+                                max_key_collisions=max_key_collisions)
         return term, offset + end
     if offset < 0:
         raise ValueError("offset out of range")
-    term, end = _decode_top(buf, offset, max_depth, unpickle, max_uncompressed)
+    if max_key_collisions == DEFAULT_MAX_KEY_COLLISIONS:
+        dec = _dec_unpickle if unpickle else _dec_keep
+    else:
+        dec = _decoder(bool(unpickle), max_key_collisions)
+    term, end = _decode_top(buf, offset, max_depth, dec, max_uncompressed)
     if hook is not None:
         term = _walk(term, hook)
     return term, end
@@ -231,26 +277,32 @@ def decode_from(buf: Any, offset: int = 0, *,
 def decode(data: Any, *, max_depth: int = DEFAULT_MAX_DEPTH,
            hook: Optional[Callable[[Any], Any]] = None,
            unpickle: bool = True,
-           max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED) -> Any:
+           max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED,
+           max_key_collisions: int = DEFAULT_MAX_KEY_COLLISIONS) -> Any:
     """Decode one ETF term (131 version byte, optionally compressed) that
     fills ``data`` exactly (bytes, bytearray or memoryview).  Trailing bytes
     are a DecodeError.  Options as for decode_from."""
     if type(data) is not bytes:
         data = _convert(data, 0)
     n = len(data)
+    if max_key_collisions == DEFAULT_MAX_KEY_COLLISIONS:
+        dec = _dec_unpickle if unpickle else _dec_keep
+    else:
+        dec = _decoder(bool(unpickle), max_key_collisions)
     if n > 1 and data[0] == VERSION and data[1] != 80 and max_depth <= _recursion_ok:
         # The common case (bytes, not compressed), with _decode_top's work
         # inlined: one Python call less per message.
         try:
-            term, end = (_dec_unpickle if unpickle else _dec_keep)(data, 1, max_depth)
+            term, end = dec(data, 1, max_depth)
         except (IndexError, _StructError):
             raise DecodeError("unexpected end of data", n) from None
         except RecursionError:
-            raise DecodeError("nesting too deep for the Python stack", 0) from None
+            raise LimitError("nesting too deep for the Python stack", 0,
+                             "max_depth") from None
         if end > n:  # a binary or atom claimed more bytes than there are
             raise DecodeError("unexpected end of data", n)
     else:
-        term, end = _decode_top(data, 0, max_depth, unpickle, max_uncompressed)
+        term, end = _decode_top(data, 0, max_depth, dec, max_uncompressed)
     if end != n:
         raise DecodeError("%d trailing bytes after the term" % (n - end), end)
     if hook is not None:

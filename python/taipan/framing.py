@@ -13,8 +13,9 @@ from struct import Struct, error as _StructError
 from time import perf_counter
 
 from ._etf_enc import _enc, _pack_BI
-from .etf import (DEFAULT_MAX_DEPTH, DecodeError, EncodeError, _dec_unpickle,
-                  _ensure_recursion, decode_from, encode_into)
+from .etf import (DEFAULT_MAX_DEPTH, DEFAULT_MAX_UNCOMPRESSED, DecodeError,
+                  EncodeError, _dec_unpickle, _ensure_recursion, decode_from,
+                  encode_into)
 from .errors import ProtocolError
 from .terms import Atom
 
@@ -26,6 +27,9 @@ __all__ = ["FrameReader", "FrameWriter", "BadFrame", "READ_SIZE",
            "DEFAULT_MAX_FRAME", "FLUSH_AGE"]
 
 READ_SIZE = 65536
+#: The largest frame either side may send: the Go host's
+#: snakes.DefaultMaxFrame (and erlterm.DefaultMaxFrameSize), the same
+#: number; the host sends its own in the hello (max_frame).
 DEFAULT_MAX_FRAME = 64 << 20
 #: Buffered replies older than this (seconds) are written before the next
 #: call runs.
@@ -179,9 +183,13 @@ class FrameReader:
     """Reads frames from ``fd``.  Not thread-safe: one reader at a time (the
     runtime's "reader role" guarantees it)."""
 
-    def __init__(self, fd: int, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+    def __init__(self, fd: int, max_frame: int = DEFAULT_MAX_FRAME,
+                 max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED) -> None:
         self.fd = fd
         self.max_frame = max_frame
+        #: What a compressed frame may inflate to (the hello's
+        #: max_uncompressed; see etf.decode).
+        self.max_uncompressed = max_uncompressed
         self._buf = b""
         self._pos = 0
         self._big = None  # type: Any
@@ -252,9 +260,11 @@ class FrameReader:
                     except (IndexError, _StructError, RecursionError):
                         term, used = decode_from(buf, pos + 4)
                 else:
-                    term, used = decode_from(buf, pos + 4)
+                    term, used = decode_from(
+                        buf, pos + 4, max_uncompressed=self.max_uncompressed)
             except DecodeError as exc:
-                term, used = self._salvage(buf, pos + 4, exc)
+                term, used = self._salvage(buf, pos + 4, exc,
+                                           self.max_uncompressed)
             if used != end:
                 raise ProtocolError("frame length %d but its term is %d bytes"
                                     % (ln, used - pos - 4))
@@ -264,11 +274,13 @@ class FrameReader:
         return out
 
     @staticmethod
-    def _salvage(buf: bytes, pos: int, exc: DecodeError) -> Any:
+    def _salvage(buf: bytes, pos: int, exc: DecodeError,
+                 max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED) -> Any:
         # A frame that decodes without unpickling is valid ETF carrying an
         # object this process cannot unpickle: report it, don't die.
         try:
-            term, used = decode_from(buf, pos, unpickle=False)
+            term, used = decode_from(buf, pos, unpickle=False,
+                                     max_uncompressed=max_uncompressed)
         except DecodeError:
             raise ProtocolError("undecodable frame: %s" % exc) from None
         return BadFrame(term, exc), used

@@ -221,6 +221,9 @@ class Runtime:
         mf = opts.get("max_frame")
         if type(mf) is int and mf > 0:
             self.reader.max_frame = self.writer.max_frame = mf
+        mu = opts.get("max_uncompressed")
+        if type(mu) is int and mu > 0:
+            self.reader.max_uncompressed = mu
         capture = opts.get("capture_output", True) is not False or self.stdio
         if capture:
             self._capture()

@@ -2,15 +2,19 @@
 without large allocations, and nothing else (no IndexError, struct.error,
 RecursionError, MemoryError...)."""
 
+import itertools
+import os
 import random
+import resource
 import struct
+import subprocess
 import sys
 import time
 import unittest
 import zlib
 
 from taipan import etf
-from taipan.etf import DecodeError, decode, decode_from, encode
+from taipan.etf import DecodeError, LimitError, decode, decode_from, encode
 from taipan.terms import Atom, BitString, ImproperList, OpaqueObject
 
 
@@ -123,6 +127,21 @@ class MalformedTest(unittest.TestCase):
             sys.setrecursionlimit(max(old, sys.getrecursionlimit()))
         self.bad(b"\x83" + b"l\x00\x00\x00\x01" * 1001 + b"j" * 1002, "max_depth")
 
+    def test_list_tail_chain_depth(self):
+        # [1 | [1 | ... []]]: each tail that is a list is a level, as in the
+        # Go decoder (erlterm.DefaultMaxDepth, same number): 1000 links
+        # decode, 1001 and a million are refused, naming max_depth.
+        link = b"l\x00\x00\x00\x01a\x01"
+        self.assertEqual(decode(b"\x83" + link * 1000 + b"j"), [1] * 1000)
+        self.assertEqual(decode(b"\x83" + link * 1000 + b"a\x02"),
+                         ImproperList([1] * 1000, 2))
+        for n, end in ((1001, b"j"), (1001, b"a\x02"), (1000000, b"j")):
+            with self.subTest(links=n, end=end):
+                e = self.bad(b"\x83" + link * n + end, "max_depth")
+                self.assertIsInstance(e, LimitError)
+                self.assertEqual(e.limit, "max_depth")
+                self.assertEqual(e.offset, 1 + 1000 * len(link))
+
     def test_depth_applies_to_encode_cycles(self):
         x = {}
         x["self"] = x
@@ -182,6 +201,156 @@ class CompressionSafetyTest(unittest.TestCase):
         self.assertEqual(decode_from(buf, end), (7, len(buf)))
 
 
+_P61 = (1 << 61) - 1  # Python's int hash is the value modulo this
+
+
+def _zeros_bomb(n, declared):
+    """A compressed term (a binary of n - 5 zero bytes) declaring
+    ``declared`` bytes, built without holding the n bytes."""
+    z = zlib.compressobj(9)
+    parts = [z.compress(b"m" + u32(n - 5))]
+    chunk = bytes(1 << 20)
+    left = n - 5
+    while left:
+        k = min(left, len(chunk))
+        parts.append(z.compress(chunk[:k]))
+        left -= k
+    parts.append(z.flush())
+    return b"\x83P" + u32(declared) + b"".join(parts)
+
+
+def _map_of(keys):
+    """The ETF of a map of keys to 0, built without a dict (building one of
+    colliding keys is the quadratic work under test)."""
+    return b"\x83t" + u32(len(keys)) + b"".join(encode(k)[1:] + b"a\x00" for k in keys)
+
+
+class MapCollisionTest(unittest.TestCase):
+    """Map keys that share one hash make a dict quadratic to build: 20k big
+    integers i * (2**61 - 1) took 4 s, and 15-tuples of -1 and -2 (hash(-1)
+    == hash(-2)) 10 s.  Past max_key_collisions keys of one hash the map is
+    refused."""
+
+    def refused(self, keys, **kw):
+        data = _map_of(keys)
+        with self.assertRaises(LimitError) as cm:
+            decode(data, **kw)
+        self.assertEqual(cm.exception.limit, "max_key_collisions")
+        self.assertIn("max_key_collisions=", str(cm.exception))
+        return cm.exception
+
+    def test_colliding_big_integers(self):
+        keys = [i * _P61 for i in range(1, 20001)]
+        self.assertEqual(len({hash(k) for k in keys}), 1)
+        self.refused(keys)
+
+    def test_colliding_tuples_of_small_integers(self):
+        keys = list(itertools.islice(itertools.product((-1, -2), repeat=15), 20000))
+        self.assertEqual(len({hash(k) for k in keys}), 1)
+        self.refused(keys)
+
+    def test_colliding_floats_and_nested(self):
+        self.refused([(i * _P61, "x") for i in range(1, 200)])
+        self.refused([(1.5, (i * _P61,)) for i in range(1, 200)])
+
+    def test_limit_is_an_option(self):
+        keys = [i * _P61 for i in range(1, 201)]
+        data = _map_of(keys)
+        self.assertEqual(len(decode(data, max_key_collisions=200)), 200)
+        self.refused(keys, max_key_collisions=199)
+        e = self.refused(keys[:etf.DEFAULT_MAX_KEY_COLLISIONS + 1])
+        self.assertEqual(e.max, etf.DEFAULT_MAX_KEY_COLLISIONS)
+        self.assertEqual(len(decode(_map_of(keys[:64]))), 64)
+        with self.assertRaises(ValueError):
+            decode(data, max_key_collisions=0)
+        # decode_from takes it too
+        with self.assertRaises(LimitError):
+            decode_from(data, 0, max_key_collisions=10)
+
+    def test_keys_that_cannot_collide_are_not_limited(self):
+        # Big maps of the usual keys, and of big integers that do not share
+        # a hash, decode as before.
+        for d in ({"k%d" % i: i for i in range(20000)},
+                  {Atom("a%d" % i): i for i in range(5000)},
+                  {i: i for i in range(-10000, 10000)},
+                  {(i, "x"): i for i in range(20000)},
+                  {(1 << 64) + i: i for i in range(20000)},
+                  {i + 0.5: i for i in range(20000)}):
+            self.assertEqual(decode(encode(d)), d)
+
+
+_RSS_CHILD = r"""
+import sys, zlib
+sys.path.insert(0, sys.argv[1])
+from taipan import etf
+from tests.test_safety import _zeros_bomb
+n, declared, limit = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+data = _zeros_bomb(n, declared)
+def hwm():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) << 10
+    return 0
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # the peak restarts from the current RSS
+except OSError:
+    pass
+before = hwm()
+kw = {"max_uncompressed": limit} if limit else {}
+try:
+    v = etf.decode(data, **kw)
+    result = "ok"
+except etf.LimitError as e:
+    result = "limit %s %s" % (e.limit, e)
+except etf.DecodeError as e:
+    result = "invalid %s" % e
+print("before", before)
+print("growth", hwm() - before)
+print("result", result)
+"""
+
+
+class InflateMemoryTest(unittest.TestCase):
+    """Compressed terms cost at most their declared size, within the
+    max_uncompressed budget, whatever their stream holds: peak RSS growth
+    measured in a fresh interpreter."""
+
+    def measure(self, n, declared, limit=0):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run([sys.executable, "-c", _RSS_CHILD, here, str(n),
+                              str(declared), str(limit)],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        got = dict(line.split(" ", 1) for line in out.stdout.splitlines())
+        self.assertGreater(int(got["before"]), 0, "no VmHWM in /proc/self/status")
+        return int(got["growth"]), got["result"]
+
+    @unittest.skipUnless(os.path.exists("/proc/self/status"), "peak RSS from /proc (Linux)")
+    def test_peak_rss(self):
+        budget = etf.DEFAULT_MAX_UNCOMPRESSED
+        self.assertEqual(budget, 16 << 20)
+        for name, n, declared, limit, ok, bound in (
+            # The 100 KB zero-byte bomb that inflates to 100 MB, declaring
+            # it: refused on its declared size, nothing inflated (it was
+            # inflated in full, +205 MB, under the old 256 MiB default).
+            ("100 MB bomb", 100 << 20, 100 << 20, 0, "limit max_uncompressed", 4 << 20),
+            # The 61 KB term of a 60 MB binary, likewise.
+            ("60 MB term", 60 << 20, 60 << 20, 0, "limit max_uncompressed", 4 << 20),
+            # Declaring the budget while the stream holds 60 MB: inflated
+            # to the budget, refused at the byte after.
+            ("60 MB declaring 16 MiB", 60 << 20, budget, 0, "invalid", 2 * budget),
+            # Within a budget that admits it: decoded, which costs the
+            # inflated bytes, the binary sliced from them and its str.
+            ("60 MB in a 64 MiB budget", 60 << 20, 60 << 20, 64 << 20, "ok", 4 * (60 << 20)),
+        ):
+            with self.subTest(name):
+                growth, result = self.measure(n, declared, limit)
+                self.assertTrue(result.startswith(ok), result)
+                self.assertLess(growth, bound, "%s: peak grew %d MiB" % (name, growth >> 20))
+
+
 def _corpus():
     """Valid encodings covering every tag the decoder knows."""
     node = b"d\x00\x0dnonode@nohost"
@@ -214,9 +383,24 @@ def _corpus():
     ]
     corpus += [encode(v) for v in values]
     corpus += [encode(v, compressed=6) for v in (["x" * 200] * 3, {"k": "v" * 300})]
+    # The amplification cases, in forms that decode: a compressed binary of
+    # 256 KiB zeros (3 KB of input: mutations change its declared size and
+    # stream), a chain of 1000 list tails, and a map of 64 colliding keys.
+    corpus.append(_zeros_bomb(256 << 10, 256 << 10))
+    corpus.append(b"\x83" + b"l\x00\x00\x00\x01a\x01" * 1000 + b"j")
+    corpus.append(_map_of([i * _P61 for i in range(1, 65)]))
     with open("/work/shared/bench/reference_term.etf", "rb") as f:
         corpus.append(f.read())
     return corpus
+
+
+def _hostile():
+    """The amplification cases themselves, each refused with LimitError."""
+    return [
+        _zeros_bomb(1 << 20, etf.DEFAULT_MAX_UNCOMPRESSED + 1),
+        b"\x83" + b"l\x00\x00\x00\x01a\x01" * 1001 + b"j",
+        _map_of([i * _P61 for i in range(1, 66)]),
+    ]
 
 
 class FuzzTest(unittest.TestCase):
@@ -230,6 +414,12 @@ class FuzzTest(unittest.TestCase):
         corpus = _corpus()
         for data in corpus:
             decode(data, unpickle=False)  # the corpus itself is valid
+        for data in _hostile():
+            with self.assertRaises(LimitError):
+                decode(data, unpickle=False)
+        corpus += _hostile()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10
+        slowest = 0.0
         deadline = time.perf_counter() + self.SECONDS
         runs = 0
         interesting = [0, 1, 2, 0x7F, 0x80, 0xFF, 106, 97, 104, 108, 109, 116, 80, 131]
@@ -255,17 +445,25 @@ class FuzzTest(unittest.TestCase):
             if rng.random() < 0.02:
                 data = bytearray(rng.randrange(256) for _ in range(rng.randint(0, 40)))
             runs += 1
+            t0 = time.perf_counter()
             try:
                 decode(bytes(data), unpickle=False)
             except DecodeError:
                 pass
             except Exception as exc:  # pragma: no cover - a failure report
-                self.fail("decode(%r) raised %s: %s" % (bytes(data), type(exc).__name__, exc))
+                self.fail("decode(%r) raised %s: %s" % (bytes(data)[:200], type(exc).__name__, exc))
+            slowest = max(slowest, time.perf_counter() - t0)
             try:
                 decode_from(bytes(data), 0, unpickle=False)
             except DecodeError:
                 pass
         self.assertGreater(runs, 1000)
+        # No mutation hangs or balloons: the slowest decode is far from a
+        # hang, and the process's peak RSS grows by less than twice the
+        # inflation budget (a mutated bomb inflates to its declared size).
+        self.assertLess(slowest, 2.0)
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss << 10) - peak
+        self.assertLess(grown, 2 * etf.DEFAULT_MAX_UNCOMPRESSED)
 
 
 if __name__ == "__main__":

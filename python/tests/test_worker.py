@@ -256,6 +256,31 @@ class ProcessTest(unittest.TestCase):
         self.assertEqual(w.proc.wait(10), 3)
         w.close()
 
+    def test_compressed_call_budget(self):
+        # A compressed request inflates within the hello's max_uncompressed
+        # (etf.DEFAULT_MAX_UNCOMPRESSED when the hello has none); one that
+        # declares more is a protocol violation (exit 3), not inflated.
+        def frame(n):
+            data = etf.encode((C, 1, A("builtins"), A("len"), [b"\x00" * n]),
+                              compressed=9)
+            self.assertEqual(data[1], 80)
+            return struct.pack(">I", len(data)) + data
+
+        for opts, n, ok in (({}, 2 << 20, True),
+                            ({}, etf.DEFAULT_MAX_UNCOMPRESSED, False),
+                            ({"max_uncompressed": 4 << 20}, 3 << 20, True),
+                            ({"max_uncompressed": 1 << 20}, 2 << 20, False)):
+            with self.subTest(opts=opts, n=n):
+                w = Worker(opts)
+                w.send_raw(frame(n))
+                if ok:
+                    self.assertEqual(w.recv_nolog(), (r, 1, n))
+                    self.assertEqual(w.close(), 0)
+                else:
+                    self.assertEqual(w.proc.wait(10), 3)
+                    self.assertIn("max_uncompressed", w.proc.stderr.read().decode())
+                    w.close()
+
     def test_bad_hello_exit_3(self):
         w = Worker(hello=False)
         w.send((C, 1, A("operator"), A("add"), [1, 2]))

@@ -89,6 +89,25 @@ def oversized():
     time.sleep(5)
 
 
+def compressed_frame(n, declared):
+    """Write a compressed frame (a binary of n - 5 zero bytes, declaring
+    ``declared`` bytes) to the reply pipe, as a hostile worker could, then
+    return n."""
+    import zlib
+    z = zlib.compressobj(9)
+    parts = [z.compress(b"m" + (n - 5).to_bytes(4, "big"))]
+    chunk = bytes(1 << 20)
+    left = n - 5
+    while left:
+        k = min(left, len(chunk))
+        parts.append(z.compress(chunk[:k]))
+        left -= k
+    parts.append(z.flush())
+    term = b"\x83P" + declared.to_bytes(4, "big") + b"".join(parts)
+    os.write(4, len(term).to_bytes(4, "big") + term)
+    return n
+
+
 def noisy(n):
     for i in range(n):
         print("line", i)
