@@ -26,6 +26,17 @@ class DecodeError(ValueError):
         self.offset = offset
 
 
+class PickleRefused(DecodeError):
+    """A pickled python object (``{'$erlport.opaque', python, Bin}``) in
+    data decoded by a decoder told not to unpickle: the worker refuses them
+    unless the host allowed pickles (``allow_pickle`` in hello), since
+    unpickling runs code."""
+
+
+# The wire names it taipan.PickleRefused (docs/protocol.md).
+PickleRefused.__module__ = "taipan"
+
+
 # Precompiled structs; unpack_from parses in place, without slicing.
 _u16 = Struct(">H").unpack_from
 _u32 = Struct(">I").unpack_from
@@ -101,9 +112,12 @@ def _atom_at(buf: bytes, pos: int) -> Tuple[Atom, int]:
 # Decoder
 # ---------------------------------------------------------------------------
 
-def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]]:
+def _make_decoder(unpickle: bool, refuse: bool = False
+                  ) -> Callable[[bytes, int, int], Tuple[Any, int]]:
     """Build the recursive term decoder.  A factory so that the unpickle
-    choice is a closure constant instead of an argument on every call.
+    choice is a closure constant instead of an argument on every call:
+    ``unpickle`` calls pickle.loads on python opaque objects, ``refuse``
+    raises PickleRefused on them, neither keeps them as OpaqueObject.
 
     dec(buf, pos, depth) -> (term, end).  buf must be bytes.  depth is how
     many more container levels may be opened at pos.
@@ -142,6 +156,11 @@ def _make_decoder(unpickle: bool) -> Callable[[bytes, int, int], Tuple[Any, int]
             data = data.encode("utf-8")
         if type(lang) is not Atom or type(data) is not bytes:
             return tuple(items)  # not an ErlPort opaque; keep the tuple
+        if lang is PYTHON and refuse:
+            raise PickleRefused("refused a pickled python object: this worker "
+                                "does not unpickle data from the host (pickle "
+                                "runs code; the host allows it with AllowPickle)",
+                                pos)
         if lang is PYTHON and unpickle:
             try:
                 import pickle  # on first use: importing it costs ~8 ms at start-up
@@ -634,6 +653,8 @@ def _dec_rare(buf: bytes, pos: int, depth: int, dec: Any) -> Tuple[Any, int]:
     raise DecodeError("unknown tag %d" % tag, pos)
 
 
-# The two decoders decode_from picks from, by its unpickle option.
+# The two decoders decode_from picks from, by its unpickle option; the
+# worker's reader uses the third unless the host allows pickles.
 _dec_unpickle = _make_decoder(True)
 _dec_keep = _make_decoder(False)
+_dec_refuse = _make_decoder(False, refuse=True)
