@@ -133,3 +133,24 @@ func TestResultsNeverUnpickled(t *testing.T) {
 		t.Fatalf("got %#v, %v; want the pickle as an erlterm.Opaque", v, err)
 	}
 }
+
+// TestErlPortProfileChecks: on the compat profile, whose Python side
+// checks nothing, the host's checks are the only line: they hold there
+// too, and the probe call (the program's own) is not checked.
+func TestErlPortProfileChecks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "owned")
+	w := startErlPort(t, Options{Allow: []string{"erlport_fixtures.echo"}})
+	ctx := context.Background()
+	if _, err := w.Call(ctx, "os", "system", "mkdir "+dir); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("os.system: %v", err)
+	}
+	if _, err := w.Call(ctx, "erlport_fixtures", "echo", mkdirPickle(dir)); !errors.Is(err, ErrPickleRefused) {
+		t.Fatalf("a pickle: %v", err)
+	}
+	if v, err := w.Call(ctx, "erlport_fixtures", "echo", 7); err != nil || v != int64(7) {
+		t.Fatalf("echo: %v, %v", v, err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("something ran: %v", err)
+	}
+}
