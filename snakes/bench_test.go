@@ -61,6 +61,20 @@ func BenchmarkCallAdd(b *testing.B) {
 	}
 }
 
+// BenchmarkCallAddAllowlist is BenchmarkCallAdd under an allowlist (the
+// check is a map lookup on the request path: A/B against BenchmarkCallAdd).
+func BenchmarkCallAddAllowlist(b *testing.B) {
+	w := startWorker(b, Options{Allow: []string{"fixtures", "operator"}})
+	ctx := context.Background()
+	w.Call(ctx, "operator", "add", 1, 2) // warm imports
+	b.ResetTimer()
+	for range b.N {
+		if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCallVsRawEcho alternates blocks of sequential Calls and raw
 // echoes in the same run and reports their ratio (the goal: ≤ 1.15).
 // Two echoes: the blocking one (echo-µs, ratio), and one that polls its

@@ -540,8 +540,11 @@ class Runtime:
         allowlist allows it."""
         t = type(mod)
         m = mod if t is str else mod.name if t is Atom else _name(mod)
-        if self.allow is not None:
-            self._allowed(m, fn)
+        allow = self.allow
+        if allow is not None:  # inline: this is on every call's path
+            f = fn if type(fn) is str else _name(fn)
+            if not ((m in allow and "." not in f) or (m + "." + f) in allow):
+                self._not_allowed(m, f)
         module = sys.modules.get(m)
         if module is None:
             __import__(m)
@@ -556,15 +559,12 @@ class Runtime:
             obj = getattr(obj, p)
         return obj
 
-    def _allowed(self, m: str, fn: "Any") -> None:
-        """Raise PermissionError unless the allowlist allows m.fn: the entry
-        "m.fn", or the entry "m" when fn has no dot (a dotted fn is an
-        attribute path, which a module entry must not reach through).  The
-        host checked already; this is the second line."""
-        f = fn if type(fn) is str else _name(fn)
-        allow = self.allow
-        if (m in allow and "." not in f) or (m + "." + f) in allow:
-            return
+    @staticmethod
+    def _not_allowed(m: str, f: str) -> None:
+        """Refuse m.f, which the allowlist does not allow (_resolve checks:
+        the entry "m.f", or the entry "m" when f has no dot, since a dotted
+        f is an attribute path, which a module entry must not reach
+        through).  The host checked already; this is the second line."""
         raise PermissionError("taipan: %s.%s is not allowed in this worker: it is "
                               "not in its allowlist (the host's Options.Allow)" % (m, f))
 
