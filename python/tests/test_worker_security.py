@@ -137,5 +137,52 @@ class PickleTest(unittest.TestCase):
         self.assertTrue(os.path.isdir(self.target))
 
 
+class ReaderModesTest(unittest.TestCase):
+    """FrameReader's pickle modes, and its one-frame mode for the hello:
+    the frames behind the hello are decoded as the hello says."""
+
+    def test_modes(self):
+        from taipan.framing import BadFrame, FrameReader
+        from taipan._etf_dec import PickleRefused
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        target = os.path.join(d, "owned")
+        rfd, wfd = os.pipe()
+        self.addCleanup(os.close, rfd)
+        frames = b""
+        for t in ((A("hello"), 1, {}), (C, 1, A("m"), A("f"), [pickled(target)]),
+                  (C, 2, A("m"), A("f"), [pickled(target)]),
+                  (C, 3, A("m"), A("f"), [OpaqueObject(b"x", "ruby")])):
+            data = etf.encode(t)
+            frames += struct.pack(">I", len(data)) + data
+        os.write(wfd, frames)
+        os.close(wfd)
+        reader = FrameReader(rfd)
+        reader.one = True
+        self.assertEqual(reader.read_frames(), [(A("hello"), 1, {})])
+        reader.one = False
+        reader.set_pickles("refuse")
+        got = reader.read_frames()
+        self.assertEqual(len(got), 3)
+        for f in got[:2]:
+            self.assertIs(type(f), BadFrame)
+            self.assertIsInstance(f.error, PickleRefused)
+            self.assertEqual(f.term[4][0], OpaqueObject(pickled(target).data, "python"))
+        self.assertEqual(got[2], (C, 3, A("m"), A("f"), [OpaqueObject(b"x", "ruby")]))
+        self.assertFalse(os.path.exists(target))
+
+    def test_keep(self):
+        from taipan.framing import FrameReader
+        rfd, wfd = os.pipe()
+        self.addCleanup(os.close, rfd)
+        o = OpaqueObject(b"\x80\x04K*.", "python")
+        data = etf.encode((C, 1, A("m"), A("f"), [o]))
+        os.write(wfd, struct.pack(">I", len(data)) + data)
+        os.close(wfd)
+        reader = FrameReader(rfd)
+        reader.set_pickles("keep")
+        self.assertEqual(reader.read_frames(), [(C, 1, A("m"), A("f"), [o])])
+
+
 if __name__ == "__main__":
     unittest.main()
