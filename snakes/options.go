@@ -65,10 +65,11 @@ type Options struct {
 	// path such as "os.system" on a module that imports os), an entry
 	// "module.function" that function. A request naming anything else
 	// fails with a *NotAllowedError (ErrNotAllowed) before anything is
-	// sent, and the Python runtime checks the same list again before it
-	// imports anything. Empty (the default) allows every function: module
-	// and function names must then come from trusted code
-	// (docs/security.md). Init is not checked: it is the program's own.
+	// sent, and the Python runtime (ProfileNative) checks the same list
+	// again before it imports anything. Empty (the default) allows every
+	// function: module and function names must then come from trusted
+	// code (docs/security.md). Init is not checked: it is the program's
+	// own.
 	Allow []string
 
 	// AllowPickle lets requests carry pickled Python objects (an
@@ -76,9 +77,9 @@ type Options struct {
 	// from a worker, sent back to one), which the worker unpickles.
 	// Unpickling runs code, so by default (false) such a request fails
 	// with a *PickleRefusedError (ErrPickleRefused) before it is sent,
-	// and the Python runtime refuses one that arrives anyway; results
-	// from Python are never unpickled on the Go side either way. Set it
-	// only when the objects come from trusted code.
+	// and the Python runtime (ProfileNative) refuses one that arrives
+	// anyway; results from Python are never unpickled on the Go side
+	// either way. Set it only when the objects come from trusted code.
 	AllowPickle bool
 
 	// LogLevel is the Python logging level forwarded as log records
