@@ -133,6 +133,21 @@ func TestAllowlistPythonSide(t *testing.T) {
 	}
 }
 
+// TestAllowlistLeavesEvalToAllowEval: Eval and Exec are gated by
+// AllowEval alone; an allowlist neither enables nor blocks them.
+func TestAllowlistLeavesEvalToAllowEval(t *testing.T) {
+	ctx := context.Background()
+	w := startWorker(t, Options{Allow: []string{"operator"}})
+	var pe *PythonError
+	if _, err := w.Eval(ctx, "1+1"); !errors.As(err, &pe) || pe.Type != "builtins.PermissionError" {
+		t.Fatalf("Eval without AllowEval: %v", err)
+	}
+	w = startWorker(t, Options{Allow: []string{"operator"}, AllowEval: true})
+	if v, err := w.Eval(ctx, "1+1"); err != nil || v != int64(2) {
+		t.Fatalf("Eval with AllowEval: %v, %v", v, err)
+	}
+}
+
 func TestAllowlistInvalidEntry(t *testing.T) {
 	_, err := Start(context.Background(), Options{Interpreter: interp(t), Allow: []string{"os..system"}})
 	if !errors.Is(err, ErrStartFailed) || !errors.Is(err, ErrInvalidAllow) {
