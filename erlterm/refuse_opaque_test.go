@@ -3,6 +3,7 @@ package erlterm
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -50,13 +51,26 @@ func TestRefuseOpaque(t *testing.T) {
 		{"plain data", []any{1, "two", Tuple{Atom("a"), Atom("b"), 3}}, false},
 	}
 	for _, tt := range tests {
+		if !tt.refused {
+			continue
+		}
+		// Deterministic encodes map keys apart: a key is checked too.
+		tests = append(tests, struct {
+			name    string
+			v       any
+			refused bool
+		}{tt.name + ", a map key, deterministic", Map{{Key: tt.v, Value: 1}}, true})
+	}
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			plain, err := Marshal(tt.v)
 			if err != nil {
 				t.Fatalf("without RefuseOpaque: %v", err)
 			}
 			dst := []byte("kept")
-			got, err := refuse.Append(dst, tt.v)
+			o := refuse
+			o.Deterministic = strings.HasSuffix(tt.name, "deterministic")
+			got, err := o.Append(dst, tt.v)
 			if !tt.refused {
 				if err != nil || !bytes.Equal(got[len(dst):], plain) {
 					t.Fatalf("got % x, %v; want % x", got, err, plain)
