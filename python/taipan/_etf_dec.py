@@ -36,6 +36,11 @@ class PickleRefused(DecodeError):
 # The wire names it taipan.PickleRefused (docs/protocol.md).
 PickleRefused.__module__ = "taipan"
 
+#: PickleRefused's message.
+PICKLE_REFUSED = ("refused a pickled python object: this worker does not "
+                  "unpickle data from the host (pickle runs code; the host "
+                  "allows it with AllowPickle)")
+
 
 # Precompiled structs; unpack_from parses in place, without slicing.
 _u16 = Struct(">H").unpack_from
@@ -157,10 +162,7 @@ def _make_decoder(unpickle: bool, refuse: bool = False
         if type(lang) is not Atom or type(data) is not bytes:
             return tuple(items)  # not an ErlPort opaque; keep the tuple
         if lang is PYTHON and refuse:
-            raise PickleRefused("refused a pickled python object: this worker "
-                                "does not unpickle data from the host (pickle "
-                                "runs code; the host allows it with AllowPickle)",
-                                pos)
+            raise PickleRefused(PICKLE_REFUSED, pos)
         if lang is PYTHON and unpickle:
             try:
                 import pickle  # on first use: importing it costs ~8 ms at start-up

@@ -12,7 +12,7 @@ from _thread import RLock
 from struct import Struct, error as _StructError
 from time import perf_counter
 
-from ._etf_dec import PickleRefused, _dec_keep, _dec_refuse
+from ._etf_dec import PICKLE_REFUSED, PickleRefused, _dec_keep, _dec_refuse
 from ._etf_enc import _enc, _pack_BI
 from .etf import (DEFAULT_MAX_DEPTH, DecodeError, EncodeError, _dec_unpickle,
                   _ensure_recursion, decode_from, encode_into)
@@ -173,9 +173,7 @@ def _refuse_pickles(x: Any) -> None:
     t = type(x)
     if t is OpaqueObject:
         if x.language is _PYTHON:
-            raise PickleRefused("refused a pickled python object: this worker "
-                                "does not unpickle data from the host (pickle "
-                                "runs code; the host allows it with AllowPickle)")
+            raise PickleRefused(PICKLE_REFUSED)
     elif t is tuple or isinstance(x, list):
         for e in x:
             _refuse_pickles(e)

@@ -157,7 +157,7 @@ class Runtime:
         self._last_log_write = 0.0
         self.allow_eval = False
         #: The allowlist (hello "allow"): None allows every function, else a
-        #: set of "module" and "module.function" entries (see _allowed).
+        #: set of "module" and "module.function" entries (see _resolve).
         self.allow = None  # type: Optional[frozenset]
         self.namespace = {"__name__": "__taipan__"}  # type: Dict[str, Any]
         self.log_level = 20
