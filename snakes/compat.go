@@ -148,9 +148,10 @@ func (c *erlPort) command(o Options) (*exec.Cmd, bool) {
 }
 
 // appendFrame appends term framed for ErlPort: a packet-byte length, then
-// ETF encoded with enc (compatEncode, or c.enc for what callers send). A term that ErlPort's Python side cannot
-// decode (a map, a pid, a UTF-8 atom...) is refused with ErrUnsupported
-// rather than sent: it would kill the worker.
+// ETF encoded with enc (compatEncode, or c.enc for what callers send). A
+// term that ErlPort's Python side cannot decode (a map, a pid, a UTF-8
+// atom...) is refused with ErrUnsupported rather than sent: it would kill
+// the worker.
 func (c *erlPort) appendFrame(enc erlterm.EncodeOptions, dst []byte, term any) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)[:start+c.packet]
