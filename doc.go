@@ -7,9 +7,11 @@
 // (package snakes: a "default" pool sized to the CPUs and an "io" pool),
 // the named long-lived "pet" workers (package pets) and, when asked, the
 // hot-reload watcher (package watcher). The zero Options just work: the
-// python3 found on PATH (resolved once to its real executable), the
-// calling program's directory as the module path, pools sized to the
-// machine.
+// interpreter named by $TAIPAN_PYTHON, else the python3 found on PATH
+// (resolved once to its real executable), the calling program's directory
+// as the module path, pools sized to the machine. Options.Python,
+// Options.Paths and Options.Worker apply to every pool and pet unless it
+// sets the field itself (snakes.Options.Inherit).
 //
 //	sys, err := taipan.Start(ctx, taipan.Options{})
 //	defer sys.Stop(context.Background())

@@ -11,23 +11,31 @@ import (
 // Options configures Start. The zero value works; zero fields mean the
 // defaults of defaults.go.
 type Options struct {
-	// Python is the interpreter: a name looked up in PATH or a path
-	// (default "python3"). It is resolved once, to its real executable.
+	// Python is the interpreter of every pool and pet: a name looked up
+	// in PATH or a path (default: $TAIPAN_PYTHON, else "python3";
+	// snakes.ResolveInterpreter). It is resolved once, to its real
+	// executable.
 	Python string
 
-	// Paths are the module paths of every worker (PYTHONPATH, before the
-	// runtime's own). Default: the calling program's directory — the
-	// directory of the source file that called Start when it exists on
-	// this machine (go run, go test), else the executable's directory.
+	// Paths are the module paths of every worker, pool and pet (sys.path,
+	// before the runtime's own), after Worker.Paths. Default, when both
+	// are empty: the calling program's directory — the directory of the
+	// source file that called Start when it exists on this machine (go
+	// run, go test), else the executable's directory.
 	Paths []string
 
 	// Worker is the template of every worker, pool and pet (environment,
-	// working directory, callbacks into Go, Init, AllowEval...). Its
-	// Interpreter and Paths are set from Python and Paths when nil.
+	// working directory, callbacks into Go, Init, AllowEval...): a pool's
+	// PoolOptions.Worker and a pet's PetOptions.Worker are completed from
+	// it (snakes.Options.Inherit: what they leave zero is the template's;
+	// their Paths, Env and Funcs are added to the template's; see
+	// docs/configuration.md, "How options are inherited"). Its
+	// Interpreter, when nil, is Python's.
 	Worker snakes.Options
 
 	// Default and IO configure the "default" pool (Size: the number of
-	// CPUs) and the "io" pool (Size: snakes.DefaultIOPoolSize); Pools are
+	// CPUs) and the "io" pool (none kept, up to snakes.DefaultIOPoolSize
+	// started on demand: PoolsOptions.IO); Pools are
 	// more pools by name; Routes send a module or a module.function to a
 	// pool (function entries beat module entries). A pool's zero
 	// Intensity is snakes.DefaultPoolMaxRestarts within

@@ -51,12 +51,12 @@ func Start(ctx context.Context, opts Options) (*System, error) {
 	s := &System{opts: opts, log: opts.Logger}
 	s.actors = actors.NewSystem(actors.Options{Logger: opts.Logger, Name: rootName})
 
-	w := opts.Worker
-	if len(w.Paths) == 0 {
-		w.Paths = opts.Paths
-	}
+	// The template of every pool and pet: Options.Worker, with Paths
+	// added; each pool's and pet's own Worker is completed from it
+	// (snakes.Options.Inherit).
+	w := opts.Worker.Inherit(snakes.Options{Paths: opts.Paths})
 	if w.Interpreter == nil && w.Profile == snakes.ProfileNative {
-		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python})
+		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python, Logger: opts.Logger})
 		if err != nil {
 			s.abort()
 			return nil, fmt.Errorf("taipan: %w", err)
@@ -284,6 +284,11 @@ func (s *System) Cast(ctx context.Context, module, function string, args ...any)
 func (s *System) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
 	return s.pools.Stream(ctx, module, function, args...)
 }
+
+// Interpreter is the interpreter of the pools and pets that name none of
+// their own: Options.Worker.Interpreter, else Options.Python's, else
+// $TAIPAN_PYTHON's or python3's (nil on the ErlPort profile).
+func (s *System) Interpreter() *snakes.Interpreter { return s.worker.Interpreter }
 
 // Pools is the named pools: routing (Route, Unroute, Routes), sessions,
 // futures (Go), Map, Add and Remove of pools that the root supervisor

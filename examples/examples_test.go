@@ -105,6 +105,7 @@ func TestQuickstart(t *testing.T) {
 	out := runExample(t, "quickstart", "")
 	wantLines(t, out,
 		`^started Python 3\.\d+\.\d+, pool "default" of \d+ workers$`,
+		`^interpreter: /\S+ \(another: TAIPAN_PYTHON=/path/to/python3\)$`,
 		`^builtins\.pow\(2, 10\) = 1024 \(int64\)$`,
 		`^builtins\.str\.upper\("taipan"\) = "TAIPAN"$`,
 		`= "Welcome, Gopher!!"$`,
@@ -132,6 +133,7 @@ func TestDatasci(t *testing.T) {
 	out := runExample(t, "datasci", "")
 	wantLines(t, out,
 		`^pool "datasci": 3 workers, Python 3\.\d+\.\d+, backend: (pandas \S+|standard library \(csv, statistics\))$`,
+		`^interpreter: /\S+ \(another: TAIPAN_PYTHON=/path/to/python3\)$`,
 		`^file +column +mean +rows +worker pid$`,
 		`^5 calls ran on [1-3] distinct workers$`,
 		`^stats: workers=3 idle=3 busy=0 waiting=0 spawned=3 crashes=0 timeouts=0$`,

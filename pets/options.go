@@ -34,7 +34,9 @@ type Options struct {
 	// Paths, AllowEval, grace periods...). Its ID is replaced by
 	// "<name>#<n>" (n counts the pet's processes); its OnExit is kept and
 	// called before the pet hears of the exit. When Interpreter is nil
-	// (native profile) New resolves python3 once.
+	// (native profile) New resolves $TAIPAN_PYTHON or python3 once. A
+	// pet's own PetOptions.Worker is completed from it
+	// (snakes.Options.Inherit).
 	Worker snakes.Options
 
 	// Logger receives the pets' events, and is the workers' logger when
@@ -79,8 +81,10 @@ func (o Options) withDefaults() Options {
 // PetOptions configures one pet (Adopt). The zero value is a permanent
 // pet made from Options.Worker.
 type PetOptions struct {
-	// Worker, when set, replaces Options.Worker as the pet's template.
-	// Init, Paths and Env below still apply on top of it.
+	// Worker, when set, is the pet's own worker options, completed from
+	// Options.Worker (snakes.Options.Inherit: the fields it leaves zero
+	// are the template's; its Paths, Env and Funcs are added to the
+	// template's). Init, Paths and Env below apply on top of it.
 	Worker *snakes.Options
 
 	// Init is called in every incarnation of the pet before it takes
@@ -88,7 +92,9 @@ type PetOptions struct {
 	// connection). It runs again after each restart.
 	Init *snakes.InitCall
 
-	// Paths and Env are added to the template's.
+	// Paths and Env are added to the template's by the same rule: Paths
+	// in front (searched first), Env after (a variable set twice takes
+	// the pet's value).
 	Paths []string
 	Env   []string
 
@@ -115,19 +121,9 @@ type PetOptions struct {
 func (po PetOptions) resolve(o Options) PetOptions {
 	w := o.Worker
 	if po.Worker != nil {
-		w = *po.Worker
-		if w.Interpreter == nil {
-			w.Interpreter = o.Worker.Interpreter
-		}
-		if w.Logger == nil {
-			w.Logger = o.Worker.Logger
-		}
+		w = po.Worker.Inherit(o.Worker)
 	}
-	if po.Init != nil {
-		w.Init = po.Init
-	}
-	w.Paths = append(append([]string(nil), w.Paths...), po.Paths...)
-	w.Env = append(append([]string(nil), w.Env...), po.Env...)
+	w = snakes.Options{Init: po.Init, Paths: po.Paths, Env: po.Env}.Inherit(w)
 	po.Worker = &w
 	if po.CallTimeout == 0 {
 		po.CallTimeout = o.CallTimeout

@@ -32,15 +32,15 @@ type Pets struct {
 }
 
 // New returns an empty set of pets. When Options.Worker.Interpreter is nil
-// (native profile) it resolves python3 once, bounded by ctx; when
-// Options.Supervisor is nil it starts the pets' own.
+// (native profile) it resolves $TAIPAN_PYTHON or python3 once, bounded by
+// ctx; when Options.Supervisor is nil it starts the pets' own.
 func New(ctx context.Context, opts Options) (*Pets, error) {
 	opts = opts.withDefaults()
 	if opts.Supervisor != nil && opts.System == nil {
 		return nil, fmt.Errorf("%w: Options.Supervisor without Options.System, the actor system it runs in", ErrInvalidOptions)
 	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != snakes.ProfileErlPort {
-		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{})
+		in, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Logger: opts.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("pets: %w: %w", snakes.ErrStartFailed, err)
 		}

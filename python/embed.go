@@ -7,10 +7,17 @@
 // runtime and many processes that start at once all end up with the same,
 // complete directory (each writes into a private temporary directory and
 // renames it into place; the first rename wins, the others discard theirs).
+//
+// Nothing in the cache is trusted because it is there (docs/security.md,
+// "The runtime cache"): the cache directory must be the user's and closed
+// to others (CheckCacheDir), the sources are checked against the embedded
+// ones by sha256 and nothing else may lie where Python would import it
+// (Verify; InstallChecked replaces a directory that fails), and the
+// compiled files are compared with a fresh compile of those sources by the
+// interpreter that will load them (Check).
 package python
 
 import (
-	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -18,7 +25,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -34,10 +40,6 @@ var runtimeFS embed.FS
 // manifestName is the file, inside an installed runtime, that records the
 // hash of every source file; Install verifies it before reusing a directory.
 const manifestName = "MANIFEST.sha256"
-
-// ErrCorrupt reports an installed runtime whose files do not match its
-// manifest. Install replaces such a directory; Verify returns it.
-var ErrCorrupt = errors.New("python: installed runtime does not match its manifest")
 
 // sourceFile is one embedded file to install.
 type sourceFile struct {
@@ -91,115 +93,102 @@ func Version() (string, error) {
 
 // Install makes sure the embedded runtime is on disk under cacheDir (by
 // default os.UserCacheDir()/taipan) and returns its directory, the one to
-// put on PYTHONPATH. An existing directory is reused after its manifest and
-// files are verified; a corrupted or partial one is replaced. Safe to call
-// from many processes at once.
+// put on PYTHONPATH. See InstallChecked.
 func Install(cacheDir string) (dir string, err error) {
+	inst, err := InstallChecked(cacheDir)
+	return inst.Dir, err
+}
+
+// Installation is the runtime as InstallChecked left it.
+type Installation struct {
+	// Dir is the runtime directory, the one to put on PYTHONPATH.
+	Dir string
+	// Restored is what was wrong with the directory found in its place
+	// (Verify's findings), now replaced by a fresh copy of the embedded
+	// runtime; empty on a first install or when it was intact.
+	Restored []Damage
+}
+
+// InstallChecked makes sure the embedded runtime is on disk under
+// cacheDir (by default os.UserCacheDir()/taipan). A cache directory that
+// someone else could write into is refused (CheckCacheDir: a *CacheError).
+// An existing runtime directory is reused after Verify; one that does not
+// verify (a source changed, a file added, an entry that is a link or open
+// to others: tampered with, or half written) is replaced by a fresh copy,
+// and what was wrong is returned in Restored. Safe to call from many
+// processes at once.
+func InstallChecked(cacheDir string) (Installation, error) {
 	if cacheDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
-			return "", fmt.Errorf("python: no cache directory: %w", err)
+			return Installation{}, fmt.Errorf("python: no cache directory: %w", err)
 		}
 		cacheDir = filepath.Join(base, "taipan")
 	}
 	files, err := sources()
 	if err != nil {
-		return "", fmt.Errorf("python: reading the embedded runtime: %w", err)
+		return Installation{}, fmt.Errorf("python: reading the embedded runtime: %w", err)
 	}
 	man := manifest(files)
 	sum := sha256.Sum256(man)
-	dir = filepath.Join(cacheDir, "runtime-"+hex.EncodeToString(sum[:])[:24])
+	inst := Installation{Dir: filepath.Join(cacheDir, "runtime-"+hex.EncodeToString(sum[:])[:24])}
 
-	if Verify(dir) == nil {
-		return dir, nil
+	if err := os.MkdirAll(cacheDir, dirMode); err != nil {
+		return Installation{}, fmt.Errorf("python: %w", err)
 	}
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return "", fmt.Errorf("python: %w", err)
+	if err := CheckCacheDir(cacheDir); err != nil {
+		return Installation{}, err
+	}
+	if _, err := os.Lstat(inst.Dir); err == nil {
+		var corrupt *CorruptError
+		switch err := Verify(inst.Dir); {
+		case err == nil:
+			return inst, nil
+		case errors.As(err, &corrupt):
+			inst.Restored = corrupt.Damage
+		default:
+			return Installation{}, err
+		}
 	}
 	tmp, err := os.MkdirTemp(cacheDir, ".install-")
 	if err != nil {
-		return "", fmt.Errorf("python: %w", err)
+		return Installation{}, fmt.Errorf("python: %w", err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
 	for _, f := range files {
 		p := filepath.Join(tmp, filepath.FromSlash(f.name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", fmt.Errorf("python: %w", err)
+		if err := os.MkdirAll(filepath.Dir(p), dirMode); err != nil {
+			return Installation{}, fmt.Errorf("python: %w", err)
 		}
-		if err := os.WriteFile(p, f.data, 0o644); err != nil {
-			return "", fmt.Errorf("python: %w", err)
+		if err := os.WriteFile(p, f.data, fileMode); err != nil {
+			return Installation{}, fmt.Errorf("python: %w", err)
 		}
 	}
 	// The manifest is written last: a directory with a manifest is complete.
-	if err := os.WriteFile(filepath.Join(tmp, manifestName), man, 0o644); err != nil {
-		return "", fmt.Errorf("python: %w", err)
+	if err := os.WriteFile(filepath.Join(tmp, manifestName), man, fileMode); err != nil {
+		return Installation{}, fmt.Errorf("python: %w", err)
 	}
 	for attempt := 0; ; attempt++ {
-		err := os.Rename(tmp, dir)
+		err := os.Rename(tmp, inst.Dir)
 		if err == nil {
-			return dir, nil
+			return inst, nil
 		}
 		// Someone else got there first: theirs is as good as ours if it
 		// verifies. A broken one is moved aside (a rename, so concurrent
 		// installers never see a half-deleted directory) and we retry.
-		if Verify(dir) == nil {
-			return dir, nil
+		verr := Verify(inst.Dir)
+		if verr == nil {
+			return inst, nil
 		}
 		if attempt == 2 {
-			return "", fmt.Errorf("python: installing the runtime into %s: %w", dir, err)
+			return Installation{}, fmt.Errorf("python: installing the runtime into %s: %w (%w)", inst.Dir, err, verr)
 		}
 		if trash, terr := os.MkdirTemp(cacheDir, ".trash-"); terr == nil {
-			if os.Rename(dir, filepath.Join(trash, "old")) == nil {
+			if os.Rename(inst.Dir, filepath.Join(trash, "old")) == nil {
 				os.RemoveAll(trash)
 			} else {
 				os.Remove(trash)
 			}
 		}
 	}
-}
-
-// Verify checks an installed runtime directory against its manifest: every
-// listed file present with the recorded hash. Files not listed (compiled
-// .pyc files) are ignored.
-func Verify(dir string) error {
-	man, err := os.ReadFile(filepath.Join(dir, manifestName))
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	sum := sha256.Sum256(man)
-	if !strings.HasSuffix(filepath.Base(dir), hex.EncodeToString(sum[:])[:24]) {
-		return fmt.Errorf("%w: manifest hash differs from the directory name", ErrCorrupt)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(man)), "\n") {
-		want, name, ok := strings.Cut(line, "  ")
-		if !ok {
-			return fmt.Errorf("%w: bad manifest line %q", ErrCorrupt, line)
-		}
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrCorrupt, err)
-		}
-		got := sha256.Sum256(data)
-		if hex.EncodeToString(got[:]) != want {
-			return fmt.Errorf("%w: %s changed", ErrCorrupt, name)
-		}
-	}
-	return nil
-}
-
-// Compile precompiles the runtime in dir to .pyc files for the given
-// interpreter (`python -m compileall -q dir`). Interpreters that skip
-// writing bytecode (PYTHONDONTWRITEBYTECODE=1) would otherwise compile the
-// runtime on every start, 7–12 ms each. It is idempotent, and safe to run
-// concurrently (Python writes .pyc files atomically); each interpreter
-// version gets its own files.
-func Compile(ctx context.Context, dir, pythonExe string) error {
-	cmd := exec.CommandContext(ctx, pythonExe, "-I", "-m", "compileall", "-q", dir)
-	// -I ignores PYTHON* variables (PYTHONDONTWRITEBYTECODE included,
-	// which compileall does not obey anyway) and the user's site.
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("python: compiling the runtime: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }

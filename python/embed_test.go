@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,18 +37,51 @@ func TestInstall(t *testing.T) {
 	}
 }
 
+// TestInstallRepairs damages an installed runtime as an attacker, a crash
+// or a careless hand could: Verify names what is wrong, and InstallChecked
+// restores the directory and says what it restored.
 func TestInstallRepairs(t *testing.T) {
 	tests := []struct {
 		name   string
-		damage func(dir string)
+		damage func(t *testing.T, dir string)
+		want   Damage // one of the findings
 	}{
-		{"changed file", func(dir string) { os.WriteFile(filepath.Join(dir, "taipan", "etf.py"), []byte("broken"), 0o644) }},
-		{"missing file", func(dir string) { os.Remove(filepath.Join(dir, "taipan", "terms.py")) }},
-		{"missing manifest", func(dir string) { os.Remove(filepath.Join(dir, manifestName)) }},
-		{"partial directory", func(dir string) {
+		{"changed file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "taipan", "etf.py"), "broken") },
+			Damage{"taipan/etf.py", "changed"}},
+		{"missing file", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "taipan", "terms.py")) },
+			Damage{"taipan/terms.py", "missing"}},
+		{"missing manifest", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, manifestName)) },
+			Damage{manifestName, "missing"}},
+		{"partial directory", func(t *testing.T, dir string) {
 			os.RemoveAll(dir)
 			os.MkdirAll(filepath.Join(dir, "taipan"), 0o755)
-		}},
+		}, Damage{manifestName, "missing"}},
+		// The runtime is first on sys.path: a module there shadows the
+		// standard library's, and site imports sitecustomize from it.
+		{"module added beside the packages", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "sitecustomize.py"), "import os") },
+			Damage{"sitecustomize.py", "unexpected file"}},
+		{"module added in a package", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "taipan", "extra.py"), "x = 1") },
+			Damage{"taipan/extra.py", "unexpected file"}},
+		{"sourceless compiled file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "json.pyc"), "") },
+			Damage{"json.pyc", "unexpected file"}},
+		{"package added", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "json", "__init__.py"), "") },
+			Damage{"json", "unexpected directory"}},
+		{"source replaced by a link", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "taipan", "etf.py")
+			os.Rename(p, p+".orig")
+			os.Symlink(p+".orig", p)
+		}, Damage{"taipan/etf.py", "a symbolic link"}},
+		{"__pycache__ replaced by a link", func(t *testing.T, dir string) {
+			os.Symlink(t.TempDir(), filepath.Join(dir, "taipan", pycacheDir))
+		}, Damage{"taipan/__pycache__", "a symbolic link"}},
+		{"source writable by others", func(t *testing.T, dir string) { os.Chmod(filepath.Join(dir, "taipan", "etf.py"), 0o666) },
+			Damage{"taipan/etf.py", "writable by group or others (mode 0666)"}},
+		{"package writable by group", func(t *testing.T, dir string) { os.Chmod(filepath.Join(dir, "taipan"), 0o775) },
+			Damage{"taipan", "writable by group or others (mode 0775)"}},
+		{"compiled file writable by others", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "erlport", pycacheDir, "erlang.cpython-311.pyc"), "")
+			os.Chmod(filepath.Join(dir, "erlport", pycacheDir, "erlang.cpython-311.pyc"), 0o646)
+		}, Damage{"erlport/__pycache__/erlang.cpython-311.pyc", "writable by group or others (mode 0646)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,17 +90,49 @@ func TestInstallRepairs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.damage(dir)
-			if err := Verify(dir); !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("Verify of a damaged dir: %v", err)
+			tt.damage(t, dir)
+			var ce *CorruptError
+			if err := Verify(dir); !errors.Is(err, ErrCorrupt) || !errors.As(err, &ce) || !slices.Contains(ce.Damage, tt.want) {
+				t.Fatalf("Verify of a damaged dir: %v, want a *CorruptError with %v", err, tt.want)
 			}
-			if again, err := Install(cache); err != nil || again != dir {
-				t.Fatalf("reinstall: %s %v", again, err)
+			inst, err := InstallChecked(cache)
+			if err != nil || inst.Dir != dir {
+				t.Fatalf("reinstall: %s %v", inst.Dir, err)
+			}
+			if !slices.Contains(inst.Restored, tt.want) {
+				t.Fatalf("Restored %v, want %v among them", inst.Restored, tt.want)
 			}
 			if err := Verify(dir); err != nil {
 				t.Fatalf("after repair: %v", err)
 			}
 		})
+	}
+}
+
+// TestInstallIntact: an intact runtime, compiled, is reused as it is and
+// nothing is reported restored.
+func TestInstallIntact(t *testing.T) {
+	cache := t.TempDir()
+	dir, err := Install(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Check(context.Background(), dir, python3(t)); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := InstallChecked(cache)
+	if err != nil || inst.Dir != dir || len(inst.Restored) != 0 {
+		t.Fatalf("second install: %+v %v", inst, err)
+	}
+}
+
+func write(t *testing.T, p, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -98,10 +164,7 @@ func TestInstallConcurrent(t *testing.T) {
 }
 
 func TestCompile(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3")
-	}
+	py := python3(t)
 	dir, err := Install(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +182,33 @@ func TestCompile(t *testing.T) {
 	// The runtime imports from the installed directory.
 	cmd := exec.Command(py, "-c", "import taipan.etf as e; print(e.decode(e.encode(7)))")
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir)
+	cmd.Dir = dir // not the source tree: the working directory is on sys.path
 	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "7" {
 		t.Fatalf("import from the installed runtime: %s %v", out, err)
+	}
+}
+
+// python3 is the interpreter the tests run: taipan's tests need one.
+func python3(t testing.TB) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("no python3: %v", err)
+	}
+	return py
+}
+
+// BenchmarkInstallChecked is the Go side of each ResolveInterpreter on an
+// intact cache: the ownership of the cache directory and its parents, the
+// walk of the runtime directory and the sha256 of every source.
+func BenchmarkInstallChecked(b *testing.B) {
+	cache := b.TempDir()
+	if _, err := Install(cache); err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		if _, err := InstallChecked(cache); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -27,7 +27,7 @@ type allowed struct {
 
 // newAllowlist builds the allowlist of entries; nil (no list) allows
 // everything. A malformed entry (empty, or an empty dotted part) is an
-// error.
+// *OptionError (ErrInvalidOptions).
 func newAllowlist(entries []string) (*allowlist, error) {
 	if len(entries) == 0 {
 		return nil, nil
@@ -35,7 +35,7 @@ func newAllowlist(entries []string) (*allowlist, error) {
 	a := &allowlist{modules: make(map[string]allowed, len(entries))}
 	for _, e := range entries {
 		if e == "" || strings.HasPrefix(e, ".") || strings.HasSuffix(e, ".") || strings.Contains(e, "..") {
-			return nil, fmt.Errorf("%w: %q is not a module or a module.function", ErrInvalidAllow, e)
+			return nil, &OptionError{Option: "Allow", Problem: fmt.Sprintf("%q is not a module or a module.function", e)}
 		}
 		m := a.modules[e]
 		m.whole = true

@@ -3,6 +3,7 @@ package snakes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,9 @@ func TestAllowlistRule(t *testing.T) {
 		t.Errorf("no list: %v, %v", a, err)
 	}
 	for _, bad := range []string{"", ".os", "os.", "os..path"} {
-		if _, err := newAllowlist([]string{"operator", bad}); !errors.Is(err, ErrInvalidAllow) || !strings.Contains(err.Error(), bad) {
+		var oe *OptionError
+		if _, err := newAllowlist([]string{"operator", bad}); !errors.Is(err, ErrInvalidOptions) || !errors.As(err, &oe) ||
+			oe.Option != "Allow" || !strings.Contains(err.Error(), fmt.Sprintf("%q", bad)) {
 			t.Errorf("entry %q: %v", bad, err)
 		}
 	}
@@ -150,7 +153,7 @@ func TestAllowlistLeavesEvalToAllowEval(t *testing.T) {
 
 func TestAllowlistInvalidEntry(t *testing.T) {
 	_, err := Start(context.Background(), Options{Interpreter: interp(t), Allow: []string{"os..system"}})
-	if !errors.Is(err, ErrStartFailed) || !errors.Is(err, ErrInvalidAllow) {
+	if !errors.Is(err, ErrStartFailed) || !errors.Is(err, ErrInvalidOptions) {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -180,6 +180,13 @@ func BenchmarkStartToFirstReply(b *testing.B) {
 	b.Run("default", func(b *testing.B) { benchStart(b, Options{}) })
 	b.Run("isolated", func(b *testing.B) { benchStart(b, Options{Isolated: true}) })
 	b.Run("nosite", func(b *testing.B) { benchStart(b, Options{NoSite: true}) })
+	// Isolated's environment policy (none) against an explicit inherit,
+	// and the cost of the limits (a few prlimit calls; the cgroup's, where
+	// the machine delegates one, when Memory is set).
+	b.Run("isolated-inherit", func(b *testing.B) { benchStart(b, Options{Isolated: true, EnvPolicy: EnvInherit}) })
+	b.Run("limits", func(b *testing.B) {
+		benchStart(b, Options{Limits: Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024}})
+	})
 }
 
 func benchStart(b *testing.B, opts Options) {
@@ -236,6 +243,51 @@ func BenchmarkEcho1MiB(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		if _, err := w.Call(ctx, "fixtures", "echo", payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCallLimits: a sequential call on a worker without limits and
+// on one with every limit set (A/B in one run): the limits are the
+// kernel's business once set, and the host checks nothing per call.
+func BenchmarkCallLimits(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		limits Limits
+	}{
+		{"none", Limits{}},
+		{"all", Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024, Processes: 1 << 20}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			w := startWorker(b, Options{Limits: c.limits})
+			ctx := context.Background()
+			w.Call(ctx, "operator", "add", 1, 2) // warm imports
+			b.ResetTimer()
+			for range b.N {
+				if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkResolveInterpreter is what a process pays once before its
+// first worker: the install check (sources, ownership) and one Python
+// start that reports the interpreter and checks its compiled files.
+func BenchmarkResolveInterpreter(b *testing.B) {
+	cache := b.TempDir()
+	ctx := context.Background()
+	in, err := ResolveInterpreter(ctx, InterpreterOptions{CacheDir: cache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The real executable: a pyenv shim's ~250 ms would hide the rest.
+	opts := InterpreterOptions{Python: in.Path, CacheDir: cache}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := ResolveInterpreter(ctx, opts); err != nil {
 			b.Fatal(err)
 		}
 	}

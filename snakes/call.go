@@ -125,6 +125,9 @@ func (w *Worker) result(c *call) error {
 	if err == nil && !decoded && frame != nil {
 		if isErr {
 			err = decodeError(w.decode, frame, off)
+			if w.limits != nil {
+				err = w.limits.fromPython(err)
+			}
 		} else if c.target != nil {
 			err = decodeAt(w.decode, frame, off, c.target)
 		}

@@ -82,7 +82,7 @@ var defaultErlPortArgs = []string{"-u", "-m", "erlport.cli", "--packet=4", "--us
 func newErlPort(o Options) (*erlPort, error) {
 	cmdline := o.Command
 	if len(cmdline) == 0 {
-		python := "python3"
+		python, _ := pythonName("")
 		if o.Interpreter != nil {
 			python = o.Interpreter.Path
 		}
@@ -135,15 +135,12 @@ func parseErlPortArgs(args []string) (packet int, stdio bool, err error) {
 }
 
 // command is the ErlPort side's command line: Options.Paths go in front of
-// PYTHONPATH (as ErlPort's python_path option does), Env is added.
+// PYTHONPATH (as ErlPort's python_path option does); the environment
+// follows Options.EnvPolicy, Env is added.
 func (c *erlPort) command(o Options) (*exec.Cmd, bool) {
 	cmd := exec.Command(c.cmdline[0], c.cmdline[1:]...)
 	cmd.Dir = o.Dir
-	if len(o.Paths) > 0 {
-		cmd.Env = workerEnv(os.Environ(), strings.Join(o.Paths, string(os.PathListSeparator)), o.Env)
-	} else {
-		cmd.Env = append(os.Environ(), o.Env...)
-	}
+	cmd.Env = workerEnv(o.hostEnv(), strings.Join(o.Paths, string(os.PathListSeparator)), o.Env)
 	return cmd, c.stdio
 }
 

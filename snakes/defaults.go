@@ -2,6 +2,19 @@ package snakes
 
 import "time"
 
+// The interpreter ResolveInterpreter runs when InterpreterOptions.Python
+// is empty: $TAIPAN_PYTHON when set, else DefaultPython.
+const (
+	// EnvPython names the environment variable that chooses the Python
+	// interpreter (a name looked up in PATH or a path) for every pool,
+	// pet and worker that does not name one: taipan.Start, NewPools,
+	// NewPool, Start, the pets, the taipan command and the examples.
+	EnvPython = "TAIPAN_PYTHON"
+	// DefaultPython is the interpreter when neither the options nor
+	// $TAIPAN_PYTHON name one.
+	DefaultPython = "python3"
+)
+
 // Defaults for the zero values of Options. They live here, in one place, so
 // that the documented numbers and the code cannot drift apart.
 const (

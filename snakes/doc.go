@@ -35,6 +35,13 @@
 // and by their reaper when the host dies (lifeline.go); their
 // pipes never keep anyone waiting once they are gone (drain.go).
 //
+// Options.Limits caps a worker's memory, CPU time, descriptors and
+// processes (limits.go: rlimits set by the host before the handshake;
+// cgroup.go: a cgroup v2 memory.max of its own where the host's cgroup
+// is delegated); a call over one fails with a *LimitError, and a pool
+// replaces the worker. Options.EnvPolicy decides which of the host's
+// environment variables it sees (env.go).
+//
 // # Pools: Pool
 //
 // A Pool (NewPool) is one pool of workers: Venomous' SnakeManager
@@ -80,8 +87,10 @@
 // # Named pools, routing, sessions, futures
 //
 // Pools (NewPools) is a registry of named Managers, erlang_python's
-// shape: a "default" pool sized to the CPUs and an "io" pool of 10 unless
-// disabled, plus pools added and removed by name. Route sends a module,
+// shape: a "default" pool sized to the CPUs and an "io" pool that starts
+// up to 10 workers on demand unless disabled, plus pools added and
+// removed by name; each pool's Worker is completed from the Pools'
+// template (Options.Inherit). Route sends a module,
 // or one module.function, to a pool (the function's route beats the
 // module's, and unrouted calls go to "default"), so Call, Cast, Stream,
 // Go and Map name no pool. Pools and routes are copy-on-write behind

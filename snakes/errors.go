@@ -51,9 +51,6 @@ var (
 	// anything is sent, is never re-dispatched, and the worker stays up.
 	// The error is a *NotAllowedError.
 	ErrNotAllowed = errors.New("snakes: function not allowed")
-	// ErrInvalidAllow: an entry of Options.Allow is not a module or a
-	// module.function (Start fails with it).
-	ErrInvalidAllow = errors.New("snakes: invalid allowlist entry")
 	// ErrPickleRefused: a request's arguments (or a callback's result)
 	// hold a pickled Python object (an erlterm.Opaque of language python,
 	// or its tuple, in a RawTerm as well) and the worker was started
@@ -61,7 +58,116 @@ var (
 	// is never re-dispatched, and the worker stays up. The error is a
 	// *PickleRefusedError.
 	ErrPickleRefused = errors.New("snakes: pickled Python object refused")
+	// ErrNoInterpreter: the Python interpreter could not be found or
+	// run (ResolveInterpreter). The error is an *InterpreterError.
+	ErrNoInterpreter = errors.New("snakes: no usable Python interpreter")
+	// ErrInvalidOptions: Options hold a value that cannot work (an
+	// unknown EnvPolicy, a negative limit...); Start refuses them before
+	// starting anything. The error is an *OptionError.
+	ErrInvalidOptions = errors.New("snakes: invalid options")
+	// ErrLimit: the worker ran into one of its Options.Limits. The error
+	// is a *LimitError that names the limit; when the kernel killed the
+	// worker for it, the call's *ExitError carries it as its Reason.
+	ErrLimit = errors.New("snakes: resource limit")
 )
+
+// InterpreterError is an interpreter ResolveInterpreter could not find
+// or run. It matches ErrNoInterpreter and its cause.
+type InterpreterError struct {
+	Python string // the name or path tried
+	// From says where Python was chosen: "InterpreterOptions.Python",
+	// "$TAIPAN_PYTHON" or "the default".
+	From string
+	Err  error // why it failed (exec.ErrNotFound, an exit status...)
+}
+
+func (e *InterpreterError) Error() string {
+	return fmt.Sprintf("snakes: the Python interpreter %q (from %s) cannot be used: %v "+
+		"(choose one with $%s, Options.Python or -python: a name on PATH or a path)", e.Python, e.From, e.Err, EnvPython)
+}
+
+// Unwrap returns ErrNoInterpreter and the cause.
+func (e *InterpreterError) Unwrap() []error { return []error{ErrNoInterpreter, e.Err} }
+
+// OptionError is an Options field Start refuses. It matches
+// ErrInvalidOptions.
+type OptionError struct {
+	Option  string // the field: "EnvPolicy", "Limits.Memory"...
+	Problem string // what is wrong with it
+}
+
+func (e *OptionError) Error() string {
+	return "snakes: invalid options: " + e.Option + ": " + e.Problem
+}
+
+// Unwrap returns ErrInvalidOptions.
+func (e *OptionError) Unwrap() error { return ErrInvalidOptions }
+
+// The limits a LimitError names (LimitError.Limit).
+const (
+	LimitMemory    = "memory"     // Limits.Memory
+	LimitCPU       = "cpu"        // Limits.CPUTime
+	LimitOpenFiles = "open files" // Limits.OpenFiles
+	LimitProcesses = "processes"  // Limits.Processes
+)
+
+// LimitError is a call that failed because its worker ran into one of its
+// Options.Limits. It matches ErrLimit; when Python raised (a MemoryError
+// under the memory limit, an OSError "Too many open files" under the
+// open files limit), errors.As also finds the *PythonError in Err. A
+// worker the kernel killed for the limit (SIGXCPU or SIGKILL past the CPU
+// time; the OOM killer under a cgroup's memory.max) has Killed set and is
+// the Reason of the call's *ExitError ("killed: memory limit").
+type LimitError struct {
+	// Limit is LimitMemory, LimitCPU, LimitOpenFiles or LimitProcesses.
+	Limit string
+	// Value is the limit as set: bytes, CPU seconds, or a count.
+	Value int64
+	// By is how the limit is enforced: "RLIMIT_AS", "cgroup memory.max",
+	// "RLIMIT_CPU", "RLIMIT_NOFILE", "RLIMIT_NPROC".
+	By string
+	// Killed: the kernel killed the worker for it (the process is gone).
+	Killed bool
+	// Err is the Python exception the limit raised (a *PythonError), or
+	// nil when the worker was killed.
+	Err error
+}
+
+func (e *LimitError) Error() string {
+	s := e.Limit + " limit"
+	if e.Killed {
+		s = "killed: " + s
+	} else {
+		s = "snakes: " + s
+	}
+	s += " (" + limitValue(e.Limit, e.Value) + ", " + e.By + ")"
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// limitValue renders a limit's value in its unit.
+func limitValue(limit string, v int64) string {
+	switch limit {
+	case LimitMemory:
+		if v%(1<<20) == 0 {
+			return fmt.Sprintf("%d MiB", v>>20)
+		}
+		return fmt.Sprintf("%d bytes", v)
+	case LimitCPU:
+		return fmt.Sprintf("%d s", v)
+	}
+	return fmt.Sprint(v)
+}
+
+// Unwrap returns ErrLimit and the Python exception, if any.
+func (e *LimitError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrLimit, e.Err}
+	}
+	return []error{ErrLimit}
+}
 
 // NotAllowedError is a request refused because the worker's allowlist
 // (Options.Allow) does not allow the function it names. It matches
@@ -216,15 +322,16 @@ func (e *PythonError) FormatTraceback() string {
 }
 
 // ExitError reports that the Python process exited. It matches
-// ErrWorkerExited with errors.Is, and ErrProtocol when the host killed the
-// worker for a protocol violation.
+// ErrWorkerExited with errors.Is, ErrProtocol when the host killed the
+// worker for a protocol violation, and ErrLimit (its Reason a
+// *LimitError) when the kernel killed it for one of its Limits.
 type ExitError struct {
 	// Code is the exit status, or -1 when a signal ended the process.
 	Code int
 	// Signal is the signal that ended the process, or 0.
 	Signal syscall.Signal
 	// Reason says why the host thinks it ended, when it knows (a protocol
-	// violation, a stop, a kill after an abandoned call).
+	// violation, a stop, a kill after an abandoned call, a *LimitError).
 	Reason error
 }
 

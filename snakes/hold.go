@@ -19,7 +19,8 @@ import (
 //   - then the worker goes back to the pool: whole when its state is
 //     known, stopped and replaced when it is not (a call abandoned, the
 //     worker dead, ReleaseBroken, a panic under With or WithSession, a
-//     Python exception under KillOnException).
+//     call over one of the worker's Limits, a Python exception under
+//     KillOnException).
 //
 // Requests made on Lease.Worker() directly are not the hold's: they are
 // neither admitted nor waited for.

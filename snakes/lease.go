@@ -18,7 +18,8 @@ import (
 // whole when its state is known, stopped and replaced when it is not — on
 // ReleaseBroken, when a call through it was abandoned (a call made with the
 // holder's context is abandoned when that context ends) or its worker
-// exited, and when KillOnException is set and a call raised.
+// exited, when a call ran into one of the worker's Limits (ErrLimit), and
+// when KillOnException is set and a call raised.
 //
 // A Lease is safe for concurrent use; Release and ReleaseBroken may be
 // called more than once (the first wins, but ReleaseBroken always marks

@@ -3,7 +3,6 @@ package snakes
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
 	"os/exec"
 	"time"
 
@@ -38,7 +37,7 @@ func (n *native) command(o Options) (*exec.Cmd, bool) {
 	}
 	cmd := exec.Command(n.interp.Path, args...)
 	cmd.Dir = o.Dir
-	cmd.Env = workerEnv(os.Environ(), n.interp.RuntimeDir, o.Env)
+	cmd.Env = workerEnv(o.hostEnv(), n.interp.RuntimeDir, o.Env)
 	return cmd, false
 }
 

@@ -9,7 +9,8 @@ import (
 
 // Options configures Start. The zero value works (it resolves python3 on
 // each Start, which costs a Python start: pass Interpreter to avoid that);
-// zero fields mean the defaults of defaults.go.
+// zero fields mean the defaults of defaults.go. A template of Options
+// (a pool's, the pets') completes a pool's or pet's own: Inherit.
 type Options struct {
 	// Profile is the protocol: ProfileNative (the zero value) runs
 	// taipan's runtime; ProfileErlPort drives an unmodified ErlPort Python
@@ -34,17 +35,38 @@ type Options struct {
 	// ID names the worker in logs; default "worker-<pid>".
 	ID string
 
-	// Paths are prepended to the worker's sys.path (hello "paths").
-	Paths []string
+	// Paths are prepended to the worker's sys.path (hello "paths"). A
+	// pool's or pet's Paths are added in front of its template's
+	// (Inherit).
+	Paths []string `inherit:"prepend"`
 
-	// Env is added to the host's environment for the process.
-	Env []string
+	// Env is added to the host's environment for the process under
+	// every EnvPolicy ("NAME=value" entries; of a variable set twice, the last wins). A pool's or pet's
+	// Env is added after its template's (Inherit).
+	Env []string `inherit:"append"`
+
+	// EnvPolicy is which of the host's environment variables the process
+	// inherits: EnvInherit (all, secrets included), EnvNone, or
+	// EnvAllowlist (those named in EnvAllow). The zero value, EnvDefault,
+	// is EnvInherit, EnvNone when Isolated is set, and EnvAllowlist when
+	// EnvAllow is not empty.
+	EnvPolicy EnvPolicy
+
+	// EnvAllow names the host variables passed under EnvAllowlist
+	// ("PATH", "LANG"...); a variable the host does not set is left out.
+	EnvAllow []string
+
+	// Limits are the process's resource limits (memory, CPU time, open
+	// files, processes), set before it takes any call; zero: none.
+	Limits Limits
 
 	// Dir is the working directory; default the host's.
 	Dir string
 
 	// Isolated starts Python with -I (ignore PYTHON* variables and the
-	// user site directory). Site-packages stay available.
+	// user site directory) and, unless EnvPolicy or EnvAllow says
+	// otherwise, with none of the host's environment (EnvNone).
+	// Site-packages stay available.
 	Isolated bool
 
 	// NoSite starts Python with -S: ~38 ms faster on pyenv builds whose
@@ -94,8 +116,10 @@ type Options struct {
 	// logger that discards everything.
 	Logger hclog.Logger
 
-	// Funcs are Go functions Python may call (see RegisterFunc).
-	Funcs map[string]Func
+	// Funcs are Go functions Python may call (see RegisterFunc). A
+	// pool's or pet's Funcs are added to its template's, its own winning
+	// on a name (Inherit).
+	Funcs map[string]Func `inherit:"append"`
 
 	// OnMessage receives the messages Python sends with erlang.cast. It
 	// runs on one goroutine per worker, in order.
@@ -153,6 +177,14 @@ func orInt(v, def int) int {
 		return v
 	}
 	return def
+}
+
+// check refuses options that cannot work (ErrInvalidOptions).
+func (o *Options) check() error {
+	if err := o.checkEnv(); err != nil {
+		return err
+	}
+	return o.Limits.check()
 }
 
 // withDefaults fills the zero fields.

@@ -92,8 +92,14 @@ type grant struct {
 // NewPool returns it at once, and Ready waits for its workers.
 func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	opts = opts.withDefaults()
+	if opts.Size+opts.MaxOverflow <= 0 {
+		return nil, &PoolSizeError{Pool: opts.Name, Size: opts.Size, MaxOverflow: opts.MaxOverflow}
+	}
+	if err := opts.Worker.check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {
-		in, err := ResolveInterpreter(ctx, InterpreterOptions{})
+		in, err := ResolveInterpreter(ctx, InterpreterOptions{Logger: opts.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 		}
@@ -106,6 +112,16 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 		actors:   make(map[*member]*actor.PID),
 		warmDone: make(chan struct{}),
 		done:     make(chan struct{}),
+	}
+	if opts.Worker.Limits.Memory > 0 {
+		// Said once here; each worker says it again at debug level.
+		if dir, explicit, err := memoryCgroup(opts.Worker.Limits); err != nil && explicit {
+			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+		} else if err != nil {
+			p.log.Info("memory limit by RLIMIT_AS (address space): no delegated cgroup v2", "why", err)
+		} else {
+			p.log.Info("memory limit by cgroup memory.max, one cgroup per worker", "under", dir)
+		}
 	}
 	p.mach = poolstate.New[*Worker, chan grant](opts.machineConfig())
 	p.cond = sync.NewCond(&p.mu)

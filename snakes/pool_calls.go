@@ -105,7 +105,8 @@ func (p *Pool) Stream(ctx context.Context, module, function string, args ...any)
 
 // callFailed books a failed call: timeouts are counted, and it reports
 // whether the worker must be retired (a Python exception under
-// KillOnException; an abandoned or exited worker is retired anyway).
+// KillOnException, a call that ran into one of the worker's Limits; an
+// abandoned or exited worker is retired anyway).
 func (p *Pool) callFailed(m *member, sent bool, err error) bool {
 	if !sent {
 		return workerGone(err)
@@ -116,6 +117,11 @@ func (p *Pool) callFailed(m *member, sent bool, err error) bool {
 	var ae *AbandonError
 	if errors.As(err, &ae) {
 		return m.Worker.Err() != nil
+	}
+	if errors.Is(err, ErrLimit) {
+		// Python survived its MemoryError (or EMFILE), but a worker at
+		// its limit is in no state to be trusted with the next call.
+		return true
 	}
 	var pe *PythonError
 	if p.opts.KillOnException && errors.As(err, &pe) {

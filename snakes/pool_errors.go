@@ -34,7 +34,28 @@ var (
 	// worker MaxRedispatch times and never ran there either; the
 	// *RedispatchError carries its last error (ErrNotRun and its cause).
 	ErrRedispatchBudget = errors.New("snakes: re-dispatch budget spent")
+	// ErrPoolSize: NewPool was given a pool that could never have a
+	// worker (Size negative: none kept, and no MaxOverflow); the error is
+	// a *PoolSizeError.
+	ErrPoolSize = errors.New("snakes: a pool without workers")
 )
+
+// PoolSizeError is a pool that could never have a worker: it keeps none
+// (PoolOptions.Size negative) and may start none on demand (MaxOverflow
+// zero). It matches ErrPoolSize.
+type PoolSizeError struct {
+	Pool        string // the pool's name
+	Size        int    // workers kept (0: Size was negative)
+	MaxOverflow int    // workers it may start on demand
+}
+
+func (e *PoolSizeError) Error() string {
+	return fmt.Sprintf("%v: pool %q keeps %d workers (Size negative: none) and may start %d on demand (MaxOverflow): "+
+		"set MaxOverflow above zero, or Size", ErrPoolSize, e.Pool, e.Size, e.MaxOverflow)
+}
+
+// Unwrap returns ErrPoolSize.
+func (e *PoolSizeError) Unwrap() error { return ErrPoolSize }
 
 // RedispatchError is the error of a pool call that never ran on any of
 // the workers it was sent to (PoolOptions.MaxRedispatch). It matches

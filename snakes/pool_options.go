@@ -41,6 +41,10 @@ type PoolOptions struct {
 
 	// Size is how many workers the pool keeps: started by NewPool,
 	// replaced when they exit, never reaped. Default runtime.NumCPU().
+	// Negative: none kept — every worker is started on demand (an
+	// overflow worker, reaped after IdleTTL), so a pool nobody calls runs
+	// no process; MaxOverflow must then be above zero (else NewPool fails
+	// with a *PoolSizeError).
 	Size int
 
 	// MaxOverflow is how many more workers may be started on demand when
@@ -187,8 +191,11 @@ func (o PoolOptions) withDefaults() PoolOptions {
 	if o.Name == "" {
 		o.Name = PoolDefault
 	}
-	if o.Size <= 0 {
+	switch {
+	case o.Size == 0:
 		o.Size = runtime.NumCPU()
+	case o.Size < 0: // none kept: every worker on demand
+		o.Size = 0
 	}
 	o.MaxOverflow = max(o.MaxOverflow, 0)
 	if o.Worker.Spin == 0 && o.Size+o.MaxOverflow >= runtime.NumCPU() {

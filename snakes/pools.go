@@ -7,7 +7,6 @@ import (
 	"io"
 	"iter"
 	"log/slog"
-	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,11 +22,15 @@ const (
 	// elsewhere, sized to the CPUs (erlang_python's default pool).
 	PoolDefault = "default"
 	// PoolIO is a pool for calls that mostly wait (network, disk,
-	// subprocesses), sized DefaultIOPoolSize (erlang_python's io pool).
+	// subprocesses), of up to DefaultIOPoolSize workers started on demand
+	// (erlang_python's io pool).
 	PoolIO = "io"
 
-	// DefaultIOPoolSize is the io pool's Size when PoolsOptions.IO.Size
-	// is zero.
+	// DefaultIOPoolSize is how many workers the io pool may run when
+	// PoolsOptions.IO.Size is zero: it then keeps none (Size negative)
+	// and starts up to DefaultIOPoolSize on demand (its MaxOverflow, when
+	// zero), reaped after IdleTTL idle — a program that never routes a
+	// call to it runs no process for it.
 	DefaultIOPoolSize = 10
 
 	// stopAfterFailedStart bounds the stop of the pools already started
@@ -36,13 +39,15 @@ const (
 )
 
 // PoolsOptions configures NewPools. The zero value starts a "default"
-// pool of runtime.NumCPU() workers and an "io" pool of 10.
+// pool of runtime.NumCPU() workers and an "io" pool that starts up to 10
+// on demand.
 type PoolsOptions struct {
-	// Worker is the worker template of every pool whose
-	// PoolOptions.Worker is the zero value (Default, IO, Pools and
-	// Add). A pool that sets its own Worker uses it instead, whole: the
-	// two are not merged. When the template's Interpreter is nil (native
-	// profile) the interpreter is resolved once, for every pool.
+	// Worker is the worker template of every pool (Default, IO, Pools and
+	// Add): a pool's own PoolOptions.Worker is completed from it
+	// (Options.Inherit: the fields the pool leaves zero are the
+	// template's; its Paths, Env and Funcs are added to the template's).
+	// When the result's Interpreter is nil (native profile) the
+	// interpreter is resolved once, for every pool.
 	Worker Options
 
 	// Default configures the "default" pool (Size: runtime.NumCPU()).
@@ -53,8 +58,9 @@ type PoolsOptions struct {
 	// "default" is added.
 	NoDefault bool
 
-	// IO configures the "io" pool (Size: DefaultIOPoolSize). Its Name is
-	// replaced by "io".
+	// IO configures the "io" pool. With Size zero it keeps no worker and
+	// starts up to MaxOverflow (default DefaultIOPoolSize) on demand. Its
+	// Name is replaced by "io".
 	IO PoolOptions
 	// NoIO: start no "io" pool.
 	NoIO bool
@@ -133,8 +139,11 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 	}
 	if !opts.NoIO {
 		o := opts.IO
-		if o.Size <= 0 {
-			o.Size = DefaultIOPoolSize
+		if o.Size == 0 { // on demand: a program that never uses it pays nothing
+			o.Size = -1
+			if o.MaxOverflow <= 0 {
+				o.MaxOverflow = DefaultIOPoolSize
+			}
 		}
 		want[PoolIO] = o
 	}
@@ -172,8 +181,8 @@ func NewPools(ctx context.Context, opts PoolsOptions) (*Pools, error) {
 
 // Add starts a pool named name and adds it. The name is reserved while
 // the pool starts: a second Add of the same name fails at once with
-// ErrPoolExists. opts.Name is replaced by name; a zero opts.Worker is
-// replaced by PoolsOptions.Worker. The pool is the registry's alone: no
+// ErrPoolExists. opts.Name is replaced by name; opts.Worker is completed
+// from PoolsOptions.Worker (Options.Inherit). The pool is the registry's alone: no
 // supervisor watches it (under taipan.Start, System.AddPool adds one
 // that the root supervises).
 func (ps *Pools) Add(ctx context.Context, name string, opts PoolOptions) (*Pool, error) {
@@ -224,9 +233,7 @@ func (ps *Pools) Add(ctx context.Context, name string, opts PoolOptions) (*Pool,
 // prepare fills a pool's options from the Pools' template.
 func (ps *Pools) prepare(ctx context.Context, name string, o PoolOptions) (PoolOptions, error) {
 	o.Name = name
-	if reflect.ValueOf(o.Worker).IsZero() {
-		o.Worker = ps.opts.Worker
-	}
+	o.Worker = o.Worker.Inherit(ps.opts.Worker)
 	if o.ActorSystem == nil {
 		o.ActorSystem = ps.system
 	}
@@ -252,7 +259,7 @@ func (ps *Pools) interpreter(ctx context.Context) (*Interpreter, error) {
 	if in != nil {
 		return in, nil
 	}
-	in, err := ResolveInterpreter(ctx, InterpreterOptions{})
+	in, err := ResolveInterpreter(ctx, InterpreterOptions{Logger: ps.opts.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func newProtocol(ctx context.Context, o Options) (protocol, error) {
 	interp := o.Interpreter
 	if interp == nil {
 		var err error
-		if interp, err = ResolveInterpreter(ctx, InterpreterOptions{}); err != nil {
+		if interp, err = ResolveInterpreter(ctx, InterpreterOptions{Logger: o.Logger}); err != nil {
 			return nil, err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -87,6 +86,7 @@ type Worker struct {
 	lifeline   *os.File      // the host's end of the reaper's lifeline
 	drain      exitDrain     // the pipes once the process is gone (drain.go)
 	exitErr    *ExitError
+	limits     *workerLimits // the limits in force (limits.go), or nil when none
 	killReason atomic.Pointer[error]
 	stopOnce   sync.Once
 	wg         sync.WaitGroup // every goroutine the worker starts
@@ -119,6 +119,9 @@ func (w *Worker) Err() error {
 // Start starts a Python worker and returns once its handshake is done.
 func Start(ctx context.Context, opts Options) (*Worker, error) {
 	opts = opts.withDefaults()
+	if err := opts.check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+	}
 	allow, err := newAllowlist(opts.Allow)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
@@ -167,6 +170,9 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 			err = fmt.Errorf("%w: %w: %w", ErrStartFailed, ctx.Err(), err)
 		} else {
 			err = fmt.Errorf("%w: %w", ErrStartFailed, err)
+		}
+		if !opts.Limits.IsZero() {
+			err = fmt.Errorf("%w (with Limits %v: too low for Python to start?)", err, opts.Limits)
 		}
 		return nil, err
 	}
@@ -254,6 +260,15 @@ func (w *Worker) spawn() (err error) {
 		w.id = fmt.Sprintf("worker-%d", w.pid)
 	}
 	w.log = w.opts.Logger.With("worker", w.id, "pid", w.pid)
+	if !w.opts.Limits.IsZero() {
+		// Before the handshake: the process takes no request (nor runs
+		// Init) before its limits are in force.
+		if w.limits, err = applyLimits(w.pid, w.opts.Limits, w.log); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return err
+		}
+	}
 	var rerr error
 	if w.reaper, w.lifeline, rerr = startReaper(w.pid); rerr != nil {
 		w.log.Warn("no reaper: if the host is killed, what the worker started outlives it", "error", rerr)
@@ -270,24 +285,6 @@ func (w *Worker) spawn() (err error) {
 	go w.logOutput(errs, "stderr")
 	go w.wait()
 	return nil
-}
-
-// workerEnv is the host's environment with the runtime first on
-// PYTHONPATH and the caller's additions last (so they win).
-func workerEnv(base []string, runtimeDir string, extra []string) []string {
-	env := make([]string, 0, len(base)+len(extra)+1)
-	pythonPath := runtimeDir
-	for _, kv := range base {
-		if v, ok := strings.CutPrefix(kv, "PYTHONPATH="); ok {
-			if v != "" {
-				pythonPath += string(os.PathListSeparator) + v
-			}
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "PYTHONPATH="+pythonPath)
-	return append(env, extra...)
 }
 
 // wait reaps the process and records how it ended; its process group is
@@ -310,12 +307,17 @@ func (w *Worker) wait() {
 	}
 	if r := w.killReason.Load(); r != nil {
 		e.Reason = *r
+	} else if w.limits != nil {
+		e.Reason = w.limits.exitReason(w.cmd.ProcessState)
 	}
 	w.exitErr = e
 	stopReaper(w.reaper, w.lifeline)
 	close(w.exited)
 	w.log.Debug("worker exited", "status", e.Error())
 	w.endPipes()
+	if err := w.limits.release(); err != nil {
+		w.log.Warn("removing the worker's cgroup", "error", err)
+	}
 	if w.opts.OnExit != nil {
 		w.opts.OnExit(e)
 	}

@@ -12,3 +12,13 @@ def pid():
 
 def where():
     return __file__
+
+
+def prefix():
+    """The interpreter's prefix: a virtual environment's own directory."""
+    import sys
+    return sys.prefix
+
+
+def env(name):
+    return os.environ.get(name)

@@ -13,9 +13,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("bench", stderr)
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	quick := fs.Bool("quick", false, "about a tenth of the iterations (for CI: the figures exist, their precision suffers)")
-	python := fs.String("python", "python3", "the Python interpreter")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	python := fs.String("python", "", "the Python interpreter (default: $TAIPAN_PYTHON, else python3)")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return needArgs(fs, stderr, "bench takes no arguments")
 	}
 	figs, err := bench.Run(ctx, bench.Options{Python: *python, Quick: *quick, Progress: stderr})
 	if err != nil {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,9 +65,12 @@ const rlimitNproc = 6
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("doctor", stderr)
-	py := fs.String("python", "python3", "the Python interpreter to check")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	py := fs.String("python", "", "the Python interpreter to check (default: $TAIPAN_PYTHON, else python3)")
+	if _, err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
+	}
+	if *py == "" {
+		*py = cmp.Or(os.Getenv(snakes.EnvPython), snakes.DefaultPython) // the library's default
 	}
 	checks := diagnose(ctx, realDoctorEnv(*py))
 	return report(stdout, checks)
@@ -84,6 +91,8 @@ func diagnose(ctx context.Context, env doctorEnv) []check {
 		checks = append(checks, check{name: "interpreter", ok: true, detail: path})
 		interp, err := env.resolve(ctx, env.python)
 		switch {
+		case errors.Is(err, python.ErrCacheUnsafe):
+			// The cache directory's line says what and how to fix it.
 		case err != nil:
 			checks = append(checks, check{name: "runtime", detail: err.Error(),
 				advice: "check that the interpreter runs and that the cache directory is writable"})
@@ -91,17 +100,51 @@ func diagnose(ctx context.Context, env doctorEnv) []check {
 			checks = append(checks, check{name: "real executable", ok: true, detail: interp.Path + " (resolved once; shims such as pyenv's cost ~250 ms per start)"})
 			checks = append(checks, versionCheck(interp.Version))
 			checks = append(checks, check{name: "runtime cache", ok: true, detail: interp.RuntimeDir})
+			checks = append(checks, integrityCheck(interp))
 		}
 	}
-	if root, err := env.cacheRoot(); err != nil {
-		checks = append(checks, check{name: "cache directory", detail: err.Error(), advice: "set HOME or XDG_CACHE_HOME"})
-	} else {
-		version, _ := python.Version()
-		checks = append(checks, check{name: "cache directory", ok: true, detail: root + "/taipan (runtime " + version + ")"})
-	}
+	checks = append(checks, cacheDirCheck(env))
 	checks = append(checks, limitCheck(env, "open files", syscall.RLIMIT_NOFILE, minOpenFiles, "ulimit -n "+strconv.Itoa(minOpenFiles*4)+" (or LimitNOFILE= in a systemd unit)"))
 	checks = append(checks, limitCheck(env, "processes", rlimitNproc, minProcesses, "ulimit -u "+strconv.Itoa(minProcesses*8)+" (or LimitNPROC= in a systemd unit)"))
 	return checks
+}
+
+// cacheDirCheck reports whether the cache directory is safe to run code
+// from: the user's, closed to group and others, and so are its parents
+// (python.CheckCacheDir).
+func cacheDirCheck(env doctorEnv) check {
+	root, err := env.cacheRoot()
+	if err != nil {
+		return check{name: "cache directory", detail: err.Error(), advice: "set HOME or XDG_CACHE_HOME"}
+	}
+	dir := filepath.Join(root, "taipan")
+	version, _ := python.Version()
+	err = python.CheckCacheDir(dir)
+	var unsafe *python.CacheError
+	switch {
+	case errors.As(err, &unsafe):
+		return check{name: "cache directory", detail: unsafe.Path + " is " + unsafe.Reason + ": taipan refuses to run code from it", advice: unsafe.Fix}
+	case errors.Is(err, fs.ErrNotExist):
+		return check{name: "cache directory", ok: true, detail: dir + " (created on first use, runtime " + version + ")"}
+	case err != nil:
+		return check{name: "cache directory", detail: err.Error(), advice: "set XDG_CACHE_HOME to a directory of yours"}
+	}
+	return check{name: "cache directory", ok: true, detail: dir + " (yours, closed to group and others, as are its parents; runtime " + version + ")"}
+}
+
+// integrityCheck reports what resolving found wrong in the runtime cache
+// and restored: something wrote into it.
+func integrityCheck(interp *snakes.Interpreter) check {
+	if len(interp.Restored) == 0 {
+		return check{name: "cache integrity", ok: true, detail: "sources match the embedded runtime, compiled files a fresh compile of them"}
+	}
+	names := make([]string, len(interp.Restored))
+	for i, d := range interp.Restored {
+		names[i] = d.String()
+	}
+	return check{name: "cache integrity", detail: "tampered with, now restored: " + strings.Join(names, "; "),
+		advice: "taipan put the embedded runtime back; find out what wrote into " + interp.RuntimeDir +
+			" (a program running as you, a worker given untrusted input): docs/security.md, \"The runtime cache\""}
 }
 
 func versionCheck(v string) check {

@@ -1,21 +1,25 @@
 // Command taipan runs Python from Go and measures how fast it does so.
 //
-//	taipan call MODULE.FUNC ARGS...   call a Python function, print the result as JSON
-//	taipan run MODULE.FUNC [FILE]     map a function over JSON lines on a pool of workers
-//	taipan structs [-o F] DIR TYPE... generate Python dataclasses from Go struct types
-//	taipan doctor                     check the interpreter, the runtime cache and the limits
-//	taipan bench [-json] [-quick]     print each figure beside its anchor
-//	taipan version                    print the version
+//	taipan call TARGET [ARG...] [NAME=VALUE...]  call a Python function, print the result as JSON
+//	taipan run TARGET [FILE]             map a function over JSON lines on a pool of workers
+//	taipan structs [-o F] DIR TYPE...    generate Python dataclasses from Go struct types
+//	taipan doctor                        check the interpreter, the runtime cache and the limits
+//	taipan bench [-json] [-quick]        print each figure beside its anchor
+//	taipan version                       print the version
+//	taipan help [COMMAND]                print the usage of taipan or of a command
+//
+// Flags may come anywhere among the arguments; `taipan help CMD` and
+// `taipan CMD -h` print a command's usage (usage.go).
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 )
 
 // version is set at release time with -ldflags "-X main.version=…".
@@ -25,12 +29,22 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "taipan:", err)
+		printError(os.Stderr, err)
 		var usage usageError
-		if errors.As(err, &usage) {
+		if errors.As(err, &usage) || errors.Is(err, ErrBadPath) {
 			os.Exit(2)
 		}
 		os.Exit(1)
+	}
+}
+
+// printError prints the error on one line, and its hint, if any, on the
+// lines after.
+func printError(w io.Writer, err error) {
+	fmt.Fprintln(w, "taipan:", err)
+	var h *hintedError
+	if errors.As(err, &h) {
+		fmt.Fprintln(w, "hint: "+strings.ReplaceAll(h.hint, "\n", "\n      "))
 	}
 }
 
@@ -39,20 +53,17 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-const usage = `usage: taipan <command> [flags]
-
-commands:
-  call      call a Python function: taipan call MODULE.FUNC [ARG...] (ARGs are JSON)
-  run       map a function over JSON lines on a pool: taipan run MODULE.FUNC [FILE]
-  structs   generate Python dataclasses from Go structs: taipan structs [-o FILE] DIR TYPE...
-  doctor    check the interpreter, the runtime cache and the system limits
-  bench     measure taipan's figures beside their anchors (-json, -quick)
-  version   print the version
-`
-
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	if errors.Is(err, errHelpShown) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		topUsage(stderr)
 		return usageError{"no command"}
 	}
 	switch args[0] {
@@ -67,19 +78,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":
+		fs := newFlagSet("version", stderr)
+		pos, err := parseFlags(fs, args[1:], stdout, stderr)
+		if err != nil {
+			return err
+		}
+		if len(pos) > 0 {
+			return needArgs(fs, stderr, "version takes no arguments")
+		}
 		fmt.Fprintln(stdout, "taipan", version)
 		return nil
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+		if len(args) < 2 || args[0] != "help" {
+			topUsage(stdout)
+			return nil
+		}
+		if args[1] == "help" {
+			c, _ := findCommand("help")
+			commandUsage(stdout, c, nil)
+			return nil
+		}
+		if _, ok := findCommand(args[1]); !ok || len(args) > 2 {
+			topUsage(stderr)
+			return usageError{fmt.Sprintf("help: no command %q", strings.Join(args[1:], " "))}
+		}
+		return dispatch(ctx, []string{args[1], "-h"}, stdin, stdout, stderr)
 	}
-	fmt.Fprint(stderr, usage)
-	return usageError{fmt.Sprintf("unknown command %q", args[0])}
-}
-
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("taipan "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
+	topUsage(stderr)
+	return usageError{fmt.Sprintf("unknown command %q (see 'taipan help')", args[0])}
 }

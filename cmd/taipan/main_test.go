@@ -28,8 +28,12 @@ func TestCommands(t *testing.T) {
 		{name: "call with JSON", args: []string{"call", "json.dumps", `{"a":[1,2]}`}, wantOut: `"{\"a\": [1, 2]}"`},
 		{name: "big integer stays exact", args: []string{"call", "math.factorial", "25"}, wantOut: "15511210043330985984000000\n"},
 		{name: "Python error", args: []string{"call", "operator.truediv", "1", "0"}, wantErr: "ZeroDivisionError"},
-		{name: "bad target", args: []string{"call", "nodot"}, wantErr: "not MODULE.FUNC", wantUsage: true},
-		{name: "missing target", args: []string{"call"}, wantErr: "needs MODULE.FUNC", wantUsage: true},
+		{name: "bad target", args: []string{"call", "no-dash"}, wantErr: "not a Python name", wantUsage: true},
+		{name: "not a builtin", args: []string{"call", "nodot"}, wantErr: "NameError: 'nodot' is not a builtin"},
+		{name: "missing target", args: []string{"call"}, wantErr: "needs a TARGET", wantUsage: true},
+		{name: "help", args: []string{"help"}, wantOut: "usage: taipan COMMAND"},
+		{name: "help for a command", args: []string{"help", "call"}, wantOut: "usage: taipan call [flags] TARGET"},
+		{name: "help for no command", args: []string{"help", "frobnicate"}, wantErr: "no command", wantUsage: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,15 +13,16 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/taipan-go/taipan/snakes"
 )
 
 // runOptions is what `taipan run` was asked to do.
 type runOptions struct {
-	module, function string
+	target           string
+	module, function string // where target's module ends, as the worker found it
+	kwargs           snakes.Kwargs
+	raw              bool
 	python           string
 	paths            []string
 	size             int
@@ -31,7 +32,7 @@ type runOptions struct {
 	unordered        bool
 	spread           bool
 	progress         string // auto, bar, lines, none
-	verbose          bool
+	verbose, quiet   bool
 }
 
 // job is one input line; its result is an output line.
@@ -44,39 +45,69 @@ type job struct {
 	failed bool
 }
 
-// runRun implements `taipan run MODULE.FUNC [FILE]`: it maps a Python
+// runDetails is run's help, after its usage line.
+const runDetails = `Maps a Python function over JSON lines, from FILE or stdin, on a pool of
+workers: each line is one value, passed as the function's argument (with
+-spread, a JSON array spread as its arguments); each result is printed as one
+JSON line on stdout, in input order unless -unordered. A failed call prints
+{"error": {"line": N, "type": ..., "message": ...}} in its place (type
+"json", with "column", for a line that is not valid JSON; "timeout"; or the
+Python exception's class) and the line's error on stderr too; the status is 1
+when any call failed. A module or function that does not exist fails once,
+before any input is read. Blank lines are skipped. What the function prints
+goes to stderr (-q hides it).
+
+` + targetHelp + `
+
+Lines are JSON as call's arguments are: integers exact, a float beyond a
+float's range an error; with -raw each line is a string as given. -kw
+NAME=VALUE adds a keyword argument to every call.
+
+` + outputMapping + `
+
+Examples:
+  printf '1\n2\n3\n' | taipan run math.factorial
+  taipan run -spread operator.add pairs.jsonl
+  taipan run -n 8 -path ./py mymod.score -kw threshold=0.5 items.jsonl`
+
+// runRun implements `taipan run TARGET [FILE]`: it maps a Python
 // function over JSON lines on a pool of workers.
 func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	o := runOptions{}
-	fs.StringVar(&o.python, "python", "python3", "the Python interpreter")
-	path := fs.String("path", ".", "directories to add to sys.path, separated by ':'")
+	fs.StringVar(&o.python, "python", "", "the Python interpreter (default: $TAIPAN_PYTHON, else python3)")
+	path := fs.String("path", ".", "directories of Python modules to put on sys.path, separated by ':'")
 	fs.IntVar(&o.size, "n", runtime.NumCPU(), "how many Python workers the pool keeps")
 	fs.IntVar(&o.pipeline, "pipeline", 0, "calls in flight per worker (0: the pool's default)")
 	fs.IntVar(&o.concurrency, "c", 0, "calls in flight in all (0: 2 per worker slot)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long one call may run")
 	fs.BoolVar(&o.unordered, "unordered", false, "print results as they come, not in input order")
 	fs.BoolVar(&o.spread, "spread", false, "each line is a JSON array spread as positional arguments")
+	fs.BoolVar(&o.raw, "raw", false, "each line is a string as given, not JSON")
+	var kw multiFlag
+	fs.Var(&kw, "kw", "a keyword argument NAME=VALUE for every call (repeatable)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (a bar when stderr is a terminal), bar, lines, none")
 	fs.BoolVar(&o.verbose, "v", false, "log the workers' output and records to stderr")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: taipan run [flags] MODULE.FUNC [FILE]   (one JSON value per line, from FILE or stdin)")
-		fs.PrintDefaults()
+	fs.BoolVar(&o.quiet, "q", false, "hide what Python prints (print(), warnings)")
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if len(pos) < 1 || len(pos) > 2 {
+		return needArgs(fs, stderr, "run needs a TARGET and at most one FILE")
 	}
-	if fs.NArg() < 1 || fs.NArg() > 2 {
-		fs.Usage()
-		return usageError{"run needs MODULE.FUNC and at most one FILE"}
+	o.target = pos[0]
+	if err := checkTarget(o.target); err != nil {
+		return err
 	}
-	var ok bool
-	if o.module, o.function, ok = splitTarget(fs.Arg(0)); !ok {
-		if !isIdentifier(fs.Arg(0)) {
-			return usageError{fmt.Sprintf("%q is not MODULE.FUNC", fs.Arg(0))}
-		}
-		o.module, o.function = "builtins", fs.Arg(0) // "len", "abs"
+	if o.raw && o.spread {
+		return needArgs(fs, stderr, "-raw and -spread exclude each other: a raw line is one string")
 	}
+	kwargs, err := parseCallArgs(nil, kw, o.raw)
+	if err != nil {
+		return err
+	}
+	o.kwargs = kwargs.kwargs
 	switch o.progress {
 	case "auto", "bar", "lines", "none":
 	default:
@@ -85,11 +116,13 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if o.size <= 0 || o.pipeline < 0 || o.concurrency < 0 || o.timeout <= 0 {
 		return usageError{"-n and -timeout must be positive, -pipeline and -c not negative"}
 	}
-	o.paths = strings.Split(*path, ":")
+	if o.paths, err = modulePaths(*path); err != nil {
+		return err
+	}
 
 	in, total := stdin, -1
-	if fs.NArg() == 2 {
-		f, err := os.Open(fs.Arg(1))
+	if len(pos) == 2 {
+		f, err := os.Open(pos[1])
 		if err != nil {
 			return err
 		}
@@ -114,26 +147,30 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 // mapLines starts the pool, feeds it the input and prints the results and
 // the summary.
 func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout, stderr io.Writer) error {
-	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: o.python})
+	interp, err := resolveInterpreter(ctx, o.python, stderr)
 	if err != nil {
-		return err
-	}
-	logger := hclog.NewNullLogger()
-	if o.verbose {
-		logger = hclog.New(&hclog.LoggerOptions{Name: "taipan", Output: stderr, Level: hclog.Debug})
+		return withHint(err, "choose the interpreter with -python /path/to/python3, or set TAIPAN_PYTHON")
 	}
 	pool, err := snakes.NewPool(ctx, snakes.PoolOptions{
 		Name:        "run",
 		Size:        o.size,
 		Pipeline:    o.pipeline,
 		CallTimeout: o.timeout,
-		Worker:      snakes.Options{Interpreter: interp, Paths: o.paths, Logger: logger},
+		Worker: snakes.Options{Interpreter: interp, Paths: o.paths,
+			Logger: newLogger(o.verbose, o.quiet, stderr), Init: cliInit()},
 	})
 	if err != nil {
 		return err
 	}
 	defer pool.Stop(context.Background())
-	o.module, o.function = resolveTarget(ctx, pool, o.module, o.function)
+	// Once, before any input is read: a missing module or function is
+	// one error, not one per line.
+	rctx, cancel := context.WithTimeout(ctx, o.timeout)
+	o.module, o.function, err = resolveTarget(rctx, pool, o.target)
+	cancel()
+	if err != nil {
+		return explain(err, stderr, hintContext{paths: o.paths, interp: interp})
+	}
 
 	inFlight := o.concurrency
 	if inFlight == 0 {
@@ -149,7 +186,7 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(jobs)
-		readErr <- readJobs(ctx, in, o.spread, window, jobs)
+		readErr <- readJobs(ctx, in, o.spread, o.raw, window, jobs)
 	}()
 	var wg sync.WaitGroup
 	for range inFlight {
@@ -188,40 +225,10 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 	return nil
 }
 
-// resolveTarget turns "str.upper" (a builtin type's method, not a module's
-// function) into builtins + "str.upper", as `taipan call` does: when the
-// module cannot be found but builtins has the name, builtins it is.
-func resolveTarget(ctx context.Context, pool *snakes.Pool, module, function string) (string, string) {
-	if module == "builtins" {
-		return module, function
-	}
-	head, _, _ := strings.Cut(module, ".")
-	spec, err := pool.Call(ctx, "importlib.util", "find_spec", head)
-	if err != nil || spec != nil {
-		return module, function // found, or let the calls report the error
-	}
-	// Does builtins have it? Calling NAME.__name__.__str__ answers without
-	// calling NAME itself (types and builtin functions have a __name__).
-	if _, err := pool.Call(ctx, "builtins", head+".__name__.__str__"); err != nil {
-		return module, function
-	}
-	return "builtins", module + "." + function
-}
-
-// isIdentifier tells whether s can name a builtin ("len").
-func isIdentifier(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || unicode.IsLetter(r) || (i > 0 && unicode.IsDigit(r))) {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // readJobs reads one JSON value per line; blank lines are skipped. A line
 // that is not JSON becomes a job that fails, so its error is printed in
 // its place.
-func readJobs(ctx context.Context, in io.Reader, spread bool, window chan struct{}, jobs chan<- *job) error {
+func readJobs(ctx context.Context, in io.Reader, spread, raw bool, window chan struct{}, jobs chan<- *job) error {
 	r := bufio.NewReaderSize(in, 64<<10)
 	index := 0
 	for line := 1; ; line++ {
@@ -229,7 +236,7 @@ func readJobs(ctx context.Context, in io.Reader, spread bool, window chan struct
 		if len(bytes.TrimSpace(text)) > 0 {
 			j := &job{index: index, line: line}
 			index++
-			j.args, j.err = parseLine(text, spread)
+			j.args, j.err = parseLine(line, text, spread, raw)
 			select {
 			case window <- struct{}{}:
 			case <-ctx.Done():
@@ -250,18 +257,16 @@ func readJobs(ctx context.Context, in io.Reader, spread bool, window chan struct
 	}
 }
 
-// parseLine reads a line's JSON value as the call's arguments.
-func parseLine(text []byte, spread bool) ([]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %v", err)
+// parseLine reads a line's JSON value (a string with raw) as the call's
+// arguments.
+func parseLine(line int, text []byte, spread, raw bool) ([]any, error) {
+	if raw {
+		return []any{strings.TrimRight(string(text), "\r\n")}, nil
 	}
-	if dec.More() {
-		return nil, errors.New("invalid JSON: more than one value on the line")
+	v, err := decodeJSON(fmt.Sprintf("line %d", line), strings.TrimRight(string(text), "\r\n"))
+	if err != nil {
+		return nil, err
 	}
-	v = fromJSON(v)
 	if !spread {
 		return []any{v}, nil
 	}
@@ -280,7 +285,7 @@ func callJob(ctx context.Context, pool *snakes.Pool, o runOptions, j *job) {
 	if j.err == nil {
 		cctx, cancel := context.WithTimeout(ctx, o.timeout)
 		var result any
-		result, j.err = pool.Call(cctx, o.module, o.function, j.args...)
+		result, j.err = pool.Call(cctx, o.module, o.function, callArgs{args: j.args, kwargs: o.kwargs}.list()...)
 		cancel()
 		if j.err == nil {
 			j.out, j.err = json.Marshal(jsonValue(result))
@@ -298,13 +303,19 @@ func callJob(ctx context.Context, pool *snakes.Pool, o runOptions, j *job) {
 func errorLine(line int, err error) []byte {
 	e := map[string]any{"line": line, "message": err.Error()}
 	var pe *snakes.PythonError
+	var je *JSONError
 	switch {
 	case errors.As(err, &pe):
 		e["type"], e["message"] = pe.Type, pe.Message
+	case errors.As(err, &je):
+		e["type"] = "json"
+		if je.Column > 0 {
+			e["column"] = je.Column
+		}
 	case errors.Is(err, snakes.ErrTimeout):
 		e["type"] = "timeout"
 	}
-	b, _ := json.Marshal(map[string]any{"error": e}) // only strings and an int: cannot fail
+	b, _ := json.Marshal(map[string]any{"error": e}) // only strings and ints: cannot fail
 	return b
 }
 
@@ -321,7 +332,12 @@ func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, w
 			_, werr = w.Write(j.out)
 		}
 		if j.failed {
-			fmt.Fprintf(stderr, "%sline %d: %s\n", clearBar, j.line, strings.TrimSpace(errString(j.err)))
+			var je *JSONError
+			if errors.As(j.err, &je) { // it names its line
+				fmt.Fprintf(stderr, "%s%s\n", clearBar, je.Error())
+			} else {
+				fmt.Fprintf(stderr, "%sline %d: %s\n", clearBar, j.line, strings.TrimSpace(errString(j.err)))
+			}
 		}
 		st.add(j.failed)
 		<-window

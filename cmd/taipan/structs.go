@@ -27,18 +27,14 @@ const erltermPath = "github.com/taipan-go/taipan/erlterm"
 func runStructs(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("structs", stderr)
 	outPath := fs.String("o", "", "write the Python module to this file instead of stdout")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: taipan structs [-o FILE.py] DIR|FILE.go TYPE...   (the struct types of a Go package directory, or of one file)")
-		fs.PrintDefaults()
+	pos, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if len(pos) < 2 {
+		return needArgs(fs, stderr, "structs needs a package directory (or a .go file) and at least one TYPE")
 	}
-	if fs.NArg() < 2 {
-		fs.Usage()
-		return usageError{"structs needs a package directory (or a .go file) and at least one TYPE"}
-	}
-	src, err := generateStructs(fs.Arg(0), fs.Args()[1:])
+	src, err := generateStructs(pos[0], pos[1:])
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@
 // thread, from four Python threads at once, and from asyncio.
 //
 //	go run ./examples/callbacks
+//	TAIPAN_PYTHON=/path/to/python3 go run ./examples/callbacks   # another interpreter
 //
 // The Python side is hostcalls.py, next to this file.
 package main

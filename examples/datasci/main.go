@@ -2,6 +2,7 @@
 // Python workers computing column means over CSV files.
 //
 //	go run ./examples/datasci
+//	TAIPAN_PYTHON=/path/to/python3 go run ./examples/datasci   # another interpreter
 //
 // A snakes.Pool starts the pool; one call per (file, column group) runs
 // concurrently, spread over the workers; the results are printed as a
@@ -80,6 +81,9 @@ func run() error {
 		return err
 	}
 	fmt.Printf("pool %q: 3 workers, Python %s, backend: %s\n", pool.Name(), interp.Version, backend)
+	// Which interpreter ran, and how to choose another: pandas, when it is
+	// installed, is installed for one interpreter (a virtual environment).
+	fmt.Printf("interpreter: %s (another: TAIPAN_PYTHON=/path/to/python3)\n", interp.Path)
 	fmt.Printf("%d calls (file x column group), run concurrently\n\n", len(jobs))
 
 	// One goroutine per call; the pool queues them when every worker is busy.

@@ -3,6 +3,7 @@
 // new code into every worker as soon as the file is saved:
 //
 //	go run ./examples/hotreload
+//	TAIPAN_PYTHON=/path/to/python3 go run ./examples/hotreload   # another interpreter
 //
 // It copies greet.py (next to this file, embedded) to a temporary
 // directory, starts a pool of 2 workers over it and a watcher, then edits

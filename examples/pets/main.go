@@ -4,6 +4,7 @@
 // under the same name with its Init run again:
 //
 //	go run ./examples/pets
+//	TAIPAN_PYTHON=/path/to/python3 go run ./examples/pets   # another interpreter
 //
 // Its Python module (petshop.py) sits next to this file.
 package main

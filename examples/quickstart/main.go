@@ -2,6 +2,7 @@
 // calls a few functions and stops it:
 //
 //	go run ./examples/quickstart
+//	TAIPAN_PYTHON=/path/to/python3 go run ./examples/quickstart   # another interpreter
 //
 // It calls a builtin, a function of its own Python module (greet.py, next
 // to this file: taipan's default module path is the calling program's
@@ -31,9 +32,9 @@ func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	// python3 from PATH (resolved once to its real executable), this
-	// program's directory as the module path, a "default" pool sized to
-	// the CPUs (and an "io" pool, not needed here).
+	// python3 from PATH, or $TAIPAN_PYTHON (resolved once to its real
+	// executable), this program's directory as the module path, a
+	// "default" pool sized to the CPUs (and an "io" pool, not needed here).
 	sys, err := taipan.Start(ctx, taipan.Options{NoIO: true})
 	if err != nil {
 		return err
@@ -45,6 +46,7 @@ func run() error {
 	}
 	st := sys.Stats().Pools["default"]
 	fmt.Printf("started Python %s, pool \"default\" of %d workers\n", version, st.Workers)
+	fmt.Printf("interpreter: %s (another: TAIPAN_PYTHON=/path/to/python3)\n", sys.Interpreter().Path)
 
 	// 1. A builtin: any importable module works, dotted functions too.
 	p, err := sys.Call(ctx, "builtins", "pow", 2, 10)

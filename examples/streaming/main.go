@@ -1,6 +1,7 @@
 // Command streaming consumes Python generators from Go as iterators:
 //
 //	go run ./examples/streaming
+//	TAIPAN_PYTHON=/path/to/python3 go run ./examples/streaming   # another interpreter
 //
 // for item, err := range w.Stream(...) pulls the items as Python yields
 // them, with backpressure (Python runs at most StreamCredit items ahead).

@@ -3,6 +3,7 @@
 // root supervisor — and shows crashes and restarts in the log:
 //
 //	go run ./examples/supervision
+//	TAIPAN_PYTHON=/path/to/python3 go run ./examples/supervision   # another interpreter
 //
 // The Go actor panics and is restarted; the pool's workers are all killed,
 // which is past the pool's restart intensity, so the pool fails and the

@@ -8,7 +8,8 @@ import (
 // Options tunes Run. The zero value is the full suite (about a minute on
 // 2 cores) with python3 from PATH and no progress messages.
 type Options struct {
-	// Python is the interpreter (default "python3").
+	// Python is the interpreter (default: snakes.ResolveInterpreter's,
+	// $TAIPAN_PYTHON else python3).
 	Python string
 	// Quick runs about a tenth of the iterations: for CI, where the
 	// figures only need to exist.
@@ -37,11 +38,4 @@ func (o Options) sizes() sizes {
 	}
 	return sizes{sequential: 20000, pool: 60000, inFlight: 60000, starts: 15, callbacks: 5000, echoes: 300,
 		codecTime: 300 * time.Millisecond, erlN: 200000, pyCodec: 200 * time.Millisecond}
-}
-
-func (o Options) python() string {
-	if o.Python == "" {
-		return "python3"
-	}
-	return o.Python
 }

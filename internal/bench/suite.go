@@ -16,7 +16,7 @@ import (
 // codec against Erlang's (when erl is installed; otherwise those figures
 // carry a note and no anchor) and the Python codec.
 func Run(ctx context.Context, opts Options) ([]Figure, error) {
-	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.python()})
+	interp, err := snakes.ResolveInterpreter(ctx, snakes.InterpreterOptions{Python: opts.Python})
 	if err != nil {
 		return nil, err
 	}

@@ -79,6 +79,7 @@ _c = _probe()
 _coroutine_type = type(_c)
 _c.close()
 del _c, _probe
+_ModuleType = type(sys)
 
 
 class _Stream:
@@ -104,6 +105,21 @@ def _name(x: "Any") -> str:
     if isinstance(x, str):
         return str(x)
     raise TypeError("expected a name (atom or binary), got %s" % t.__name__)
+
+
+def _through_module(m: str, parts: "Tuple[str, ...]", module: "Any") -> AttributeError:
+    """The error of a dotted function whose path from module m reaches a
+    module (the path walked again: errors only)."""
+    obj = module
+    for i, p in enumerate(parts):
+        obj = getattr(obj, p)
+        if isinstance(obj, _ModuleType):
+            where = "%s.%s" % (m, ".".join(parts[:i + 1]))
+            return AttributeError(
+                "%s is a module: a function's dotted path does not go through "
+                "a module (call module %r, function %r)"
+                % (where, where, ".".join(parts[i + 1:])))
+    return AttributeError("%s.%s passes through a module" % (m, ".".join(parts)))
 
 
 def _walk(x: "Any", f: "Callable[[Any], Any]", outer_first: bool) -> "Any":
@@ -554,8 +570,16 @@ class Runtime:
             if len(self._parts) > 4096:
                 self._parts.clear()
             parts = self._parts[fn] = tuple(_name(fn).split("."))
+        if len(parts) == 1:
+            return getattr(module, parts[0])
+        # A dotted function is an attribute path (date.today, str.upper)
+        # that never passes through a module: module "mymod" + function
+        # "os.system" must not reach os.system because mymod imported os
+        # (a host that allows module mymod allows mymod's own functions).
         obj = module
         for p in parts:
+            if obj is not module and isinstance(obj, _ModuleType):
+                raise _through_module(m, parts, module)
             obj = getattr(obj, p)
         return obj
 

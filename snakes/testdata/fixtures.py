@@ -199,3 +199,26 @@ def ignore_sigterm():
     """Init: SIGTERM does nothing (only SIGKILL ends the process)."""
     import signal
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def allocate(n):
+    """Allocate n bytes (zero-filled, so every page is touched)."""
+    return len(bytearray(n))
+
+
+def spin():
+    """Burn CPU until something stops it."""
+    while True:
+        pass
+
+
+def open_files(n):
+    """Open n descriptors and keep them until the call ends."""
+    fds = []
+    try:
+        for _ in range(n):
+            fds.append(os.open(os.devnull, os.O_RDONLY))
+        return len(fds)
+    finally:
+        for fd in fds:
+            os.close(fd)

@@ -1,0 +1,137 @@
+"""Helpers of the ``taipan`` command (cmd/taipan), called in its workers.
+
+``target(name)``  where a dotted name's module ends (``os.path.join`` is
+                  module ``os.path``, function ``join``; ``datetime.date.today``
+                  is ``datetime`` + ``date.today``; ``len`` and
+                  ``bytes.fromhex`` are builtins), the function looked up the
+                  way calls look it up, so that a missing one fails once,
+                  before any call
+``setup()``       an init function: results that JSON has no form for are
+                  made printable (docs/configuration.md, "The command line")
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+
+from .terms import Atom
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Tuple
+
+__all__ = ["split", "target", "setup", "printable"]
+
+_ModuleType = type(sys)
+
+
+def split(name: str) -> "Tuple[str, str]":
+    """``(module, function)`` for a dotted name: a builtin's name, or the
+    longest prefix that is a module (imported to find out), the rest being an
+    attribute path.  A builtin wins over a module of the same name, as it
+    does in a Python expression (``builtins.x`` reaches the builtin
+    explicitly)."""
+    parts = name.split(".")
+    if not all(p.isidentifier() for p in parts):
+        raise ValueError("%r is not a dotted Python name" % (name,))
+    if hasattr(builtins, parts[0]):
+        return "builtins", name
+    if len(parts) == 1:
+        raise NameError("%r is not a builtin; a module's function is "
+                        "MODULE.FUNCTION" % (name,))
+    mod = _import(parts[0])
+    i = 1
+    while i < len(parts):
+        sub = ".".join(parts[:i + 1])
+        attr = getattr(mod, parts[i], None)
+        if attr is None and hasattr(mod, "__path__"):  # a package
+            try:
+                attr = _import(sub)
+            except ModuleNotFoundError as exc:
+                if exc.name != sub:
+                    raise  # the submodule exists; one of its imports does not
+                break
+        # os.path: an attribute that is a module registered under the dotted
+        # name; mymod.os (mymod imported os) is not, and stays an attribute.
+        if not isinstance(attr, _ModuleType) or sys.modules.get(sub) is not attr:
+            break
+        mod = attr
+        i += 1
+    if i == len(parts):
+        raise TypeError("%s is a module, not a function: name a function in "
+                        "it (%s.FUNCTION)" % (name, name))
+    return ".".join(parts[:i]), ".".join(parts[i:])
+
+
+def _import(name: str) -> "Any":
+    # __import__ rather than importlib.import_module: the import system then
+    # drops its own frames from an ImportError's traceback, as for `import`.
+    __import__(name)
+    return sys.modules[name]
+
+
+def target(name: str) -> "Tuple[str, str]":
+    """:func:`split`, then the function resolved by the worker exactly as a
+    call resolves it; raises the call's error (ModuleNotFoundError,
+    AttributeError...) or TypeError when it is not callable."""
+    from .host import _rt
+    module, function = split(name)
+    f = _rt()._resolve(module, function)
+    if not callable(f):
+        raise TypeError("%s is not callable (a %s)" % (name, type(f).__name__))
+    return module, function
+
+
+class _Marker(dict):
+    """A one-key dict standing for a value JSON has no form for, keyed by an
+    atom so that the command tells it from a user's dict with a str key
+    "$python"; hashable, so that it can be a dict key too (the encoder sends
+    it as a plain map)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
+
+
+_PYTHON = Atom("$python")
+_FLOAT = Atom("$float")
+_PLAIN = (str, int, bool, bytes, list, tuple, dict, type(None))
+
+
+def printable(x: "Any") -> "Any":
+    """An encoder (applied to every value of a result): non-finite floats
+    become ``{Atom("$float"): "inf"}``, bytearray and memoryview bytes, and
+    values with no term of their own ``{Atom("$python"): repr(x)}`` (rather
+    than a pickle, which a terminal cannot show)."""
+    t = type(x)
+    if t is float:
+        if x - x == 0.0:
+            return x
+        return _Marker({_FLOAT: "nan" if x != x else "inf" if x > 0 else "-inf"})
+    if t in _PLAIN or t is _Marker:
+        return x
+    if isinstance(x, float):  # numpy.float64...
+        return printable(float(x))
+    if isinstance(x, _PLAIN):  # IntEnum, namedtuple, OrderedDict: the encoder
+        return x               # sends them as their base type
+    if t is bytearray or t is memoryview:
+        return bytes(x)
+    if t.__module__ == "taipan.terms":  # Atom, List, Pid...: terms already
+        return x
+    if hasattr(t, "__index__"):  # numpy integers
+        import operator
+        try:
+            return operator.index(x)
+        except TypeError:
+            pass
+    try:
+        r = repr(x)
+    except Exception:
+        r = "<%s object (repr failed)>" % (t.__name__,)
+    return _Marker({_PYTHON: r})
+
+
+def setup() -> None:
+    """Install :func:`printable` as the worker's encoder."""
+    from .host import _rt
+    _rt().encoder = printable
