@@ -154,7 +154,11 @@ func TestAllowlistLeavesEvalToAllowEval(t *testing.T) {
 func TestAllowlistInvalidEntry(t *testing.T) {
 	_, err := Start(context.Background(), Options{Interpreter: interp(t), Allow: []string{"os..system"}})
 	if !errors.Is(err, ErrStartFailed) || !errors.Is(err, ErrInvalidOptions) {
-		t.Fatalf("got %v", err)
+		t.Fatalf("Start: %v", err)
+	}
+	_, err = NewPool(context.Background(), PoolOptions{Size: 1, Worker: Options{Interpreter: interp(t), Allow: []string{""}}})
+	if !errors.Is(err, ErrInvalidOptions) {
+		t.Fatalf("NewPool: %v", err)
 	}
 }
 

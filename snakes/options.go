@@ -184,6 +184,9 @@ func (o *Options) check() error {
 	if err := o.checkEnv(); err != nil {
 		return err
 	}
+	if _, err := newAllowlist(o.Allow); err != nil {
+		return err
+	}
 	return o.Limits.check()
 }
 
