@@ -27,7 +27,7 @@ func (e *encodeState) sortedMap(entries Map, t reflect.Type) error {
 		// bytes are reused for the output: encoding it again would make
 		// nested map keys cost exponential time.
 		sub := encodeState{maxDepth: e.maxDepth, depth: e.depth, utf8Atoms: e.utf8Atoms,
-			bytesAsBinary: e.bytesAsBinary, deterministic: true}
+			bytesAsBinary: e.bytesAsBinary, deterministic: true, refuseOpaque: e.refuseOpaque}
 		if err := sub.value(kv.Key); err != nil {
 			return err
 		}

@@ -40,6 +40,7 @@ func (o EncodeOptions) Append(dst []byte, v any) ([]byte, error) {
 		utf8Atoms:     o.UTF8Atoms,
 		bytesAsBinary: o.BytesAsBinary,
 		deterministic: o.Deterministic,
+		refuseOpaque:  o.RefuseOpaque,
 	}
 	err := e.value(v)
 	out := e.buf
@@ -68,6 +69,7 @@ type encodeState struct {
 	utf8Atoms     bool
 	bytesAsBinary bool
 	deterministic bool
+	refuseOpaque  []Atom // EncodeOptions.RefuseOpaque (refuse_opaque.go)
 }
 
 // value encodes v. The type switch covers the types that real programs
@@ -382,9 +384,17 @@ func (e *encodeState) tuple(t Tuple) error {
 	if err := e.tupleHeader(len(t)); err != nil {
 		return err
 	}
+	start := len(e.buf)
 	for _, x := range t {
 		if err := e.value(x); err != nil {
 			return err
+		}
+	}
+	if len(t) == 3 && e.refuseOpaque != nil {
+		// The elements as written: an Atom, a RawTerm or a Marshaler
+		// may have made the opaque tag.
+		if err := e.checkOpaqueTuple(e.buf[start:]); err != nil {
+			return &EncodeError{Type: tupleType, Err: err}
 		}
 	}
 	e.depth--
@@ -627,6 +637,9 @@ func (e *encodeState) fun(f Fun) error {
 }
 
 func (e *encodeState) opaque(o Opaque) error {
+	if e.refuseOpaque != nil && e.opaqueRefused(o.Language) {
+		return &EncodeError{Type: opaqueType, Err: &OpaqueRefusedError{Language: o.Language}}
+	}
 	e.buf = append(e.buf, tagSmallTuple, 3)
 	if err := e.atom(string(opaqueTag)); err != nil {
 		return err
@@ -652,6 +665,9 @@ func (e *encodeState) raw(r RawTerm) error {
 	if err := checkTerm(r, e.maxDepth-e.depth); err != nil {
 		return &EncodeError{Type: rawTermType, Err: err}
 	}
+	if err := e.checkOpaqueInside(r); err != nil {
+		return &EncodeError{Type: rawTermType, Err: err}
+	}
 	e.buf = append(e.buf, r...)
 	return nil
 }
@@ -667,6 +683,10 @@ func (e *encodeState) marshaler(m Marshaler) error {
 		return &EncodeError{Type: reflect.TypeOf(m), Err: errMarshalerShrank}
 	}
 	if err := checkTerm(out[start:], e.maxDepth-e.depth); err != nil {
+		e.buf = e.buf[:start]
+		return &EncodeError{Type: reflect.TypeOf(m), Err: err}
+	}
+	if err := e.checkOpaqueInside(out[start:]); err != nil {
 		e.buf = e.buf[:start]
 		return &EncodeError{Type: reflect.TypeOf(m), Err: err}
 	}

@@ -33,7 +33,24 @@ var (
 	ErrUnsupportedType = errors.New("unsupported type")
 	// ErrTypeMismatch: a term that cannot be stored in the Go target.
 	ErrTypeMismatch = errors.New("cannot store term in Go value")
+	// ErrOpaqueRefused: an opaque object of a language that
+	// EncodeOptions.RefuseOpaque lists.
+	ErrOpaqueRefused = errors.New("opaque object refused")
 )
+
+// OpaqueRefusedError reports an opaque object ({'$erlport.opaque',
+// Language, Data}) of a language EncodeOptions.RefuseOpaque lists. The
+// encoder returns it inside an *EncodeError.
+type OpaqueRefusedError struct {
+	Language Atom
+}
+
+func (e *OpaqueRefusedError) Error() string {
+	return fmt.Sprintf("erlterm: an opaque object of language %q is refused (EncodeOptions.RefuseOpaque)", string(e.Language))
+}
+
+// Unwrap returns ErrOpaqueRefused, for errors.Is.
+func (e *OpaqueRefusedError) Unwrap() error { return ErrOpaqueRefused }
 
 // SyntaxError reports malformed input: where it is and what was expected.
 // Offset counts bytes from the start of the input given to the decoder

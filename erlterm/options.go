@@ -60,6 +60,17 @@ type EncodeOptions struct {
 	// MaxDepth bounds nesting, so that a cyclic Go value fails with
 	// ErrTooDeep instead of overflowing the stack (DefaultMaxDepth).
 	MaxDepth int
+
+	// RefuseOpaque lists languages whose opaque objects
+	// ({'$erlport.opaque', Language, Data}) the encoder refuses with an
+	// *OpaqueRefusedError (ErrOpaqueRefused), wherever they are: an
+	// Opaque, a Tuple of that shape, or one inside a RawTerm or a
+	// Marshaler's output. A "python" opaque's Data is a pickle that the
+	// Python side unpickles, and unpickling runs code: a program that
+	// forwards data it did not make lists "python" here. The check costs
+	// nothing on terms without tuples of three elements (and a scan of
+	// the bytes of each RawTerm and Marshaler output).
+	RefuseOpaque []Atom
 }
 
 func (o *DecodeOptions) maxDepth() int {

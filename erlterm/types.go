@@ -19,6 +19,7 @@ var (
 	rawTermType    = reflect.TypeFor[RawTerm]()
 	orderedMapType = reflect.TypeFor[Map]()
 	bigIntType     = reflect.TypeFor[big.Int]()
+	opaqueType     = reflect.TypeFor[Opaque]()
 
 	marshalerType   = reflect.TypeFor[Marshaler]()
 	unmarshalerType = reflect.TypeFor[Unmarshaler]()

@@ -61,6 +61,50 @@ func BenchmarkCallAdd(b *testing.B) {
 	}
 }
 
+// BenchmarkCallAddAllowlist is BenchmarkCallAdd under an allowlist (the
+// check is a map lookup on the request path: A/B against BenchmarkCallAdd).
+func BenchmarkCallAddAllowlist(b *testing.B) {
+	w := startWorker(b, Options{Allow: []string{"fixtures", "operator"}})
+	ctx := context.Background()
+	w.Call(ctx, "operator", "add", 1, 2) // warm imports
+	b.ResetTimer()
+	for range b.N {
+		if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCallAllowlistAB alternates blocks of sequential Calls on a
+// worker without an allowlist and on one with (both sides check it), in
+// the same run, and reports both and their ratio: the allowlist's cost,
+// with the machine's drift shared by both.
+func BenchmarkCallAllowlistAB(b *testing.B) {
+	plain := benchWorker(b)
+	listed := startWorker(b, Options{Allow: []string{"fixtures", "operator"}})
+	ctx := context.Background()
+	listed.Call(ctx, "operator", "add", 1, 2) // warm imports
+	var plainT, listedT time.Duration
+	const block = 500
+	b.ResetTimer()
+	for done := 0; done < b.N; done += block {
+		n := min(block, b.N-done)
+		t0 := time.Now()
+		for range n {
+			plain.Call(ctx, "operator", "add", 1, 2)
+		}
+		t1 := time.Now()
+		for range n {
+			listed.Call(ctx, "operator", "add", 1, 2)
+		}
+		listedT += time.Since(t1)
+		plainT += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(plainT.Microseconds())/float64(b.N), "plain-µs")
+	b.ReportMetric(float64(listedT.Microseconds())/float64(b.N), "allow-µs")
+	b.ReportMetric(float64(listedT)/float64(plainT), "ratio")
+}
+
 // BenchmarkCallVsRawEcho alternates blocks of sequential Calls and raw
 // echoes in the same run and reports their ratio (the goal: ≤ 1.15).
 // Two echoes: the blocking one (echo-µs, ratio), and one that polls its

@@ -27,14 +27,15 @@ func (w *Worker) RegisterFunc(name string, fn Func) {
 func (w *Worker) runCallback(f []byte, id uint64) {
 	defer w.wg.Done()
 	var answered atomic.Bool
+	var t erlterm.Tuple
 	answer := func(result any, err error) {
 		if !answered.CompareAndSwap(false, true) {
 			return
 		}
 		var reply []byte
 		if err == nil {
-			if reply, err = appendFrame(nil, erlterm.Tuple{tagAtom(tagResult), id, result}); err != nil {
-				err = fmt.Errorf("encoding the result: %w", err)
+			if reply, err = appendFrameWith(w.enc, nil, erlterm.Tuple{tagAtom(tagResult), id, result}); err != nil {
+				err = fmt.Errorf("encoding the result: %w", pickleRefused(err, "", funcName(t)))
 			}
 		}
 		if err != nil {
@@ -45,7 +46,6 @@ func (w *Worker) runCallback(f []byte, id uint64) {
 			w.log.Debug("callback reply not sent", "error", serr)
 		}
 	}
-	var t erlterm.Tuple
 	if err := w.decode.Unmarshal(f, &t); err != nil || len(t) != 6 {
 		answer(nil, fmt.Errorf("undecodable callback: %v", err))
 		return
@@ -61,11 +61,7 @@ func (w *Worker) runCallback(f []byte, id uint64) {
 // timeout racing the function) and must keep the first. Both profiles use
 // it; only the shape of the reply differs.
 func (w *Worker) invokeFunc(t erlterm.Tuple, answer func(any, error)) {
-	module, function := text(t[2]), text(t[3])
-	name := function
-	if module != "" {
-		name = module + "." + function
-	}
+	name := funcName(t)
 	args, _ := t[4].([]any)
 	w.funcMu.RLock()
 	fn := w.funcs[name]
@@ -95,4 +91,18 @@ func (w *Worker) invokeFunc(t erlterm.Tuple, answer func(any, error)) {
 		err = fmt.Errorf("%w: callback ran past %v", ErrTimeout, w.opts.CallbackTimeout)
 	}
 	answer(v, err)
+}
+
+// funcName is the name of the Go function a worker → host call names:
+// Module.Function, or Function when Module is empty ("" for a call that
+// is not one).
+func funcName(t erlterm.Tuple) string {
+	if len(t) < 4 {
+		return ""
+	}
+	module, function := text(t[2]), text(t[3])
+	if module != "" {
+		return module + "." + function
+	}
+	return function
 }

@@ -63,6 +63,7 @@ type erlPort struct {
 	packet   int  // length prefix of every frame: 1, 2 or 4 bytes
 	stdio    bool // the protocol is on the child's fds 0/1, else 3/4
 	maxFrame int
+	enc      erlterm.EncodeOptions // what callers send: compatEncode, pickles refused unless AllowPickle
 
 	mu    sync.Mutex
 	casts map[uint64]struct{} // ids of Casts: their replies are dropped
@@ -96,7 +97,7 @@ func newErlPort(o Options) (*erlPort, error) {
 		maxFrame = min(maxFrame, 1<<(8*packet)-1)
 	}
 	return &erlPort{cmdline: cmdline, packet: packet, stdio: stdio, maxFrame: maxFrame,
-		casts: make(map[uint64]struct{})}, nil
+		enc: requestEncoding(compatEncode, o.AllowPickle), casts: make(map[uint64]struct{})}, nil
 }
 
 // parseErlPortArgs reads the options that the host must agree on from the
@@ -144,13 +145,14 @@ func (c *erlPort) command(o Options) (*exec.Cmd, bool) {
 }
 
 // appendFrame appends term framed for ErlPort: a packet-byte length, then
-// ETF encoded with compatEncode. A term that ErlPort's Python side cannot
-// decode (a map, a pid, a UTF-8 atom...) is refused with ErrUnsupported
-// rather than sent: it would kill the worker.
-func (c *erlPort) appendFrame(dst []byte, term any) ([]byte, error) {
+// ETF encoded with enc (compatEncode, or c.enc for what callers send). A
+// term that ErlPort's Python side cannot decode (a map, a pid, a UTF-8
+// atom...) is refused with ErrUnsupported rather than sent: it would kill
+// the worker.
+func (c *erlPort) appendFrame(enc erlterm.EncodeOptions, dst []byte, term any) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)[:start+c.packet]
-	out, err := compatEncode.Append(dst, term)
+	out, err := enc.Append(dst, term)
 	if err != nil {
 		return dst[:start], err
 	}
@@ -242,7 +244,7 @@ func (c *erlPort) ready(ctx context.Context, w *Worker) error {
 	})
 	defer stop()
 	_, err := w.requestSent(context.Background(), nil,
-		request{call: plainCall{module: module, function: function, args: argList(args)}})
+		request{call: plainCall{module: module, function: function, args: argList(args)}, trusted: true})
 	return err
 }
 
@@ -273,7 +275,11 @@ func (c *erlPort) appendRequest(dst []byte, id uint64, r request) ([]byte, error
 		}
 		module, function, args = text(r.term[2]), text(r.term[3]), r.term[4]
 	}
-	frame, err := c.appendFrame(dst, erlterm.Tuple{tagAtom(tagCall), id,
+	enc := c.enc
+	if r.trusted {
+		enc = compatEncode
+	}
+	frame, err := c.appendFrame(enc, dst, erlterm.Tuple{tagAtom(tagCall), id,
 		erlterm.Atom(module), erlterm.Atom(function), args})
 	if err != nil {
 		return frame, fmt.Errorf("snakes: encoding the call: %w", err)
@@ -301,7 +307,7 @@ func (c *erlPort) post(w *Worker, t erlterm.Tuple, deadline time.Time) error {
 	default:
 		return unsupported(fmt.Sprint(t[0]))
 	}
-	frame, err := c.appendFrame(nil, term)
+	frame, err := c.appendFrame(c.enc, nil, term)
 	if err != nil {
 		return fmt.Errorf("snakes: encoding: %w", err)
 	}
@@ -513,15 +519,15 @@ func (c *erlPort) callback(w *Worker, t erlterm.Tuple) {
 		}
 		var reply []byte
 		if err == nil {
-			if reply, err = c.appendFrame(nil, erlterm.Tuple{tagAtom(tagResult), id, result}); err != nil {
-				err = fmt.Errorf("encoding the result: %w", err)
+			if reply, err = c.appendFrame(c.enc, nil, erlterm.Tuple{tagAtom(tagResult), id, result}); err != nil {
+				err = fmt.Errorf("encoding the result: %w", pickleRefused(err, "", funcName(t)))
 			}
 		}
 		if err != nil {
 			reason := err.Error()
 			for {
 				var eerr error
-				reply, eerr = c.appendFrame(nil, erlterm.Tuple{tagAtom(tagError), id,
+				reply, eerr = c.appendFrame(compatEncode, nil, erlterm.Tuple{tagAtom(tagError), id,
 					erlterm.Tuple{erlterm.Atom("erlang"), erlterm.Atom("error"), reason, []any{}}})
 				if eerr == nil || len(reason) <= 16 {
 					break

@@ -69,7 +69,7 @@ func TestCompatWireBytesHost(t *testing.T) {
 		if packet < 4 {
 			c.maxFrame = 1<<(8*packet) - 1
 		}
-		got, err := c.appendFrame(nil, call)
+		got, err := c.appendFrame(compatEncode, nil, call)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestCompatWireBytesHost(t *testing.T) {
 
 	// {'M', hello}, host to Python.
 	c := &erlPort{packet: 4, maxFrame: DefaultMaxFrame}
-	got, err := c.appendFrame(nil, erlterm.Tuple{tagAtom(tagMessage), erlterm.Atom("hello")})
+	got, err := c.appendFrame(compatEncode, nil, erlterm.Tuple{tagAtom(tagMessage), erlterm.Atom("hello")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +108,13 @@ func TestCompatWireBytesHost(t *testing.T) {
 
 	// What ErlPort's Python side cannot decode is refused, not sent.
 	for _, v := range []any{map[string]any{"a": 1}, erlterm.Atom("ĉ☃"), erlterm.Pid{Node: "a@b"}} {
-		if _, err := c.appendFrame(nil, erlterm.Tuple{tagAtom(tagMessage), v}); !errors.Is(err, ErrUnsupported) {
+		if _, err := c.appendFrame(compatEncode, nil, erlterm.Tuple{tagAtom(tagMessage), v}); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("%#v: err %v, want ErrUnsupported", v, err)
 		}
 	}
 	// --packet 1 holds at most 255 bytes.
 	c1 := &erlPort{packet: 1, maxFrame: 255}
-	if _, err := c1.appendFrame(nil, erlterm.Tuple{tagAtom(tagMessage), strings.Repeat("x", 300)}); err == nil {
+	if _, err := c1.appendFrame(compatEncode, nil, erlterm.Tuple{tagAtom(tagMessage), strings.Repeat("x", 300)}); err == nil {
 		t.Error("a 300-byte frame with --packet 1 was encoded")
 	}
 }

@@ -120,10 +120,12 @@
 //
 // One sequential call reads top-down through these files:
 //
-//  1. requests.go: Call, callInto, requestSent.
+//  1. requests.go: Call, callInto (allow.go: admit checks the allowlist),
+//     requestSent.
 //  2. call.go: register puts the call in flight.
 //  3. native.go: the protocol's appendRequest frames it (appendCallFrame;
-//     frame.go has the tags).
+//     frame.go has the tags), its encoder refusing pickles unless
+//     AllowPickle.
 //  4. writer.go: sendAwaited queues the frame.
 //  5. reader.go: await takes the reader role; readPipe writes the queue
 //     (flushBeforeRead and sendBy in writer.go, noteWritten in

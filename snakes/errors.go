@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
+
+	"github.com/taipan-go/taipan/erlterm"
 )
 
 // Sentinel errors, for errors.Is.
@@ -44,6 +46,18 @@ var (
 	// refused before anything is sent (the worker would have to kill
 	// itself over it); the worker stays up. The error is a *TooLargeError.
 	ErrTooLarge = errors.New("snakes: request too large")
+	// ErrNotAllowed: a request names a function that the worker's
+	// allowlist (Options.Allow) does not allow. It is refused before
+	// anything is sent, is never re-dispatched, and the worker stays up.
+	// The error is a *NotAllowedError.
+	ErrNotAllowed = errors.New("snakes: function not allowed")
+	// ErrPickleRefused: a request's arguments (or a callback's result)
+	// hold a pickled Python object (an erlterm.Opaque of language python,
+	// or its tuple, in a RawTerm as well) and the worker was started
+	// without Options.AllowPickle. It is refused before anything is sent,
+	// is never re-dispatched, and the worker stays up. The error is a
+	// *PickleRefusedError.
+	ErrPickleRefused = errors.New("snakes: pickled Python object refused")
 	// ErrNoInterpreter: the Python interpreter could not be found or
 	// run (ResolveInterpreter). The error is an *InterpreterError.
 	ErrNoInterpreter = errors.New("snakes: no usable Python interpreter")
@@ -153,6 +167,69 @@ func (e *LimitError) Unwrap() []error {
 		return []error{ErrLimit, e.Err}
 	}
 	return []error{ErrLimit}
+}
+
+// NotAllowedError is a request refused because the worker's allowlist
+// (Options.Allow) does not allow the function it names. It matches
+// ErrNotAllowed.
+type NotAllowedError struct {
+	Module, Function string
+}
+
+func (e *NotAllowedError) Error() string {
+	name := e.Module + "." + e.Function
+	how := fmt.Sprintf("the entry %q", name)
+	if !strings.Contains(e.Function, ".") {
+		how += fmt.Sprintf(" or %q", e.Module)
+	} else {
+		how += " (a module entry allows only its undotted functions)"
+	}
+	return fmt.Sprintf("snakes: %s is not allowed: it is not in the worker's allowlist "+
+		"(Options.Allow, a pool's Worker.Allow); %s would allow it", name, how)
+}
+
+// Unwrap returns ErrNotAllowed.
+func (e *NotAllowedError) Unwrap() error { return ErrNotAllowed }
+
+// PickleRefusedError is a request refused because what it would send
+// holds a pickled Python object, which the worker would unpickle (and
+// unpickling runs code), while the worker was started without
+// Options.AllowPickle. It matches ErrPickleRefused and the encoder's
+// erlterm.ErrOpaqueRefused.
+type PickleRefusedError struct {
+	// Module and Function name the call, cast or stream; both are empty
+	// for a Send, and Function alone names a callback whose result held
+	// the object.
+	Module, Function string
+	// Err is the encoder's error (an *erlterm.OpaqueRefusedError inside).
+	Err error
+}
+
+func (e *PickleRefusedError) Error() string {
+	what := "the message"
+	switch {
+	case e.Module != "":
+		what = "the arguments of " + e.Module + "." + e.Function
+	case e.Function != "":
+		what = "the result of the Go function " + e.Function
+	}
+	return "snakes: pickled Python object refused: " + what + " hold an erlterm.Opaque of language python " +
+		"(a pickle, which the worker would unpickle, and unpickling runs code); set Options.AllowPickle " +
+		"(a pool's Worker.AllowPickle) only if that data is trusted"
+}
+
+// Unwrap returns ErrPickleRefused and the encoder's error.
+func (e *PickleRefusedError) Unwrap() []error { return []error{ErrPickleRefused, e.Err} }
+
+// pickleRefused turns the encoder's refusal of a python opaque object in
+// what a request would send into a *PickleRefusedError naming the request;
+// any other error comes back as it is.
+func pickleRefused(err error, module, function string) error {
+	var oe *erlterm.OpaqueRefusedError
+	if err == nil || !errors.As(err, &oe) {
+		return err
+	}
+	return &PickleRefusedError{Module: module, Function: function, Err: err}
 }
 
 // TooLargeError is a request refused because its frame is over the

@@ -85,9 +85,14 @@ func decodeAt(opts erlterm.DecodeOptions, f []byte, off int, v any) error {
 
 // appendFrame appends a length-prefixed frame holding term.
 func appendFrame(dst []byte, term any) ([]byte, error) {
+	return appendFrameWith(erlterm.EncodeOptions{}, dst, term)
+}
+
+// appendFrameWith is appendFrame encoding with enc.
+func appendFrameWith(enc erlterm.EncodeOptions, dst []byte, term any) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
-	out, err := erlterm.Append(dst, term)
+	out, err := enc.Append(dst, term)
 	if err != nil {
 		return dst[:start], err
 	}

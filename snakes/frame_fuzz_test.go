@@ -19,7 +19,7 @@ func FuzzCallFrame(f *testing.F) {
 	f.Add(^uint64(0), "", "", []byte(nil))
 	f.Fuzz(func(t *testing.T, id uint64, module, function string, arg []byte) {
 		args := []any{arg, string(arg), int64(len(arg)), erlterm.Atom("ok"), []any{}}
-		got, err := appendCallFrame([]byte("prefix"), id, &plainCall{module: module, function: function, args: args})
+		got, err := appendCallFrame([]byte("prefix"), id, &plainCall{module: module, function: function, args: args}, erlterm.EncodeOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,14 @@ func (*native) ready(ctx context.Context, w *Worker) error {
 	for i, p := range o.Paths {
 		paths[i] = p
 	}
+	var allow any // undefined: every function allowed
+	if len(o.Allow) > 0 {
+		l := make([]any, len(o.Allow))
+		for i, e := range o.Allow {
+			l[i] = e
+		}
+		allow = l
+	}
 	var init any
 	if o.Init != nil {
 		kw := map[string]any(o.Init.Kwargs)
@@ -37,6 +45,8 @@ func (*native) ready(ctx context.Context, w *Worker) error {
 		"max_uncompressed": o.MaxDecompressedSize,
 		"init":             init,
 		"spin":             max(o.Spin, 0).Seconds(),
+		"allow":            allow,
+		"allow_pickle":     o.AllowPickle,
 	}}
 	c, err := w.register(kindHello, nil)
 	if err != nil {

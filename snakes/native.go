@@ -14,7 +14,8 @@ import (
 // and 4, a hello handshake (handshake.go), frames with a 4-byte length.
 type native struct {
 	interp   *Interpreter
-	maxFrame int // Options.MaxFrame: the worker's limit on a frame
+	maxFrame int                   // Options.MaxFrame: the worker's limit on a frame
+	enc      erlterm.EncodeOptions // requests: pickles refused unless AllowPickle
 }
 
 // command is python -m taipan.worker, with the runtime on sys.path.
@@ -50,10 +51,10 @@ func (n *native) appendRequest(dst []byte, id uint64, r request) ([]byte, error)
 	var frame []byte
 	var err error
 	if r.term == nil {
-		frame, err = appendCallFrame(dst, id, &r.call)
+		frame, err = appendCallFrame(dst, id, &r.call, n.enc)
 	} else {
 		r.term[1] = id
-		frame, err = appendFrame(dst, r.term)
+		frame, err = appendFrameWith(n.enc, dst, r.term)
 	}
 	if err != nil {
 		return frame, fmt.Errorf("snakes: encoding the call: %w", err)
@@ -72,7 +73,7 @@ func (n *native) checkFrame(frame []byte) error {
 
 // post frames t as it is.
 func (n *native) post(w *Worker, t erlterm.Tuple, deadline time.Time) error {
-	frame, err := appendFrame(nil, t)
+	frame, err := appendFrameWith(n.enc, nil, t)
 	if err != nil {
 		return fmt.Errorf("snakes: encoding: %w", err)
 	}
@@ -105,9 +106,10 @@ type plainCall struct {
 // appendCallFrame appends the frame of {'C', id, Module, Function, Args}:
 // the bytes appendFrame makes of that Tuple, with the header written by
 // erlterm's building blocks (no Tuple to build, no boxing of the id and
-// the names, no walk of the tuple by the encoder). Python's worker parses
-// this form by hand too; FuzzCallFrame checks it against appendFrame.
-func appendCallFrame(dst []byte, id uint64, pc *plainCall) ([]byte, error) {
+// the names, no walk of the tuple by the encoder). The arguments are
+// encoded with enc. Python's worker parses this form by hand too;
+// FuzzCallFrame checks it against appendFrame.
+func appendCallFrame(dst []byte, id uint64, pc *plainCall, enc erlterm.EncodeOptions) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, 0, 0, 0, 0, erlterm.Version)
 	dst = erlterm.AppendTupleHeader(dst, 5)
@@ -123,7 +125,7 @@ func appendCallFrame(dst []byte, id uint64, pc *plainCall) ([]byte, error) {
 	// header's last byte, then put that byte back.
 	n := len(dst) - 1
 	last := dst[n]
-	out, err := erlterm.Append(dst[:n], pc.args)
+	out, err := enc.Append(dst[:n], pc.args)
 	if err != nil {
 		return dst[:start], err
 	}

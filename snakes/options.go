@@ -78,8 +78,32 @@ type Options struct {
 	// Init is called once in the worker before it is ready.
 	Init *InitCall
 
-	// AllowEval enables Eval and Exec.
+	// AllowEval enables Eval and Exec. Allow does not: Eval and Exec are
+	// gated by this option alone.
 	AllowEval bool
+
+	// Allow, when not empty, lists what a request (Call, Cast, Stream,
+	// through a pool, a lease, a session or a pet alike) may name: an
+	// entry "module" allows module's functions (not a dotted attribute
+	// path such as "os.system" on a module that imports os), an entry
+	// "module.function" that function. A request naming anything else
+	// fails with a *NotAllowedError (ErrNotAllowed) before anything is
+	// sent, and the Python runtime (ProfileNative) checks the same list
+	// again before it imports anything. Empty (the default) allows every
+	// function: module and function names must then come from trusted
+	// code (docs/security.md). Init is not checked: it is the program's
+	// own.
+	Allow []string
+
+	// AllowPickle lets requests carry pickled Python objects (an
+	// erlterm.Opaque of language python: a Python value that came back
+	// from a worker, sent back to one), which the worker unpickles.
+	// Unpickling runs code, so by default (false) such a request fails
+	// with a *PickleRefusedError (ErrPickleRefused) before it is sent,
+	// and the Python runtime (ProfileNative) refuses one that arrives
+	// anyway; results from Python are never unpickled on the Go side
+	// either way. Set it only when the objects come from trusted code.
+	AllowPickle bool
 
 	// LogLevel is the Python logging level forwarded as log records
 	// (Python's numbers: 10 debug, 20 info...); 0 means 20.
@@ -164,6 +188,9 @@ func orInt(v, def int) int {
 // check refuses options that cannot work (ErrInvalidOptions).
 func (o *Options) check() error {
 	if err := o.checkEnv(); err != nil {
+		return err
+	}
+	if _, err := newAllowlist(o.Allow); err != nil {
 		return err
 	}
 	return o.Limits.check()

@@ -68,6 +68,9 @@ type protocol interface {
 type request struct {
 	call plainCall
 	term erlterm.Tuple
+	// trusted: the request is the program's own (ErlPort's Init call),
+	// not a caller's; pickles are not refused in it.
+	trusted bool
 }
 
 // newProtocol chooses the protocol of o.Profile. The native one needs
@@ -88,5 +91,14 @@ func newProtocol(ctx context.Context, o Options) (protocol, error) {
 			return nil, err
 		}
 	}
-	return &native{interp: interp, maxFrame: o.MaxFrame}, nil
+	return &native{interp: interp, maxFrame: o.MaxFrame, enc: requestEncoding(erlterm.EncodeOptions{}, o.AllowPickle)}, nil
+}
+
+// requestEncoding is base, refusing python opaque objects (pickles) unless
+// allowPickle: how a protocol encodes what callers send.
+func requestEncoding(base erlterm.EncodeOptions, allowPickle bool) erlterm.EncodeOptions {
+	if !allowPickle {
+		base.RefuseOpaque = []erlterm.Atom{"python"}
+	}
+	return base
 }

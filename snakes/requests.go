@@ -33,13 +33,21 @@ func (w *Worker) CallInto(ctx context.Context, target any, module, function stri
 // worker: when sent is false the call never ran, and the Pool may
 // re-dispatch it to another worker.
 func (w *Worker) callInto(ctx context.Context, target any, module, function string, args []any) (sent bool, err error) {
+	if err := w.admit(module, function); err != nil {
+		return false, err
+	}
 	pos, kw := splitKwargs(args)
 	if kw == nil {
 		// The commonest request: its frame is written without a Tuple.
-		return w.requestSent(ctx, target, request{call: plainCall{module: module, function: function, args: argList(pos)}})
+		sent, err = w.requestSent(ctx, target, request{call: plainCall{module: module, function: function, args: argList(pos)}})
+	} else {
+		sent, err = w.requestSent(ctx, target, request{term: erlterm.Tuple{tagAtom(tagKwCall), nil, module, function,
+			argList(pos), map[string]any(kw)}})
 	}
-	return w.requestSent(ctx, target, request{term: erlterm.Tuple{tagAtom(tagKwCall), nil, module, function,
-		argList(pos), map[string]any(kw)}})
+	if err != nil && !sent {
+		err = pickleRefused(err, module, function)
+	}
+	return sent, err
 }
 
 // argList makes sure the arguments travel as a list (nil as []).
@@ -115,17 +123,21 @@ func (w *Worker) ctxError(err error) error {
 // requests (it runs a long call) past ctx's deadline fails the Cast with
 // ErrTimeout, as a Call's write does; an ended ctx sends nothing.
 func (w *Worker) Cast(ctx context.Context, module, function string, args ...any) error {
+	if err := w.admit(module, function); err != nil {
+		return err
+	}
 	pos, kw := splitKwargs(args)
 	if kw == nil {
 		kw = Kwargs{}
 	}
-	return w.post(ctx, erlterm.Tuple{tagAtom(tagCast), module, function, argList(pos), map[string]any(kw)})
+	return pickleRefused(w.post(ctx, erlterm.Tuple{tagAtom(tagCast), module, function, argList(pos), map[string]any(kw)}),
+		module, function)
 }
 
 // Send delivers msg to the handler the Python code set with
 // erlang.set_message_handler; ctx bounds the send, as for Cast.
 func (w *Worker) Send(ctx context.Context, msg any) error {
-	return w.post(ctx, erlterm.Tuple{tagAtom(tagMessage), msg})
+	return pickleRefused(w.post(ctx, erlterm.Tuple{tagAtom(tagMessage), msg}), "", "")
 }
 
 // putReqBuf gives back the request buffer bp, now holding frame: a big one

@@ -33,7 +33,7 @@ func TestAppendCallFrameMatchesEncoder(t *testing.T) {
 				t.Fatal(err)
 			}
 			prefix := []byte("kept")
-			got, err := appendCallFrame(append([]byte(nil), prefix...), tt.id, &tt.pc)
+			got, err := appendCallFrame(append([]byte(nil), prefix...), tt.id, &tt.pc, erlterm.EncodeOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +45,7 @@ func TestAppendCallFrameMatchesEncoder(t *testing.T) {
 }
 
 func TestAppendCallFrameError(t *testing.T) {
-	got, err := appendCallFrame([]byte("kept"), 1, &plainCall{"m", "f", []any{make(chan int)}})
+	got, err := appendCallFrame([]byte("kept"), 1, &plainCall{"m", "f", []any{make(chan int)}}, erlterm.EncodeOptions{})
 	if err == nil {
 		t.Fatal("no error for an unencodable argument")
 	}

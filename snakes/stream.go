@@ -18,6 +18,10 @@ import (
 // An error ends the sequence with one (nil, err) pair.
 func (w *Worker) Stream(ctx context.Context, module, function string, args ...any) iter.Seq2[any, error] {
 	return func(yield func(any, error) bool) {
+		if err := w.admit(module, function); err != nil {
+			yield(nil, err)
+			return
+		}
 		pos, kw := splitKwargs(args)
 		if kw == nil {
 			kw = Kwargs{}
@@ -36,7 +40,7 @@ func (w *Worker) Stream(ctx context.Context, module, function string, args ...an
 			module, function, argList(pos), map[string]any(kw), credit}})
 		if err != nil {
 			w.unregister(c)
-			yield(nil, err)
+			yield(nil, pickleRefused(err, module, function))
 			return
 		}
 		if err := w.send(frame); err != nil {

@@ -68,6 +68,12 @@ type Worker struct {
 
 	proto protocol // the wire protocol it speaks (protocol.go), chosen at Start
 
+	allow *allowlist // Options.Allow (allow.go); nil allows everything
+	// enc encodes what the program's callers send (a callback's result;
+	// the protocols keep their own copy for requests): python opaque
+	// objects refused unless Options.AllowPickle.
+	enc erlterm.EncodeOptions
+
 	funcMu sync.RWMutex
 	funcs  map[string]Func
 
@@ -116,6 +122,10 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	if err := opts.check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 	}
+	allow, err := newAllowlist(opts.Allow)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 	proto, err := newProtocol(ctx, opts)
@@ -125,6 +135,8 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	w := &Worker{
 		opts:   opts,
 		proto:  proto,
+		allow:  allow,
+		enc:    requestEncoding(erlterm.EncodeOptions{}, opts.AllowPickle),
 		calls:  make(map[uint64]*call),
 		funcs:  make(map[string]Func, len(opts.Funcs)),
 		exited: make(chan struct{}),

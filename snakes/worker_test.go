@@ -109,8 +109,10 @@ func TestPythonError(t *testing.T) {
 	}
 }
 
+// TestOpaqueRoundTrip: a Python object comes back to Go as an Opaque and
+// goes back to Python as itself, when the worker allows pickles.
 func TestOpaqueRoundTrip(t *testing.T) {
-	w := startWorker(t, Options{})
+	w := startWorker(t, Options{AllowPickle: true})
 	ctx := context.Background()
 	obj, err := w.Call(ctx, "fixtures", "make_thing", 42)
 	if err != nil {

@@ -56,6 +56,22 @@ def _too_deep(pos: int) -> LimitError:
     return LimitError("nesting too deep", pos, "max_depth")
 
 
+class PickleRefused(DecodeError):
+    """A pickled python object (``{'$erlport.opaque', python, Bin}``) in
+    data decoded by a decoder told not to unpickle: the worker refuses them
+    unless the host allowed pickles (``allow_pickle`` in hello), since
+    unpickling runs code."""
+
+
+# The wire names it taipan.PickleRefused (docs/protocol.md).
+PickleRefused.__module__ = "taipan"
+
+#: PickleRefused's message.
+PICKLE_REFUSED = ("refused a pickled python object: this worker does not "
+                  "unpickle data from the host (pickle runs code; the host "
+                  "allows it with AllowPickle)")
+
+
 # Precompiled structs; unpack_from parses in place, without slicing.
 _u16 = Struct(">H").unpack_from
 _u32 = Struct(">I").unpack_from
@@ -131,11 +147,14 @@ def _atom_at(buf: bytes, pos: int) -> Tuple[Atom, int]:
 # Decoder
 # ---------------------------------------------------------------------------
 
-def _make_decoder(unpickle: bool, max_collisions: int = DEFAULT_MAX_KEY_COLLISIONS
+def _make_decoder(unpickle: bool, max_collisions: int = DEFAULT_MAX_KEY_COLLISIONS,
+                  refuse: bool = False
                   ) -> Callable[[bytes, int, int], Tuple[Any, int]]:
     """Build the recursive term decoder.  A factory so that the unpickle
     choice and the collision limit are closure constants instead of
-    arguments on every call.
+    arguments on every call: ``unpickle`` calls pickle.loads on python
+    opaque objects, ``refuse`` raises PickleRefused on them, neither keeps
+    them as OpaqueObject.
 
     Map keys whose hashes an input can choose (big integers, floats, tuples
     of them: Python's hash of an int is its value modulo 2**61 - 1, and a
@@ -184,6 +203,8 @@ def _make_decoder(unpickle: bool, max_collisions: int = DEFAULT_MAX_KEY_COLLISIO
             data = data.encode("utf-8")
         if type(lang) is not Atom or type(data) is not bytes:
             return tuple(items)  # not an ErlPort opaque; keep the tuple
+        if lang is PYTHON and refuse:
+            raise PickleRefused(PICKLE_REFUSED, pos)
         if lang is PYTHON and unpickle:
             try:
                 import pickle  # on first use: importing it costs ~8 ms at start-up
@@ -701,7 +722,8 @@ def _dec_rare(buf: bytes, pos: int, depth: int, dec: Any) -> Tuple[Any, int]:
     raise DecodeError("unknown tag %d" % tag, pos)
 
 
-# The two decoders decode_from picks from, by its unpickle option.
+# The two decoders decode_from picks from, by its unpickle option; the
+# worker's reader uses the third unless the host allows pickles.
 _dec_unpickle = _make_decoder(True)
 _dec_keep = _make_decoder(False)
 _decoders = {(True, DEFAULT_MAX_KEY_COLLISIONS): _dec_unpickle,
@@ -722,3 +744,6 @@ def _decoder(unpickle: bool, max_collisions: int) -> Any:
         dec = _decoders[(unpickle, max_collisions)] = _make_decoder(
             unpickle, max_collisions)
     return dec
+
+
+_dec_refuse = _make_decoder(False, refuse=True)

@@ -12,12 +12,13 @@ from _thread import RLock
 from struct import Struct, error as _StructError
 from time import perf_counter
 
+from ._etf_dec import PICKLE_REFUSED, PickleRefused, _dec_keep, _dec_refuse
 from ._etf_enc import _enc, _pack_BI
 from .etf import (DEFAULT_MAX_DEPTH, DEFAULT_MAX_UNCOMPRESSED, DecodeError,
                   EncodeError, _dec_unpickle, _ensure_recursion, decode_from,
                   encode_into)
 from .errors import ProtocolError
-from .terms import Atom
+from .terms import Atom, ImproperList, OpaqueObject
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no typing import at start-up
@@ -95,7 +96,7 @@ _A_e = Atom("e")
 _A_N = Atom("N")
 
 
-def _reply(buf: bytes, p: int, end: int, tag: Any) -> Any:
+def _reply(buf: bytes, p: int, end: int, tag: Any, dec: Any) -> Any:
     """The host's reply to a host call, whose Id starts at buf[p], parsed
     by hand in its usual form (a small or 32-bit Id; the decoder does the
     rest), or None for anything else (the general decoder then parses it).
@@ -111,7 +112,7 @@ def _reply(buf: bytes, p: int, end: int, tag: Any) -> Any:
             p += 5
         else:
             return None
-        value, used = _dec_unpickle(buf, p, DEFAULT_MAX_DEPTH - 1)
+        value, used = dec(buf, p, DEFAULT_MAX_DEPTH - 1)
     except Exception:
         return None
     if used != end:
@@ -119,7 +120,7 @@ def _reply(buf: bytes, p: int, end: int, tag: Any) -> Any:
     return (tag, id, value)
 
 
-def _call(buf: bytes, p: int, end: int) -> Any:
+def _call(buf: bytes, p: int, end: int, dec: Any) -> Any:
     """The call request whose Id starts at buf[p] and whose frame ends at
     end, parsed by hand in its usual form (a small or 32-bit Id, Module and
     Function as UTF-8 binaries; the decoder does Args), or None for anything
@@ -143,7 +144,7 @@ def _call(buf: bytes, p: int, end: int) -> Any:
             return None
         p = e + 5 + _unpack_u32(buf, e + 1)[0]
         fn = buf[e + 5:p].decode()
-        args, used = _dec_unpickle(buf, p, DEFAULT_MAX_DEPTH - 1)
+        args, used = dec(buf, p, DEFAULT_MAX_DEPTH - 1)
     except Exception:
         return None
     if used != end:
@@ -165,6 +166,27 @@ def next_spin(full: float, cur: float, waited: float) -> float:
 def _too_deep() -> EncodeError:
     """The error of a term the encoder's recursion could not finish."""
     return EncodeError("term nested too deeply (or it contains itself)")
+
+
+_PYTHON = Atom("python")
+
+
+def _refuse_pickles(x: Any) -> None:
+    """Raise PickleRefused when x holds a python OpaqueObject: the reader's
+    check of a frame it decoded on its slow path (a compressed one)."""
+    t = type(x)
+    if t is OpaqueObject:
+        if x.language is _PYTHON:
+            raise PickleRefused(PICKLE_REFUSED)
+    elif t is tuple or isinstance(x, list):
+        for e in x:
+            _refuse_pickles(e)
+        if t is ImproperList:
+            _refuse_pickles(x.tail)
+    elif t is dict:
+        for k, v in x.items():
+            _refuse_pickles(k)
+            _refuse_pickles(v)
 
 
 class BadFrame:
@@ -200,6 +222,22 @@ class FrameReader:
         # _parse calls the decoder directly: allow its recursion up front,
         # as decode_from would.
         _ensure_recursion(DEFAULT_MAX_DEPTH)
+        #: What becomes of pickled python objects: see set_pickles.
+        self.pickles = "load"
+        self._dec = _dec_unpickle
+        #: Parse one frame per read_frames call (the worker's hello: the
+        #: frames after it wait for the options it sets).
+        self.one = False
+
+    def set_pickles(self, mode: str) -> None:
+        """What the reader does with a pickled python object,
+        ``{'$erlport.opaque', python, Bin}``: ``"load"`` unpickles it
+        (ErlPort's behaviour, the default), ``"keep"`` leaves it an
+        OpaqueObject, ``"refuse"`` makes its frame a BadFrame whose error
+        is PickleRefused (unpickling runs code)."""
+        self._dec = {"load": _dec_unpickle, "keep": _dec_keep,
+                     "refuse": _dec_refuse}[mode]
+        self.pickles = mode
 
     def read_frames(self) -> _List[Any]:
         """Block until at least one whole frame is here; return every whole
@@ -227,7 +265,7 @@ class FrameReader:
         pos = self._pos
         n = len(buf)
         out = []
-        dec = _dec_unpickle
+        dec = self._dec
         while n - pos >= 4:
             ln = _unpack_u32(buf, pos)[0]
             if ln > self.max_frame:
@@ -239,13 +277,13 @@ class FrameReader:
             if end > n:
                 break
             if buf.startswith(_CALL_HEAD, pos + 4):
-                term = _call(buf, pos + 11, end)
+                term = _call(buf, pos + 11, end, dec)
                 if term is not None:
                     out.append(term)
                     pos = end
                     continue
             elif buf.startswith(_R_HEAD, pos + 4) or buf.startswith(_E_HEAD, pos + 4):
-                term = _reply(buf, pos + 11, end, _A_r if buf[pos + 10] == 114 else _A_e)
+                term = _reply(buf, pos + 11, end, _A_r if buf[pos + 10] == 114 else _A_e, dec)
                 if term is not None:
                     out.append(term)
                     pos = end
@@ -258,10 +296,9 @@ class FrameReader:
                     try:
                         term, used = dec(buf, pos + 5, DEFAULT_MAX_DEPTH)
                     except (IndexError, _StructError, RecursionError):
-                        term, used = decode_from(buf, pos + 4)
+                        term, used = self._decode_from(buf, pos + 4)
                 else:
-                    term, used = decode_from(
-                        buf, pos + 4, max_uncompressed=self.max_uncompressed)
+                    term, used = self._decode_from(buf, pos + 4)
             except DecodeError as exc:
                 term, used = self._salvage(buf, pos + 4, exc,
                                            self.max_uncompressed)
@@ -270,8 +307,18 @@ class FrameReader:
                                     % (ln, used - pos - 4))
             out.append(term)
             pos = end
+            if self.one:
+                break
         self._pos = pos
         return out
+
+    def _decode_from(self, buf: bytes, pos: int) -> Any:
+        """decode_from under the reader's pickles mode: its slow path."""
+        term, used = decode_from(buf, pos, unpickle=self.pickles == "load",
+                                 max_uncompressed=self.max_uncompressed)
+        if self.pickles == "refuse":
+            _refuse_pickles(term)
+        return term, used
 
     @staticmethod
     def _salvage(buf: bytes, pos: int, exc: DecodeError,

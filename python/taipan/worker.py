@@ -151,6 +151,9 @@ class Runtime:
 
     def __init__(self, in_fd: int, out_fd: int, stdio: bool = False) -> None:
         self.reader = FrameReader(in_fd)
+        # The hello alone is read first (it is the host's own options, init
+        # included); the frames after it are read as it says.
+        self.reader.one = True
         self.writer = FrameWriter(out_fd)
         self.stdio = stdio
         self._mu = allocate_lock()
@@ -169,6 +172,9 @@ class Runtime:
         self._loop = None  # type: Any
         self._last_log_write = 0.0
         self.allow_eval = False
+        #: The allowlist (hello "allow"): None allows every function, else a
+        #: set of "module" and "module.function" entries (see _resolve).
+        self.allow = None  # type: Optional[frozenset]
         self.namespace = {"__name__": "__taipan__"}  # type: Dict[str, Any]
         self.log_level = 20
         self.encoder = None  # type: Optional[Callable[[Any], Any]]
@@ -212,6 +218,14 @@ class Runtime:
         for p in reversed(list(opts.get("paths") or ())):
             sys.path.insert(0, os.fsdecode(p) if isinstance(p, bytes) else str(p))
         self.allow_eval = opts.get("eval") is True
+        # Pickled objects from the host are refused unless it allows them.
+        self.reader.set_pickles("load" if opts.get("allow_pickle") is True else "refuse")
+        self.reader.one = False
+        allow = opts.get("allow")
+        if allow is not None and not (isinstance(allow, list)
+                                      and all(type(a) in (str, Atom) for a in allow)):
+            self._fatal(ProtocolError("hello allow must be undefined or a list of "
+                                      "names: %r" % (allow,)))
         level = opts.get("log_level")
         if type(level) is int:
             self.log_level = level
@@ -241,6 +255,9 @@ class Runtime:
                 self._finish_output()
                 self.writer.send(self._error_frame(0, exc))
                 os._exit(1)
+        # After init, which is the host's own code and is not checked.
+        if allow is not None:
+            self.allow = frozenset(_name(a) for a in allow)
         features = list(FEATURES)
         if self.allow_eval:
             features.append("eval")
@@ -471,6 +488,11 @@ class Runtime:
         """Deliver one frame read from the host (under _mu)."""
         if type(f) is not tuple or not f:
             if type(f) is BadFrame:
+                t = f.term
+                if (type(t) is tuple and len(t) == 3 and (t[0] is A_r or t[0] is A_e)
+                        and t[1] in self._pending):
+                    self._replies[t[1]] = f  # its waiter raises the error
+                    return
                 self._queue.append(f)
                 return
             self._fatal(ProtocolError("not a message tuple: %r" % (f,)))
@@ -533,9 +555,15 @@ class Runtime:
                          "not decode: %s" % (req.error,), {})
 
     def _resolve(self, mod: "Any", fn: "Any") -> "Any":
-        """The callable Module.Function (Function may be dotted)."""
+        """The callable Module.Function (Function may be dotted), once the
+        allowlist allows it."""
         t = type(mod)
         m = mod if t is str else mod.name if t is Atom else _name(mod)
+        allow = self.allow
+        if allow is not None:  # inline: this is on every call's path
+            f = fn if type(fn) is str else _name(fn)
+            if not ((m in allow and "." not in f) or (m + "." + f) in allow):
+                self._not_allowed(m, f)
         module = sys.modules.get(m)
         if module is None:
             __import__(m)
@@ -557,6 +585,15 @@ class Runtime:
                 raise _through_module(m, parts, module)
             obj = getattr(obj, p)
         return obj
+
+    @staticmethod
+    def _not_allowed(m: str, f: str) -> None:
+        """Refuse m.f, which the allowlist does not allow (_resolve checks:
+        the entry "m.f", or the entry "m" when f has no dot, since a dotted
+        f is an attribute path, which a module entry must not reach
+        through).  The host checked already; this is the second line."""
+        raise PermissionError("taipan: %s.%s is not allowed in this worker: it is "
+                              "not in its allowlist (the host's Options.Allow)" % (m, f))
 
     def _args(self, args: "Any", kwargs: "Any") -> "Tuple[Any, Any]":
         if type(args) is not list and not isinstance(args, (list, tuple)):
@@ -753,6 +790,8 @@ class Runtime:
             if status == 2:
                 raise HostError(None, "no reply from the host within %gs" % timeout)
             raise HostError(None, "the host closed the request pipe")
+        if type(reply) is BadFrame:
+            raise HostError(None, "the host's reply does not decode: %s" % (reply.error,))
         if reply[0] is A_r:
             return True, reply[2]
         return False, reply[2]

@@ -135,7 +135,8 @@ class WorkerTest(unittest.TestCase):
         self.assertEqual(self.w.call("builtins", "bytes.fromhex", ["ff00"]), (r, 1, b"\xff\x00"))
 
     def test_setup_installs_the_encoder(self):
-        w = Worker()
+        # allow_pickle: the frozenset below reaches the worker pickled
+        w = Worker({"allow_pickle": True})
         try:
             self.assertEqual(w.call("taipan.cli", "setup"), (r, 1, None))
             self.assertEqual(w.call("datetime", "date", [2024, 1, 2]),
