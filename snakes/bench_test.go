@@ -33,10 +33,44 @@ func addFrame(tb testing.TB) []byte {
 	return f
 }
 
-func benchWorker(b *testing.B) *Worker {
-	w := startWorker(b, Options{})
+// benchWorker starts a worker with opts and warms its imports.
+func benchWorker(b *testing.B, opts Options) *Worker {
+	w := startWorker(b, opts)
 	w.Call(context.Background(), "operator", "add", 1, 2) // warm imports
 	return w
+}
+
+// benchAdd measures sequential operator.add(1, 2) calls on w.
+func benchAdd(b *testing.B, w *Worker) {
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// alternate runs b.N calls of first and of second in alternating blocks
+// of 500, so that both share the machine's drift, and returns the time
+// each took: an A/B within one run.
+func alternate(b *testing.B, first, second func()) (firstT, secondT time.Duration) {
+	const block = 500
+	b.ResetTimer()
+	for done := 0; done < b.N; done += block {
+		n := min(block, b.N-done)
+		t0 := time.Now()
+		for range n {
+			first()
+		}
+		t1 := time.Now()
+		for range n {
+			second()
+		}
+		secondT += time.Since(t1)
+		firstT += t1.Sub(t0)
+	}
+	return firstT, secondT
 }
 
 func BenchmarkRawEcho(b *testing.B) {
@@ -50,29 +84,12 @@ func BenchmarkRawEcho(b *testing.B) {
 	}
 }
 
-func BenchmarkCallAdd(b *testing.B) {
-	w := benchWorker(b)
-	ctx := context.Background()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkCallAdd(b *testing.B) { benchAdd(b, benchWorker(b, Options{})) }
 
 // BenchmarkCallAddAllowlist is BenchmarkCallAdd under an allowlist (the
 // check is a map lookup on the request path: A/B against BenchmarkCallAdd).
 func BenchmarkCallAddAllowlist(b *testing.B) {
-	w := startWorker(b, Options{Allow: []string{"fixtures", "operator"}})
-	ctx := context.Background()
-	w.Call(ctx, "operator", "add", 1, 2) // warm imports
-	b.ResetTimer()
-	for range b.N {
-		if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchAdd(b, benchWorker(b, Options{Allow: []string{"fixtures", "operator"}}))
 }
 
 // BenchmarkCallAllowlistAB alternates blocks of sequential Calls on a
@@ -80,26 +97,12 @@ func BenchmarkCallAddAllowlist(b *testing.B) {
 // the same run, and reports both and their ratio: the allowlist's cost,
 // with the machine's drift shared by both.
 func BenchmarkCallAllowlistAB(b *testing.B) {
-	plain := benchWorker(b)
-	listed := startWorker(b, Options{Allow: []string{"fixtures", "operator"}})
+	plain := benchWorker(b, Options{})
+	listed := benchWorker(b, Options{Allow: []string{"fixtures", "operator"}})
 	ctx := context.Background()
-	listed.Call(ctx, "operator", "add", 1, 2) // warm imports
-	var plainT, listedT time.Duration
-	const block = 500
-	b.ResetTimer()
-	for done := 0; done < b.N; done += block {
-		n := min(block, b.N-done)
-		t0 := time.Now()
-		for range n {
-			plain.Call(ctx, "operator", "add", 1, 2)
-		}
-		t1 := time.Now()
-		for range n {
-			listed.Call(ctx, "operator", "add", 1, 2)
-		}
-		listedT += time.Since(t1)
-		plainT += t1.Sub(t0)
-	}
+	plainT, listedT := alternate(b,
+		func() { plain.Call(ctx, "operator", "add", 1, 2) },
+		func() { listed.Call(ctx, "operator", "add", 1, 2) })
 	b.ReportMetric(float64(plainT.Microseconds())/float64(b.N), "plain-µs")
 	b.ReportMetric(float64(listedT.Microseconds())/float64(b.N), "allow-µs")
 	b.ReportMetric(float64(listedT)/float64(plainT), "ratio")
@@ -112,7 +115,7 @@ func BenchmarkCallAllowlistAB(b *testing.B) {
 // honest anchor for polling workers: the blocking one pays a wake-up from
 // sleep (10–15 µs here) that they avoid.
 func BenchmarkCallVsRawEcho(b *testing.B) {
-	w := benchWorker(b)
+	w := benchWorker(b, Options{})
 	e := startRawEcho(b, 0)
 	se := startRawEcho(b, DefaultSpin)
 	f := addFrame(b)
@@ -150,7 +153,7 @@ func BenchmarkCallVsRawEcho(b *testing.B) {
 }
 
 func benchInFlight(b *testing.B, k int) {
-	w := benchWorker(b)
+	w := benchWorker(b, Options{})
 	ctx := context.Background()
 	b.ResetTimer()
 	start := time.Now()
@@ -218,7 +221,7 @@ func BenchmarkPythonCPass(b *testing.B) {
 }
 
 func BenchmarkCallback(b *testing.B) {
-	w := benchWorker(b)
+	w := benchWorker(b, Options{})
 	w.RegisterFunc("ident", func(_ context.Context, args []any) (any, error) { return args[0], nil })
 	ctx := context.Background()
 	b.Run("plain", func(b *testing.B) {
@@ -236,7 +239,7 @@ func BenchmarkCallback(b *testing.B) {
 }
 
 func BenchmarkEcho1MiB(b *testing.B) {
-	w := benchWorker(b)
+	w := benchWorker(b, Options{})
 	payload := make([]byte, 1<<20)
 	ctx := context.Background()
 	b.SetBytes(1 << 20)
@@ -259,17 +262,7 @@ func BenchmarkCallLimits(b *testing.B) {
 		{"none", Limits{}},
 		{"all", Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024, Processes: 1 << 20}},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			w := startWorker(b, Options{Limits: c.limits})
-			ctx := context.Background()
-			w.Call(ctx, "operator", "add", 1, 2) // warm imports
-			b.ResetTimer()
-			for range b.N {
-				if _, err := w.Call(ctx, "operator", "add", 1, 2); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		b.Run(c.name, func(b *testing.B) { benchAdd(b, benchWorker(b, Options{Limits: c.limits})) })
 	}
 }
 

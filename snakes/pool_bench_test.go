@@ -97,24 +97,11 @@ func BenchmarkPool2Callers8(b *testing.B) {
 // is the Pool's cost per call (goal ≤ 2 µs). Noisy: a call is ~30 µs.
 func BenchmarkManagerOverhead(b *testing.B) {
 	p := benchPool(b, PoolOptions{Size: 1})
-	w := benchWorker(b)
+	w := benchWorker(b, Options{})
 	ctx := context.Background()
-	var poolT, directT time.Duration
-	const block = 500
-	b.ResetTimer()
-	for done := 0; done < b.N; done += block {
-		n := min(block, b.N-done)
-		t0 := time.Now()
-		for range n {
-			w.Call(ctx, "operator", "add", 1, 2)
-		}
-		t1 := time.Now()
-		for range n {
-			p.Call(ctx, "operator", "add", 1, 2)
-		}
-		poolT += time.Since(t1)
-		directT += t1.Sub(t0)
-	}
+	directT, poolT := alternate(b,
+		func() { w.Call(ctx, "operator", "add", 1, 2) },
+		func() { p.Call(ctx, "operator", "add", 1, 2) })
 	b.ReportMetric(float64(poolT.Nanoseconds())/float64(b.N)/1000, "pool-µs")
 	b.ReportMetric(float64(directT.Nanoseconds())/float64(b.N)/1000, "direct-µs")
 	b.ReportMetric(float64((poolT-directT).Nanoseconds())/float64(b.N)/1000, "extra-µs")
