@@ -405,12 +405,15 @@ def _hostile():
 
 class FuzzTest(unittest.TestCase):
     """Seeded mutation fuzzing for a bounded time: only DecodeError may
-    come out (unpickle=False: mutated pickles must not run)."""
+    come out (unpickle=False: mutated pickles must not run).  2 s with a
+    fixed seed in the test command; .ci/run fuzzes longer with a new seed
+    (TAIPAN_PYFUZZ_SECONDS, TAIPAN_PYFUZZ_SEED: a failure names its seed)."""
 
-    SECONDS = 2.0
+    SECONDS = float(os.environ.get("TAIPAN_PYFUZZ_SECONDS", "2"))
+    SEED = int(os.environ.get("TAIPAN_PYFUZZ_SEED", "20261123"))
 
     def test_fuzz(self):
-        rng = random.Random(20261123)
+        rng = random.Random(self.SEED)
         corpus = _corpus()
         for data in corpus:
             decode(data, unpickle=False)  # the corpus itself is valid
@@ -451,7 +454,8 @@ class FuzzTest(unittest.TestCase):
             except DecodeError:
                 pass
             except Exception as exc:  # pragma: no cover - a failure report
-                self.fail("decode(%r) raised %s: %s" % (bytes(data)[:200], type(exc).__name__, exc))
+                self.fail("seed %d: decode(%r) raised %s: %s"
+                          % (self.SEED, bytes(data)[:200], type(exc).__name__, exc))
             slowest = max(slowest, time.perf_counter() - t0)
             try:
                 decode_from(bytes(data), 0, unpickle=False)
