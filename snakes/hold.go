@@ -131,17 +131,16 @@ func (h *hold) release() {
 	h.p.release(h.m, served, broken)
 }
 
-// workerDown returns why w takes no more calls, or nil: its Err, or its
-// exit status once the process has exited (Err may lag the exit a little:
-// the reply pipe is drained first).
+// workerDown returns why w takes no more calls, or nil: its exit status
+// once the process has exited, else its Err. The exit comes first: Err
+// lags the exit (the reply pipe is drained before it is set), and in that
+// gap the pool, told of the exit, may Stop the worker, whose "worker
+// stopped" would hide that it died (TestSessionLost saw it under -cpu 8).
 func workerDown(w *Worker) error {
-	if err := w.Err(); err != nil {
-		return err
-	}
 	select {
 	case <-w.Exited():
 		return w.exitErr
 	default:
-		return nil
+		return w.Err()
 	}
 }
