@@ -3,8 +3,6 @@ package snakes
 import (
 	"context"
 	"errors"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -158,7 +156,7 @@ func TestHoldEndWaitsForTheWorker(t *testing.T) {
 				case <-returned:
 					return true
 				default:
-					return parkedIn(hd.frame)
+					return parkedIn("", hd.frame)
 				}
 			})
 			select {
@@ -174,18 +172,4 @@ func TestHoldEndWaitsForTheWorker(t *testing.T) {
 			}
 		})
 	}
-}
-
-// parkedIn reports whether a goroutine is parked (waiting on a channel, a
-// lock...: neither running nor runnable) with frame in its stack.
-func parkedIn(frame string) bool {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		header, _, _ := strings.Cut(g, "\n")
-		if strings.Contains(g, frame) && !strings.Contains(header, "[running") && !strings.Contains(header, "[runnable") {
-			return true
-		}
-	}
-	return false
 }
