@@ -228,7 +228,12 @@ func TestManagerWaiterGivesUp(t *testing.T) {
 		t.Fatalf("after release: %+v", st)
 	}
 
-	// Waiters giving up while workers are handed out: none is lost.
+	// Waiters giving up while workers are handed out: none is lost. A
+	// context may end as its lease is released; Release returns once the
+	// pool has the worker either way (TestHoldEndWaitsForTheWorker), and a
+	// waiter granted as it gives up gives the worker back before it
+	// returns (TestManagerWaiterGrantedAsItGivesUp): Stats is read after
+	// every release completed.
 	p2 := startPool(t, PoolOptions{Size: 2})
 	var wg sync.WaitGroup
 	for g := range 16 {
