@@ -22,6 +22,11 @@ import (
 //     call over one of the worker's Limits, a Python exception under
 //     KillOnException).
 //
+// An end that finds no call in flight returns once the worker is back in
+// the pool, whichever end gives it back: Release (or Close) racing the
+// end of the context waits for the latter's giving back, so that a
+// caller never sees its worker still out after Release returned.
+//
 // Requests made on Lease.Worker() directly are not the hold's: they are
 // neither admitted nor waited for.
 //
@@ -33,12 +38,13 @@ type hold struct {
 	m *member
 
 	mu       sync.Mutex
-	inflight int  // calls through the holder
-	served   int  // of which ran (the pool counts them toward MaxCalls)
-	ended    bool // no call is admitted any more
-	released bool // the worker went back to the pool
-	broken   bool // give it back as broken
-	dirty    bool // Exec or Eval ran: clear the eval namespace first
+	inflight int           // calls through the holder
+	served   int           // of which ran (the pool counts them toward MaxCalls)
+	ended    bool          // no call is admitted any more
+	released bool          // the worker is going back to the pool (or went)
+	back     chan struct{} // made with released, closed once the pool has the worker
+	broken   bool          // give it back as broken
+	dirty    bool          // Exec or Eval ran: clear the eval namespace first
 	unwatch  func() bool
 }
 
@@ -65,14 +71,19 @@ func (h *hold) watch(ctx context.Context) {
 
 // end ends the hold (broken: give the worker back as broken) and gives
 // the worker back now when no call is in flight; otherwise the last one
-// does.
+// does. When another goroutine is giving the worker back already (the end
+// of the holder's context, the last call), it waits until the pool has
+// it.
 func (h *hold) end(broken bool) {
 	h.mu.Lock()
 	h.broken = h.broken || broken
 	last := h.endLocked()
+	back := h.back
 	h.mu.Unlock()
 	if last {
 		h.release()
+	} else if back != nil {
+		<-back
 	}
 }
 
@@ -105,14 +116,21 @@ func (h *hold) finishLocked(sent, broken bool) bool {
 }
 
 // release gives the worker back, once: as broken when its state is
-// unknown, after clearing the eval namespace when Exec or Eval ran.
+// unknown, after clearing the eval namespace when Exec or Eval ran. A
+// second caller (two ends that both found no call in flight) waits for
+// the first's giving back.
 func (h *hold) release() {
 	h.mu.Lock()
 	if h.released {
+		back := h.back
 		h.mu.Unlock()
+		<-back
 		return
 	}
 	h.released, h.ended = true, true
+	back := make(chan struct{})
+	h.back = back
+	defer close(back)
 	w := h.m.Worker
 	served := h.served
 	broken := h.broken || workerDown(w) != nil

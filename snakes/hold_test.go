@@ -89,3 +89,87 @@ func TestHoldContextEnds(t *testing.T) {
 		}
 	}
 }
+
+// A holder that ends its hold while the end of its context is giving the
+// worker back returns once the worker is back in the pool, not before:
+// of the two ends that race, the one that finds the other giving the
+// worker back waits for it. (Before, Release returned at once, and a
+// caller reading Stats right after it could find the worker still leased:
+// TestManagerWaiterGivesUp's storm failed so under load.)
+//
+// The race is forced: the test holds the pool's mutex, so the end of the
+// context takes the worker back from the holder and stops there, before
+// the pool has it.
+func TestHoldEndWaitsForTheWorker(t *testing.T) {
+	holders := []struct {
+		name string
+		// open takes a worker for a holder bound to ctx and returns its
+		// hold and its end (Release, Close).
+		open func(context.Context, *Pool) (*hold, func(), error)
+		// frame is the end's frame in a goroutine's stack.
+		frame string
+	}{
+		{"lease", func(ctx context.Context, p *Pool) (*hold, func(), error) {
+			l, err := p.Acquire(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return &l.h, l.Release, nil
+		}, "snakes.(*Lease).Release("},
+		{"session", func(ctx context.Context, p *Pool) (*hold, func(), error) {
+			s, err := p.Session(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return &s.h, func() { s.Close() }, nil
+		}, "snakes.(*Session).Close("},
+	}
+	for _, hd := range holders {
+		t.Run(hd.name, func(t *testing.T) {
+			p := startPool(t, PoolOptions{Size: 1})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			h, end, err := hd.open(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.mu.Lock()
+			locked := true
+			defer func() {
+				if locked {
+					p.mu.Unlock()
+				}
+			}()
+			cancel()
+			testkit.Eventually(t, "the end of the context to take the worker back", func() bool {
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				return h.released
+			})
+			returned := make(chan struct{})
+			go func() {
+				end()
+				close(returned)
+			}()
+			testkit.Eventually(t, "the holder's end to return or to wait", func() bool {
+				select {
+				case <-returned:
+					return true
+				default:
+					return parkedIn("", hd.frame)
+				}
+			})
+			select {
+			case <-returned:
+				t.Fatalf("the holder's end returned while its worker was still out of the pool (%s)", p.mach.Members()[0].State())
+			default:
+			}
+			p.mu.Unlock()
+			locked = false
+			testkit.Receive(t, "the holder's end", returned)
+			if st := p.Stats(); st.Leased != 0 || st.Idle != 1 || st.Workers != 1 {
+				t.Fatalf("after the holder's end returned: %+v", st)
+			}
+		})
+	}
+}

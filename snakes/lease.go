@@ -158,7 +158,9 @@ func (l *Lease) finish(sent bool, err error) {
 
 // Release ends the lease (poolboy's checkin): the worker goes back to the
 // pool once the calls in flight through the lease have returned; a worker
-// whose state is unknown is stopped and replaced instead.
+// whose state is unknown is stopped and replaced instead. With no call in
+// flight it returns once the pool has the worker, even when the end of
+// Acquire's context is giving it back at that moment.
 func (l *Lease) Release() { l.h.end(false) }
 
 // ReleaseBroken ends the lease with its worker marked broken: it is

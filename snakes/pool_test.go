@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/taipan-go/taipan/internal/testkit"
+	"github.com/taipan-go/taipan/snakes/internal/poolstate"
 )
 
 // startPool starts a pool on the fixtures, stopped at the end of the test,
@@ -227,7 +228,12 @@ func TestManagerWaiterGivesUp(t *testing.T) {
 		t.Fatalf("after release: %+v", st)
 	}
 
-	// Waiters giving up while workers are handed out: none is lost.
+	// Waiters giving up while workers are handed out: none is lost. A
+	// context may end as its lease is released; Release returns once the
+	// pool has the worker either way (TestHoldEndWaitsForTheWorker), and a
+	// waiter granted as it gives up gives the worker back before it
+	// returns (TestManagerWaiterGrantedAsItGivesUp): Stats is read after
+	// every release completed.
 	p2 := startPool(t, PoolOptions{Size: 2})
 	var wg sync.WaitGroup
 	for g := range 16 {
@@ -249,6 +255,70 @@ func TestManagerWaiterGivesUp(t *testing.T) {
 	wg.Wait()
 	if st := p2.Stats(); st.Idle != 2 || st.Workers != 2 || st.Waiting != 0 || st.Spawned != 2 {
 		t.Fatalf("after the storm: %+v", st)
+	}
+}
+
+// A waiter whose context ends as a worker is granted to it gives the
+// worker back before it returns: the grant is sent under the pool's mutex
+// once the machine took the waiter off the queue, so a waiter that finds
+// itself off the queue owns it, and no worker is lost. The interleaving
+// is forced: the waiter has seen its context end and waits for the pool's
+// mutex, which the test holds while it gives back the only worker (the
+// machine grants it to that waiter).
+func TestManagerWaiterGrantedAsItGivesUp(t *testing.T) {
+	waiters := []struct {
+		name string
+		wait func(context.Context, *Pool) error
+	}{
+		{"Acquire", func(ctx context.Context, p *Pool) error {
+			l, err := p.Acquire(ctx)
+			if err == nil {
+				l.Release()
+			}
+			return err
+		}},
+		{"Call", func(ctx context.Context, p *Pool) error {
+			_, err := p.Call(ctx, "fixtures", "echo", 1)
+			return err
+		}},
+		{"Session", func(ctx context.Context, p *Pool) error {
+			s, err := p.Session(ctx)
+			if err == nil {
+				s.Close()
+			}
+			return err
+		}},
+	}
+	for _, tc := range waiters {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startPool(t, PoolOptions{Size: 1})
+			m, err := p.acquire(context.Background(), poolstate.Exclusive, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- tc.wait(ctx, p) }()
+			testkit.Eventually(t, "the waiter to queue", func() bool { return p.Stats().Waiting == 1 })
+			p.mu.Lock()
+			cancel()
+			testkit.Eventually(t, "the waiter to give up and wait for the pool's mutex", func() bool {
+				return parkedIn("sync.Mutex.Lock", "snakes.(*Pool).acquire(")
+			})
+			p.exec(p.mach.Release(m, 0, poolstate.Whole, p.clock.Now()))
+			granted := p.mach.Waiting() == 0 && m.State() != poolstate.Idle
+			p.mu.Unlock()
+			if !granted {
+				t.Fatal("giving the worker back did not grant it to the waiter")
+			}
+			if err := testkit.Receive(t, "the waiter", done); !errors.Is(err, ErrCancelled) {
+				t.Fatalf("the waiter: %v, want ErrCancelled", err)
+			}
+			if st := p.Stats(); st.Idle != 1 || st.Leased != 0 || st.Busy != 0 || st.Waiting != 0 || st.Workers != 1 {
+				t.Fatalf("after the waiter returned: %+v", st)
+			}
+		})
 	}
 }
 

@@ -258,8 +258,10 @@ func (s *Session) Stream(ctx context.Context, module, function string, args ...a
 
 // Close ends the session: later calls fail with ErrSessionClosed, and the
 // worker goes back to the pool once the calls in flight have finished
-// (its Exec and Eval names cleared first). It always returns nil; calling
-// it again does nothing.
+// (its Exec and Eval names cleared first). With no call in flight it
+// returns once the pool has the worker, even when the end of the
+// session's context is giving it back at that moment. It always returns
+// nil; calling it again does nothing.
 func (s *Session) Close() error {
 	s.close(false)
 	return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -88,4 +90,24 @@ func waitWritten(t testing.TB, w *Worker, n int) {
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	testkit.Eventually(t, what, cond)
+}
+
+// parkedIn reports whether a goroutine is parked with frame in its stack:
+// in state (a stack header's, as "sync.Mutex.Lock"), or in any state but
+// running and runnable when state is "". Tests force an interleaving with
+// it: a goroutine parked on what the test holds has reached that point.
+func parkedIn(state, frame string) bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if !strings.Contains(g, frame) {
+			continue
+		}
+		if state != "" && strings.Contains(header, "["+state) ||
+			state == "" && !strings.Contains(header, "[running") && !strings.Contains(header, "[runnable") {
+			return true
+		}
+	}
+	return false
 }
