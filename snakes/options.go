@@ -185,15 +185,16 @@ func orInt(v, def int) int {
 	return def
 }
 
-// check refuses options that cannot work (ErrInvalidOptions).
-func (o *Options) check() error {
+// check refuses options that cannot work (ErrInvalidOptions); it returns
+// the allowlist of o.Allow, built once for Start to keep.
+func (o *Options) check() (*allowlist, error) {
 	if err := o.checkEnv(); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := newAllowlist(o.Allow); err != nil {
-		return err
+	if err := o.Limits.check(); err != nil {
+		return nil, err
 	}
-	return o.Limits.check()
+	return newAllowlist(o.Allow)
 }
 
 // withDefaults fills the zero fields.

@@ -95,7 +95,7 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 	if opts.Size+opts.MaxOverflow <= 0 {
 		return nil, &PoolSizeError{Pool: opts.Name, Size: opts.Size, MaxOverflow: opts.MaxOverflow}
 	}
-	if err := opts.Worker.check(); err != nil {
+	if _, err := opts.Worker.check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 	}
 	if opts.Worker.Interpreter == nil && opts.Worker.Profile != ProfileErlPort {

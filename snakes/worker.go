@@ -119,10 +119,7 @@ func (w *Worker) Err() error {
 // Start starts a Python worker and returns once its handshake is done.
 func Start(ctx context.Context, opts Options) (*Worker, error) {
 	opts = opts.withDefaults()
-	if err := opts.check(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
-	}
-	allow, err := newAllowlist(opts.Allow)
+	allow, err := opts.check()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 	}
