@@ -12,13 +12,13 @@ from _thread import RLock
 from struct import Struct, error as _StructError
 from time import perf_counter
 
-from ._etf_dec import PICKLE_REFUSED, PickleRefused, _dec_keep, _dec_refuse
+from ._etf_dec import _dec_keep, _dec_refuse
 from ._etf_enc import _enc, _pack_BI
 from .etf import (DEFAULT_MAX_DEPTH, DEFAULT_MAX_UNCOMPRESSED, DecodeError,
-                  EncodeError, _dec_unpickle, _ensure_recursion, decode_from,
-                  encode_into)
+                  EncodeError, _dec_unpickle, _decode_top, _ensure_recursion,
+                  decode_from, encode_into)
 from .errors import ProtocolError
-from .terms import Atom, ImproperList, OpaqueObject
+from .terms import Atom
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no typing import at start-up
@@ -168,27 +168,6 @@ def _too_deep() -> EncodeError:
     return EncodeError("term nested too deeply (or it contains itself)")
 
 
-_PYTHON = Atom("python")
-
-
-def _refuse_pickles(x: Any) -> None:
-    """Raise PickleRefused when x holds a python OpaqueObject: the reader's
-    check of a frame it decoded on its slow path (a compressed one)."""
-    t = type(x)
-    if t is OpaqueObject:
-        if x.language is _PYTHON:
-            raise PickleRefused(PICKLE_REFUSED)
-    elif t is tuple or isinstance(x, list):
-        for e in x:
-            _refuse_pickles(e)
-        if t is ImproperList:
-            _refuse_pickles(x.tail)
-    elif t is dict:
-        for k, v in x.items():
-            _refuse_pickles(k)
-            _refuse_pickles(v)
-
-
 class BadFrame:
     """A well-formed frame whose payload could not be fully decoded (an opaque
     python object that does not unpickle).  ``term`` is the frame decoded
@@ -222,8 +201,7 @@ class FrameReader:
         # _parse calls the decoder directly: allow its recursion up front,
         # as decode_from would.
         _ensure_recursion(DEFAULT_MAX_DEPTH)
-        #: What becomes of pickled python objects: see set_pickles.
-        self.pickles = "load"
+        # What becomes of pickled python objects: see set_pickles.
         self._dec = _dec_unpickle
         #: Parse one frame per read_frames call (the worker's hello: the
         #: frames after it wait for the options it sets).
@@ -237,7 +215,6 @@ class FrameReader:
         is PickleRefused (unpickling runs code)."""
         self._dec = {"load": _dec_unpickle, "keep": _dec_keep,
                      "refuse": _dec_refuse}[mode]
-        self.pickles = mode
 
     def read_frames(self) -> _List[Any]:
         """Block until at least one whole frame is here; return every whole
@@ -313,12 +290,10 @@ class FrameReader:
         return out
 
     def _decode_from(self, buf: bytes, pos: int) -> Any:
-        """decode_from under the reader's pickles mode: its slow path."""
-        term, used = decode_from(buf, pos, unpickle=self.pickles == "load",
-                                 max_uncompressed=self.max_uncompressed)
-        if self.pickles == "refuse":
-            _refuse_pickles(term)
-        return term, used
+        """decode_from with the reader's decoder (its pickles mode): its
+        slow path (a compressed frame, or one the fast path gave up on)."""
+        return _decode_top(buf, pos, DEFAULT_MAX_DEPTH, self._dec,
+                           self.max_uncompressed)
 
     @staticmethod
     def _salvage(buf: bytes, pos: int, exc: DecodeError,

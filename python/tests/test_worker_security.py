@@ -171,6 +171,29 @@ class ReaderModesTest(unittest.TestCase):
         self.assertEqual(got[2], (C, 3, A("m"), A("f"), [OpaqueObject(b"x", "ruby")]))
         self.assertFalse(os.path.exists(target))
 
+    def test_refuse_compressed(self):
+        # A compressed frame takes the reader's slow path: the pickle in it
+        # is refused there too, before pickle.loads could run it.
+        import zlib
+        from taipan.framing import BadFrame, FrameReader
+        from taipan._etf_dec import PickleRefused
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d)
+        target = os.path.join(d, "owned")
+        rfd, wfd = os.pipe()
+        self.addCleanup(os.close, rfd)
+        raw = etf.encode((C, 1, A("m"), A("f"), [pickled(target)]))[1:]
+        data = bytes([131, 80]) + struct.pack(">I", len(raw)) + zlib.compress(raw)
+        os.write(wfd, struct.pack(">I", len(data)) + data)
+        os.close(wfd)
+        reader = FrameReader(rfd)
+        reader.set_pickles("refuse")
+        got = reader.read_frames()
+        self.assertEqual(len(got), 1)
+        self.assertIs(type(got[0]), BadFrame)
+        self.assertIsInstance(got[0].error, PickleRefused)
+        self.assertFalse(os.path.exists(target))
+
     def test_keep(self):
         from taipan.framing import FrameReader
         rfd, wfd = os.pipe()
