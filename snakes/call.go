@@ -125,12 +125,14 @@ func (w *Worker) result(c *call) error {
 	if err == nil && !decoded && frame != nil {
 		if isErr {
 			err = decodeError(w.decode, frame, off)
-			if w.limits != nil {
-				err = w.limits.fromPython(err)
-			}
 		} else if c.target != nil {
 			err = decodeAt(w.decode, frame, off, c.target)
 		}
+	}
+	if err != nil && w.limits != nil {
+		// Here, not where the error is decoded: the compat profile
+		// completes a call with its *PythonError already made.
+		err = w.limits.fromPython(err)
 	}
 	return err
 }

@@ -264,3 +264,20 @@ func TestLimitAboveHost(t *testing.T) {
 		t.Fatalf("open files %s/%s, want %s (host's hard limit %d)", soft, hard, want, host.Max)
 	}
 }
+
+// TestLimitErlPort: the limits bind an ErlPort worker too, and its Python
+// exception at a limit is named the same way as a native worker's (the
+// compat profile completes a call with its error already decoded).
+func TestLimitErlPort(t *testing.T) {
+	// fixtures imports taipan: the runtime goes on its PYTHONPATH.
+	w := startErlPort(t, Options{Limits: Limits{OpenFiles: 32}, Paths: []string{interp(t).RuntimeDir}})
+	if v, err := w.Call(context.Background(), "fixtures", "open_files", 4); err != nil || v != int64(4) {
+		t.Fatalf("4 files: %v, %v", v, err)
+	}
+	_, err := w.Call(context.Background(), "fixtures", "open_files", 64)
+	var le *LimitError
+	var pe *PythonError
+	if !errors.As(err, &le) || le.Limit != LimitOpenFiles || le.Value != 32 || !errors.As(err, &pe) {
+		t.Fatalf("64 files under 32: %v; want an open files *LimitError", err)
+	}
+}
