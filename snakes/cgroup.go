@@ -165,9 +165,19 @@ func hasWord(s, w string) bool {
 // newWorkerCgroup makes the cgroup parent/taipan-worker-<pid> with
 // memory.max set to limit (and no swap to spill into), and moves the
 // process pid into it. On failure nothing is left behind.
+//
+// A cgroup of that name already there is a leftover: pid is ours, so no
+// live worker is in it; a host killed before it could remove its
+// workers' cgroups leaves them, and pids are reused. An empty one is
+// removed and made again (rmdir refuses a cgroup that still holds a
+// process, which is then an error).
 func newWorkerCgroup(parent string, pid int, limit int64) (_ string, err error) {
 	dir := filepath.Join(parent, "taipan-worker-"+strconv.Itoa(pid))
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	err = os.Mkdir(dir, 0o755)
+	if errors.Is(err, os.ErrExist) && syscall.Rmdir(dir) == nil {
+		err = os.Mkdir(dir, 0o755)
+	}
+	if err != nil {
 		return "", err
 	}
 	defer func() {

@@ -118,6 +118,34 @@ func TestWorkerCgroupFailure(t *testing.T) {
 	}
 }
 
+// TestWorkerCgroupLeftover: a cgroup of the worker's name left by an
+// earlier host (pids are reused) is removed and made again when empty,
+// and kept (an error) when something is still in it.
+func TestWorkerCgroupLeftover(t *testing.T) {
+	parent := t.TempDir()
+	stale := filepath.Join(parent, "taipan-worker-12345")
+	if err := os.Mkdir(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A plain directory gets no interface files: the setup fails after
+	// the leftover was replaced, and removes what it made.
+	if _, err := newWorkerCgroup(parent, 12345, 1<<20); err == nil || errors.Is(err, os.ErrExist) {
+		t.Fatalf("newWorkerCgroup over an empty leftover: %v; want the setup's error, not EEXIST", err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("the empty leftover is still there: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(stale, "held"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newWorkerCgroup(parent, 12345, 1<<20); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("newWorkerCgroup over a leftover in use: %v; want EEXIST", err)
+	}
+	if _, err := os.Stat(filepath.Join(stale, "held")); err != nil {
+		t.Fatalf("a leftover in use was touched: %v", err)
+	}
+}
+
 // TestCgroupOOMKills reads memory.events.
 func TestCgroupOOMKills(t *testing.T) {
 	cases := []struct {
