@@ -281,3 +281,15 @@ func TestLimitErlPort(t *testing.T) {
 		t.Fatalf("64 files under 32: %v; want an open files *LimitError", err)
 	}
 }
+
+// TestLimitsNotBlamed: a start that fails for another reason (here an
+// Init that raises) under limits Python starts under well does not say
+// the limits may be too low.
+func TestLimitsNotBlamed(t *testing.T) {
+	_, err := Start(context.Background(), Options{Interpreter: interp(t), Limits: Limits{OpenFiles: 256},
+		Init: &InitCall{Module: "builtins", Function: "exec", Args: []any{"raise ValueError('init')"}}})
+	var pe *PythonError
+	if !errors.Is(err, ErrStartFailed) || !errors.As(err, &pe) || strings.Contains(err.Error(), "too low") {
+		t.Fatalf("Init raised: %v; want ErrStartFailed and its ValueError, the limits not blamed", err)
+	}
+}

@@ -169,7 +169,9 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 		} else {
 			err = fmt.Errorf("%w: %w", ErrStartFailed, err)
 		}
-		if !opts.Limits.IsZero() {
+		if !opts.Limits.IsZero() && errors.Is(err, ErrWorkerExited) {
+			// Only when Python died starting: an Init that raised, or a
+			// start that timed out, is not the limits' doing.
 			err = fmt.Errorf("%w (with Limits %v: too low for Python to start?)", err, opts.Limits)
 		}
 		return nil, err
