@@ -251,19 +251,20 @@ func BenchmarkEcho1MiB(b *testing.B) {
 	}
 }
 
-// BenchmarkCallLimits: a sequential call on a worker without limits and
-// on one with every limit set (A/B in one run): the limits are the
-// kernel's business once set, and the host checks nothing per call.
+// BenchmarkCallLimits alternates blocks of sequential calls on a worker
+// without limits and on one with every limit set (an A/B in one run, as
+// BenchmarkCallAllowlistAB): the limits are the kernel's business once
+// set, and the host checks nothing per call.
 func BenchmarkCallLimits(b *testing.B) {
-	for _, c := range []struct {
-		name   string
-		limits Limits
-	}{
-		{"none", Limits{}},
-		{"all", Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024, Processes: 1 << 20}},
-	} {
-		b.Run(c.name, func(b *testing.B) { benchAdd(b, benchWorker(b, Options{Limits: c.limits})) })
-	}
+	plain := benchWorker(b, Options{})
+	limited := benchWorker(b, Options{Limits: Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024, Processes: 1 << 20}})
+	ctx := context.Background()
+	plainT, limitedT := alternate(b,
+		func() { plain.Call(ctx, "operator", "add", 1, 2) },
+		func() { limited.Call(ctx, "operator", "add", 1, 2) })
+	b.ReportMetric(float64(plainT.Microseconds())/float64(b.N), "plain-µs")
+	b.ReportMetric(float64(limitedT.Microseconds())/float64(b.N), "limits-µs")
+	b.ReportMetric(float64(limitedT)/float64(plainT), "ratio")
 }
 
 // BenchmarkResolveInterpreter is what a process pays once before its
