@@ -468,8 +468,7 @@ def _make_decoder(unpickle: bool, max_collisions: int = DEFAULT_MAX_KEY_COLLISIO
                     else:
                         k, pos = dec(buf, pos, depth)
                         tk = type(k)
-                        if tk is tuple or not (
-                                (tk is int and -SAFE < k < SAFE) or tk is Atom
+                        if not ((tk is int and -SAFE < k < SAFE) or tk is Atom
                                 or tk is str or tk is bytes or k is None
                                 or tk is bool):
                             if hits is None:
