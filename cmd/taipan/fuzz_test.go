@@ -9,8 +9,8 @@ import (
 
 // FuzzParseCallArgs feeds the command line's argument parser (and so
 // decodeJSON and its error wording) anything: it must never panic, a
-// refusal must be a *JSONError or a usageError, and a value read as JSON
-// must be one encoding/json accepts too.
+// refusal must be a *JSONError or a usageError, and JSON is read as such
+// exactly when encoding/json accepts it (but for a float beyond range).
 func FuzzParseCallArgs(f *testing.F) {
 	for _, s := range []string{"1", "-1", "12345678901234567890", "1e400", "-1e400", "[1, {\"a\": 2}]",
 		"{bad", "nul", "[1, \"a", "\"a\tb\"", "01", "\"é\" x", "a=1", "sep=,", "a=[1", "é=\"x\"",
@@ -27,6 +27,9 @@ func FuzzParseCallArgs(f *testing.F) {
 			case errors.As(err, &je):
 				if !errors.Is(err, ErrBadJSON) || je.Text == "" || je.Reason == "" || je.Column < 0 {
 					t.Fatalf("parseCallArgs(%q): %#v", s, je)
+				}
+				if json.Valid([]byte(je.Text)) && !strings.Contains(je.Reason, "beyond a float's range") {
+					t.Fatalf("parseCallArgs(%q) refused the JSON %q: %v", s, je.Text, err)
 				}
 				_ = err.Error()
 			case errors.As(err, &ue):

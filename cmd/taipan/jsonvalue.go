@@ -17,20 +17,27 @@ import (
 // hold (1e400) is an error rather than an infinity, which no term can
 // carry. where names the value in errors ("argument 2", "line 7").
 func decodeJSON(where, text string) (any, error) {
-	// Unmarshal checks the whole text (its errors' offsets count from the
-	// start, trailing values included); the decoder keeps the numbers.
-	var raw json.RawMessage
-	if err := json.Unmarshal([]byte(text), &raw); err != nil {
-		return nil, jsonSyntaxError(where, text, err)
-	}
+	// One pass when the text is one JSON value and nothing else (a run's
+	// every line): the decoder keeps the numbers. Anything else is read
+	// again by Unmarshal, whose errors' offsets count from the start and
+	// which sees a value after the value as the mistake it is.
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, jsonSyntaxError(where, text, err)
+	if err := dec.Decode(&v); err != nil || strings.TrimLeft(text[dec.InputOffset():], jsonSpace) != "" {
+		var raw json.RawMessage
+		if err := json.Unmarshal([]byte(text), &raw); err != nil {
+			return nil, jsonSyntaxError(where, text, err)
+		}
+		// Unmarshal took what the decoder did not: never seen, but an
+		// error all the same rather than a value half read.
+		return nil, &JSONError{Where: where, Text: text, Reason: "not one JSON value"}
 	}
 	return fromJSON(where, text, v)
 }
+
+// jsonSpace is the white space JSON allows between tokens.
+const jsonSpace = " \t\r\n"
 
 // fromJSON turns json.Numbers into int64, *big.Int or float64.
 func fromJSON(where, text string, v any) (any, error) {

@@ -53,3 +53,13 @@ func TestDecodeJSON(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDecodeJSON is the cost of reading one `taipan run` input line.
+func BenchmarkDecodeJSON(b *testing.B) {
+	line := `{"id": 12345, "name": "a line of input", "values": [1.5, 2, 3, 12345678901234567890]}`
+	for b.Loop() {
+		if _, err := decodeJSON("line 1", line); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
