@@ -40,7 +40,7 @@ Examples:
 // runCall implements `taipan call TARGET [ARG...] [NAME=VALUE...]`: one
 // worker, one call, the result printed as JSON.
 func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("call", stderr)
+	fs := newFlagSet("call")
 	python := fs.String("python", "", "the Python interpreter (default: $TAIPAN_PYTHON, else python3)")
 	path := fs.String("path", ".", "directories of Python modules to put on sys.path, separated by ':'")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long the call may run")

@@ -73,7 +73,7 @@ Examples:
 // runRun implements `taipan run TARGET [FILE]`: it maps a Python
 // function over JSON lines on a pool of workers.
 func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", stderr)
+	fs := newFlagSet("run")
 	o := runOptions{}
 	fs.StringVar(&o.python, "python", "", "the Python interpreter (default: $TAIPAN_PYTHON, else python3)")
 	path := fs.String("path", ".", "directories of Python modules to put on sys.path, separated by ':'")

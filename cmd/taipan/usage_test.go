@@ -134,7 +134,7 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := newFlagSet("call", nil)
+			fs := newFlagSet("call")
 			v := fs.Bool("v", false, "")
 			var out, errOut bytes.Buffer
 			pos, err := parseFlags(fs, tt.args, &out, &errOut)
