@@ -120,6 +120,12 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 
+	if o.progress == "auto" {
+		o.progress = "none"
+		if isTerminal(stderr) {
+			o.progress = "bar"
+		}
+	}
 	in, total := stdin, -1
 	if len(pos) == 2 {
 		f, err := os.Open(pos[1])
@@ -127,19 +133,15 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return err
 		}
 		defer f.Close()
-		if total, err = countLines(f); err != nil {
-			return err
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
+		if o.progress != "none" { // only the progress needs the total: read the file twice only for it
+			if total, err = countLines(f); err != nil {
+				return err
+			}
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
 		}
 		in = f
-	}
-	if o.progress == "auto" {
-		o.progress = "none"
-		if isTerminal(stderr) {
-			o.progress = "bar"
-		}
 	}
 	return mapLines(ctx, o, in, total, stdout, stderr)
 }
