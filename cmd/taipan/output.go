@@ -22,7 +22,12 @@ object with one "$" key:
   other keys than str  {"$map": [[key, value], ...]}  (and a dict whose one key starts with $)
   any other object     {"$python": "<repr(x)>"}  (datetime, set, Decimal...)
   an atom (terms.Atom) {"$atom": "name"}
-  a pickle (opaque)    {"$pickle": "<base64>"}   (only from a worker without the CLI's encoder)
+  a pickle (opaque)    {"$pickle": "<base64>"}   (a terms.OpaqueObject of Python: other objects print as $python)
+  Erlang terms (taipan.terms, as Python sent them):
+    ImproperList       {"$improper": [[elem, ...], tail]}
+    BitString          {"$bitstring": ["<base64>", bits in the last byte]}
+    OpaqueObject       {"$opaque": ["language", "<base64>"]}
+    Pid, Reference...  {"$erlang": "<the term as Go prints it>"}
 A tuple prints as an array.`
 
 // jsonValue turns a decoded result into something encoding/json prints
