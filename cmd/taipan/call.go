@@ -71,7 +71,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	interp, err := resolveInterpreter(ctx, *python, stderr)
 	if err != nil {
-		return withHint(err, "choose the interpreter with -python /path/to/python3, or set TAIPAN_PYTHON")
+		return err
 	}
 	w, err := snakes.Start(ctx, snakes.Options{Interpreter: interp, Paths: paths,
 		Logger: newLogger(*verbose, *quiet, stderr), Init: cliInit()})

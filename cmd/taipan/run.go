@@ -151,7 +151,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout, stderr io.Writer) error {
 	interp, err := resolveInterpreter(ctx, o.python, stderr)
 	if err != nil {
-		return withHint(err, "choose the interpreter with -python /path/to/python3, or set TAIPAN_PYTHON")
+		return err
 	}
 	pool, err := snakes.NewPool(ctx, snakes.PoolOptions{
 		Name:        "run",
