@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"io"
 	"strings"
@@ -90,7 +89,12 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return explain(err, stderr, h)
 	}
-	return json.NewEncoder(stdout).Encode(jsonValue(result))
+	out, err := jsonLine(jsonValue(result))
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
 }
 
 // cliInit installs, in each worker, the encoder that makes every result

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -139,4 +140,18 @@ func (f pyFloat) MarshalJSON() ([]byte, error) {
 		b = append(b, ".0"...)
 	}
 	return b, nil
+}
+
+// jsonLine is v as one line of JSON, newline included, as a terminal
+// should show it: '<', '>' and '&' as they are, where encoding/json's
+// default escapes them for HTML ("\u003c", which Python's repr of a class,
+// "<class 'int'>", would be full of).
+func jsonLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

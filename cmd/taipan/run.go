@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -290,18 +289,17 @@ func callJob(ctx context.Context, pool *snakes.Pool, o runOptions, j *job) {
 		result, j.err = pool.Call(cctx, o.module, o.function, callArgs{args: j.args, kwargs: o.kwargs}.list()...)
 		cancel()
 		if j.err == nil {
-			j.out, j.err = json.Marshal(jsonValue(result))
+			j.out, j.err = jsonLine(jsonValue(result))
 		}
 	}
 	if j.err != nil {
 		j.failed = true
 		j.out = errorLine(j.line, j.err)
 	}
-	j.out = append(j.out, '\n')
 }
 
 // errorLine is the {"error": ...} line printed in place of a failed
-// call's result.
+// call's result, newline included.
 func errorLine(line int, err error) []byte {
 	e := map[string]any{"line": line, "message": err.Error()}
 	var pe *snakes.PythonError
@@ -317,7 +315,7 @@ func errorLine(line int, err error) []byte {
 	case errors.Is(err, snakes.ErrTimeout):
 		e["type"] = "timeout"
 	}
-	b, _ := json.Marshal(map[string]any{"error": e}) // only strings and ints: cannot fail
+	b, _ := jsonLine(map[string]any{"error": e}) // only strings and ints: cannot fail
 	return b
 }
 

@@ -72,6 +72,8 @@ func TestRun(t *testing.T) {
 		{name: "keyword arguments", args: []string{"-kw", "base=16", "int"}, stdin: "\"ff\"\n\"10\"\n", wantOut: "255\n16\n"},
 		{name: "flags after the target", args: []string{"int", "-kw", "base=2", "-progress", "none"}, stdin: "\"101\"\n", wantOut: "5\n"},
 		{name: "builtin type method", args: []string{"bytes.fromhex"}, stdin: "\"ff00\"\n", wantOut: "{\"$bytes\":\"/wA=\"}\n"},
+		{name: "no HTML escapes", args: []string{"-spread", "operator.lt"}, stdin: "[\"<&>\", \"b\"]\n[1, \"b\"]\n", wantErr: "1 of 2 calls failed",
+			wantOut: "true\n{\"error\":{\"line\":2,\"message\":\"'<' not supported between instances of 'int' and 'str'\",\"type\":\"builtins.TypeError\"}}\n"},
 		{name: "attribute path", args: []string{"-spread", "datetime.date.fromordinal"}, stdin: "[1]\n", wantOut: "{\"$python\":\"datetime.date(1, 1, 1)\"}\n"},
 		{name: "spread needs an array", args: []string{"-spread", "operator.neg"}, stdin: "5\n", wantErr: "1 of 1 calls failed", wantLog: []string{"wants a JSON array"}},
 		{name: "call timeout", args: []string{"-timeout", "50ms", "time.sleep"}, stdin: "30\n", wantErr: "1 of 1 calls failed",
