@@ -173,6 +173,11 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 		return explain(err, stderr, hintContext{paths: o.paths, interp: interp})
 	}
 
+	// A stdout that fails (a reader that went away: `| head`) stops the
+	// reading and the calls: their results could not be printed.
+	ctx, stopCalls := context.WithCancel(ctx)
+	defer stopCalls()
+
 	inFlight := o.concurrency
 	if inFlight == 0 {
 		inFlight = 2 * o.size * max(o.pipeline, 1)
@@ -208,7 +213,7 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 	if o.progress == "bar" {
 		clearBar = "\r\033[K"
 	}
-	werr := writeResults(stdout, stderr, clearBar, done, window, !o.unordered, st)
+	werr := writeResults(stdout, stderr, clearBar, done, window, !o.unordered, st, stopCalls)
 	stopProgress()
 	rerr := <-readErr
 	st.summary(stderr)
@@ -321,8 +326,9 @@ func errorLine(line int, err error) []byte {
 
 // writeResults prints each result, in input order unless ordered is
 // false, and the failed calls' errors on stderr too (after clearBar, which
-// erases a progress bar).
-func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, window <-chan struct{}, ordered bool, st *runStats) error {
+// erases a progress bar). When stdout fails it calls stop and drains the
+// results still to come.
+func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, window <-chan struct{}, ordered bool, st *runStats, stop func()) error {
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	pending := map[int]*job{}
 	next := 0
@@ -331,7 +337,7 @@ func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, w
 		if werr == nil {
 			_, werr = w.Write(j.out)
 		}
-		if j.failed {
+		if j.failed && werr == nil { // once stdout failed, the calls stopped: no line per cancelled call
 			var je *JSONError
 			if errors.As(j.err, &je) { // it names its line
 				fmt.Fprintf(stderr, "%s%s\n", clearBar, je.Error())
@@ -355,6 +361,9 @@ func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, w
 		}
 		if len(done) == 0 && werr == nil {
 			werr = w.Flush() // nothing else ready: let a reader of stdout see what we have
+		}
+		if werr != nil {
+			stop()
 		}
 	}
 	if werr == nil {

@@ -147,3 +147,37 @@ func TestProgressLine(t *testing.T) {
 		})
 	}
 }
+
+// failingWriter is a stdout whose reader went away.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// TestRunStopsWhenStdoutFails: once the results cannot be printed, run
+// stops reading and calling instead of making every call of its input.
+func TestRunStopsWhenStdoutFails(t *testing.T) {
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	py := "def count(n, path):\n    with open(path, 'a') as f:\n        f.write('.')\n    return n\n"
+	if err := os.WriteFile(filepath.Join(dir, "countmod.py"), []byte(py), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const lines = 2000
+	input := strings.Repeat("1\n", lines)
+	var errOut bytes.Buffer
+	args := []string{"run", "-path", dir, "-n", "1", "-kw", "path=" + calls, "countmod.count"}
+	err := run(testkit.Context(t), args, strings.NewReader(input), failingWriter{}, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "broken pipe") {
+		t.Fatalf("run = %v, want the write error\nstderr: %s", err, errOut.String())
+	}
+	made, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made) >= lines/2 {
+		t.Fatalf("%d calls made for %d lines after stdout failed at the first result", len(made), lines)
+	}
+	if n := strings.Count(errOut.String(), "context canceled"); n > 0 {
+		t.Fatalf("stderr has %d lines for cancelled calls:\n%s", n, errOut.String())
+	}
+}
