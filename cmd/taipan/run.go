@@ -173,8 +173,8 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 		return explain(err, stderr, hintContext{paths: o.paths, interp: interp})
 	}
 
-	// A stdout that fails (a reader that went away: `| head`) stops the
-	// reading and the calls: their results could not be printed.
+	// A stdout that fails (a full disk; a closed pipe is SIGPIPE first)
+	// stops the reading and the calls: their results could not be printed.
 	ctx, stopCalls := context.WithCancel(ctx)
 	defer stopCalls()
 
