@@ -87,8 +87,14 @@ func Version() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(manifest(files))
-	return hex.EncodeToString(sum[:])[:24], nil
+	return versionOf(manifest(files)), nil
+}
+
+// versionOf is the version a manifest names: the start of its sha256, the
+// suffix of the install directory's name.
+func versionOf(man []byte) string {
+	sum := sha256.Sum256(man)
+	return hex.EncodeToString(sum[:])[:24]
 }
 
 // Install makes sure the embedded runtime is on disk under cacheDir (by
@@ -130,8 +136,7 @@ func InstallChecked(cacheDir string) (Installation, error) {
 		return Installation{}, fmt.Errorf("python: reading the embedded runtime: %w", err)
 	}
 	man := manifest(files)
-	sum := sha256.Sum256(man)
-	inst := Installation{Dir: filepath.Join(cacheDir, "runtime-"+hex.EncodeToString(sum[:])[:24])}
+	inst := Installation{Dir: filepath.Join(cacheDir, "runtime-"+versionOf(man))}
 
 	if err := os.MkdirAll(cacheDir, dirMode); err != nil {
 		return Installation{}, fmt.Errorf("python: %w", err)

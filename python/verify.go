@@ -37,8 +37,7 @@ func Verify(dir string) error {
 		v.add(manifestName, "missing")
 		return v.err()
 	}
-	sum := sha256.Sum256(man)
-	if !strings.HasSuffix(filepath.Base(dir), hex.EncodeToString(sum[:])[:24]) {
+	if !strings.HasSuffix(filepath.Base(dir), versionOf(man)) {
 		v.add(manifestName, "does not match the directory's name")
 		return v.err()
 	}

@@ -10,7 +10,7 @@ import (
 // runBench implements `taipan bench`: every figure of DESIGN.md beside its
 // anchor, measured in one run, as a table or as JSON.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", stderr)
+	fs := newFlagSet("bench")
 	asJSON := fs.Bool("json", false, "print the figures as JSON")
 	quick := fs.Bool("quick", false, "about a tenth of the iterations (for CI: the figures exist, their precision suffers)")
 	python := fs.String("python", "", "the Python interpreter (default: $TAIPAN_PYTHON, else python3)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"io"
 	"strings"
@@ -40,7 +39,7 @@ Examples:
 // runCall implements `taipan call TARGET [ARG...] [NAME=VALUE...]`: one
 // worker, one call, the result printed as JSON.
 func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("call", stderr)
+	fs := newFlagSet("call")
 	python := fs.String("python", "", "the Python interpreter (default: $TAIPAN_PYTHON, else python3)")
 	path := fs.String("path", ".", "directories of Python modules to put on sys.path, separated by ':'")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long the call may run")
@@ -71,7 +70,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	interp, err := resolveInterpreter(ctx, *python, stderr)
 	if err != nil {
-		return withHint(err, "choose the interpreter with -python /path/to/python3, or set TAIPAN_PYTHON")
+		return err
 	}
 	w, err := snakes.Start(ctx, snakes.Options{Interpreter: interp, Paths: paths,
 		Logger: newLogger(*verbose, *quiet, stderr), Init: cliInit()})
@@ -90,7 +89,12 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return explain(err, stderr, h)
 	}
-	return json.NewEncoder(stdout).Encode(jsonValue(result))
+	out, err := jsonLine(jsonValue(result))
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
 }
 
 // cliInit installs, in each worker, the encoder that makes every result

@@ -113,6 +113,7 @@ func TestCall(t *testing.T) {
 		{name: "object keys", args: []string{"callmod.date_keys"}, wantOut: `{"$map":[[{"$python":"datetime.date(2024, 1, 2)"},1]]}` + "\n"},
 		{name: "a dict that looks like a marker", args: []string{"callmod.dollar"}, wantOut: `{"$map":[["$python","not a marker"]]}` + "\n"},
 		{name: "bytes are lossless", args: []string{"bytes", "[255,0,65]"}, wantOut: `{"$bytes":"/wBB"}` + "\n"},
+		{name: "no HTML escapes", args: []string{"type", "1"}, wantOut: `{"$python":"<class 'int'>"}` + "\n"},
 		// errors
 		{name: "traceback frames", args: []string{"callmod.fail", "x"}, wantErr: "ValueError: bad x",
 			wantLog: []string{"Traceback (most recent call last):\n  File ", "callmod.py\", line 17, in fail\n    return _inner(x)\n", "in _inner\n    raise ValueError(\"bad %s\" % x)\n"}},

@@ -64,7 +64,7 @@ func realDoctorEnv(python string) doctorEnv {
 const rlimitNproc = 6
 
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("doctor", stderr)
+	fs := newFlagSet("doctor")
 	py := fs.String("python", "", "the Python interpreter to check (default: $TAIPAN_PYTHON, else python3)")
 	if _, err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err

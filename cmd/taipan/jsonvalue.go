@@ -17,20 +17,27 @@ import (
 // hold (1e400) is an error rather than an infinity, which no term can
 // carry. where names the value in errors ("argument 2", "line 7").
 func decodeJSON(where, text string) (any, error) {
-	// Unmarshal checks the whole text (its errors' offsets count from the
-	// start, trailing values included); the decoder keeps the numbers.
-	var raw json.RawMessage
-	if err := json.Unmarshal([]byte(text), &raw); err != nil {
-		return nil, jsonSyntaxError(where, text, err)
-	}
+	// One pass when the text is one JSON value and nothing else (a run's
+	// every line): the decoder keeps the numbers. Anything else is read
+	// again by Unmarshal, whose errors' offsets count from the start and
+	// which sees a value after the value as the mistake it is.
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, jsonSyntaxError(where, text, err)
+	if err := dec.Decode(&v); err != nil || strings.TrimLeft(text[dec.InputOffset():], jsonSpace) != "" {
+		var raw json.RawMessage
+		if err := json.Unmarshal([]byte(text), &raw); err != nil {
+			return nil, jsonSyntaxError(where, text, err)
+		}
+		// Unmarshal took what the decoder did not: never seen, but an
+		// error all the same rather than a value half read.
+		return nil, &JSONError{Where: where, Text: text, Reason: "not one JSON value"}
 	}
 	return fromJSON(where, text, v)
 }
+
+// jsonSpace is the white space JSON allows between tokens.
+const jsonSpace = " \t\r\n"
 
 // fromJSON turns json.Numbers into int64, *big.Int or float64.
 func fromJSON(where, text string, v any) (any, error) {
@@ -94,32 +101,31 @@ func jsonSyntaxError(where, text string, err error) error {
 }
 
 // plainJSONReason rewords encoding/json's syntax messages ("invalid
-// character 'o' in literal null (expecting 'u')").
+// character 'o' in literal null (expecting 'u')"): the character at off and
+// what is wrong with it, from the first entry whose phrase the message
+// holds (so "after object key:value pair" comes before "after object key").
 func plainJSONReason(msg, text string, off int) string {
+	reasons := [...]struct{ phrase, says string }{
+		{"looking for beginning of object key string", " where a key was expected (keys are strings in double quotes)"},
+		{"in literal", " where a value was expected (strings are in double quotes; true, false and null are lower case)"},
+		{"looking for beginning of value", " where a value was expected (strings are in double quotes; true, false and null are lower case)"},
+		{"after object key:value pair", " after a value in an object (a ',' or a '}' was expected)"},
+		{"after object key", " after a key (a ':' was expected)"},
+		{"after array element", " after a value in an array (a ',' or a ']' was expected)"},
+		{"in string escape code", " in an escape sequence (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"},
+		{"in string literal", " inside a string (control characters must be escaped, as \\n or \\t)"},
+		{"in numeric literal", " in a number"},
+		{"after top-level value", " after the value (one value only; a string with spaces is quoted)"},
+	}
 	what := "an unexpected character"
 	if off >= 1 && off <= len(text) {
 		r, _ := utf8.DecodeRuneInString(text[off-1:])
 		what = fmt.Sprintf("unexpected %q", r)
 	}
-	switch {
-	case strings.Contains(msg, "looking for beginning of object key string"):
-		return what + " where a key was expected (keys are strings in double quotes)"
-	case strings.Contains(msg, "in literal"), strings.Contains(msg, "looking for beginning of value"):
-		return what + " where a value was expected (strings are in double quotes; true, false and null are lower case)"
-	case strings.Contains(msg, "after object key:value pair"):
-		return what + " after a value in an object (a ',' or a '}' was expected)"
-	case strings.Contains(msg, "after object key"):
-		return what + " after a key (a ':' was expected)"
-	case strings.Contains(msg, "after array element"):
-		return what + " after a value in an array (a ',' or a ']' was expected)"
-	case strings.Contains(msg, "in string escape code"):
-		return what + " in an escape sequence (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"
-	case strings.Contains(msg, "in string literal"):
-		return what + " inside a string (control characters must be escaped, as \\n or \\t)"
-	case strings.Contains(msg, "in numeric literal"):
-		return what + " in a number"
-	case strings.Contains(msg, "after top-level value"):
-		return what + " after the value (one value only; a string with spaces is quoted)"
+	for _, r := range reasons {
+		if strings.Contains(msg, r.phrase) {
+			return what + r.says
+		}
 	}
 	return what
 }

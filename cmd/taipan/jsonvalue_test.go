@@ -33,6 +33,8 @@ func TestDecodeJSON(t *testing.T) {
 		{text: `"é" x`, wantCol: 5, reason: "unexpected 'x' after the value (one value only; a string with spaces is quoted)"},
 		{text: "\"a\tb\"", wantCol: 3, reason: "unexpected '\\t' inside a string (control characters must be escaped, as \\n or \\t)"},
 		{text: `01`, wantCol: 2, reason: "unexpected '1' after the value (one value only; a string with spaces is quoted)"},
+		{text: `"\x"`, wantCol: 3, reason: "unexpected 'x' in an escape sequence (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"},
+		{text: `-.5`, wantCol: 2, reason: "unexpected '.' in a number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -51,5 +53,15 @@ func TestDecodeJSON(t *testing.T) {
 				t.Fatalf("decodeJSON(%q): column %d, reason %q; want %d, %q", tt.text, je.Column, je.Reason, tt.wantCol, tt.reason)
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeJSON is the cost of reading one `taipan run` input line.
+func BenchmarkDecodeJSON(b *testing.B) {
+	line := `{"id": 12345, "name": "a line of input", "values": [1.5, 2, 3, 12345678901234567890]}`
+	for b.Loop() {
+		if _, err := decodeJSON("line 1", line); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

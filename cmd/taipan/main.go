@@ -78,7 +78,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "version":
-		fs := newFlagSet("version", stderr)
+		fs := newFlagSet("version")
 		pos, err := parseFlags(fs, args[1:], stdout, stderr)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -22,7 +23,12 @@ object with one "$" key:
   other keys than str  {"$map": [[key, value], ...]}  (and a dict whose one key starts with $)
   any other object     {"$python": "<repr(x)>"}  (datetime, set, Decimal...)
   an atom (terms.Atom) {"$atom": "name"}
-  a pickle (opaque)    {"$pickle": "<base64>"}   (only from a worker without the CLI's encoder)
+  a pickle (opaque)    {"$pickle": "<base64>"}   (a terms.OpaqueObject of Python: other objects print as $python)
+  Erlang terms (taipan.terms, as Python sent them):
+    ImproperList       {"$improper": [[elem, ...], tail]}
+    BitString          {"$bitstring": ["<base64>", bits in the last byte]}
+    OpaqueObject       {"$opaque": ["language", "<base64>"]}
+    Pid, Reference...  {"$erlang": "<the term as Go prints it>"}
 A tuple prints as an array.`
 
 // jsonValue turns a decoded result into something encoding/json prints
@@ -134,4 +140,18 @@ func (f pyFloat) MarshalJSON() ([]byte, error) {
 		b = append(b, ".0"...)
 	}
 	return b, nil
+}
+
+// jsonLine is v as one line of JSON, newline included, as a terminal
+// should show it: '<', '>' and '&' as they are, where encoding/json's
+// default escapes them for HTML ("\u003c", which Python's repr of a class,
+// "<class 'int'>", would be full of).
+func jsonLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,7 +72,7 @@ Examples:
 // runRun implements `taipan run TARGET [FILE]`: it maps a Python
 // function over JSON lines on a pool of workers.
 func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", stderr)
+	fs := newFlagSet("run")
 	o := runOptions{}
 	fs.StringVar(&o.python, "python", "", "the Python interpreter (default: $TAIPAN_PYTHON, else python3)")
 	path := fs.String("path", ".", "directories of Python modules to put on sys.path, separated by ':'")
@@ -120,6 +119,12 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 
+	if o.progress == "auto" {
+		o.progress = "none"
+		if isTerminal(stderr) {
+			o.progress = "bar"
+		}
+	}
 	in, total := stdin, -1
 	if len(pos) == 2 {
 		f, err := os.Open(pos[1])
@@ -127,19 +132,15 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return err
 		}
 		defer f.Close()
-		if total, err = countLines(f); err != nil {
-			return err
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
+		if o.progress != "none" { // only the progress needs the total: read the file twice only for it
+			if total, err = countLines(f); err != nil {
+				return err
+			}
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
 		}
 		in = f
-	}
-	if o.progress == "auto" {
-		o.progress = "none"
-		if isTerminal(stderr) {
-			o.progress = "bar"
-		}
 	}
 	return mapLines(ctx, o, in, total, stdout, stderr)
 }
@@ -149,7 +150,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout, stderr io.Writer) error {
 	interp, err := resolveInterpreter(ctx, o.python, stderr)
 	if err != nil {
-		return withHint(err, "choose the interpreter with -python /path/to/python3, or set TAIPAN_PYTHON")
+		return err
 	}
 	pool, err := snakes.NewPool(ctx, snakes.PoolOptions{
 		Name:        "run",
@@ -171,6 +172,11 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 	if err != nil {
 		return explain(err, stderr, hintContext{paths: o.paths, interp: interp})
 	}
+
+	// A stdout that fails (a full disk; a closed pipe is SIGPIPE first)
+	// stops the reading and the calls: their results could not be printed.
+	ctx, stopCalls := context.WithCancel(ctx)
+	defer stopCalls()
 
 	inFlight := o.concurrency
 	if inFlight == 0 {
@@ -207,7 +213,7 @@ func mapLines(ctx context.Context, o runOptions, in io.Reader, total int, stdout
 	if o.progress == "bar" {
 		clearBar = "\r\033[K"
 	}
-	werr := writeResults(stdout, stderr, clearBar, done, window, !o.unordered, st)
+	werr := writeResults(stdout, stderr, clearBar, done, window, !o.unordered, st, stopCalls)
 	stopProgress()
 	rerr := <-readErr
 	st.summary(stderr)
@@ -288,18 +294,17 @@ func callJob(ctx context.Context, pool *snakes.Pool, o runOptions, j *job) {
 		result, j.err = pool.Call(cctx, o.module, o.function, callArgs{args: j.args, kwargs: o.kwargs}.list()...)
 		cancel()
 		if j.err == nil {
-			j.out, j.err = json.Marshal(jsonValue(result))
+			j.out, j.err = jsonLine(jsonValue(result))
 		}
 	}
 	if j.err != nil {
 		j.failed = true
 		j.out = errorLine(j.line, j.err)
 	}
-	j.out = append(j.out, '\n')
 }
 
 // errorLine is the {"error": ...} line printed in place of a failed
-// call's result.
+// call's result, newline included.
 func errorLine(line int, err error) []byte {
 	e := map[string]any{"line": line, "message": err.Error()}
 	var pe *snakes.PythonError
@@ -315,14 +320,15 @@ func errorLine(line int, err error) []byte {
 	case errors.Is(err, snakes.ErrTimeout):
 		e["type"] = "timeout"
 	}
-	b, _ := json.Marshal(map[string]any{"error": e}) // only strings and ints: cannot fail
+	b, _ := jsonLine(map[string]any{"error": e}) // only strings and ints: cannot fail
 	return b
 }
 
 // writeResults prints each result, in input order unless ordered is
 // false, and the failed calls' errors on stderr too (after clearBar, which
-// erases a progress bar).
-func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, window <-chan struct{}, ordered bool, st *runStats) error {
+// erases a progress bar). When stdout fails it calls stop and drains the
+// results still to come.
+func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, window <-chan struct{}, ordered bool, st *runStats, stop func()) error {
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	pending := map[int]*job{}
 	next := 0
@@ -331,7 +337,7 @@ func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, w
 		if werr == nil {
 			_, werr = w.Write(j.out)
 		}
-		if j.failed {
+		if j.failed && werr == nil { // once stdout failed, the calls stopped: no line per cancelled call
 			var je *JSONError
 			if errors.As(j.err, &je) { // it names its line
 				fmt.Fprintf(stderr, "%s%s\n", clearBar, je.Error())
@@ -355,6 +361,9 @@ func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, w
 		}
 		if len(done) == 0 && werr == nil {
 			werr = w.Flush() // nothing else ready: let a reader of stdout see what we have
+		}
+		if werr != nil {
+			stop()
 		}
 	}
 	if werr == nil {

@@ -72,6 +72,8 @@ func TestRun(t *testing.T) {
 		{name: "keyword arguments", args: []string{"-kw", "base=16", "int"}, stdin: "\"ff\"\n\"10\"\n", wantOut: "255\n16\n"},
 		{name: "flags after the target", args: []string{"int", "-kw", "base=2", "-progress", "none"}, stdin: "\"101\"\n", wantOut: "5\n"},
 		{name: "builtin type method", args: []string{"bytes.fromhex"}, stdin: "\"ff00\"\n", wantOut: "{\"$bytes\":\"/wA=\"}\n"},
+		{name: "no HTML escapes", args: []string{"-spread", "operator.lt"}, stdin: "[\"<&>\", \"b\"]\n[1, \"b\"]\n", wantErr: "1 of 2 calls failed",
+			wantOut: "true\n{\"error\":{\"line\":2,\"message\":\"'<' not supported between instances of 'int' and 'str'\",\"type\":\"builtins.TypeError\"}}\n"},
 		{name: "attribute path", args: []string{"-spread", "datetime.date.fromordinal"}, stdin: "[1]\n", wantOut: "{\"$python\":\"datetime.date(1, 1, 1)\"}\n"},
 		{name: "spread needs an array", args: []string{"-spread", "operator.neg"}, stdin: "5\n", wantErr: "1 of 1 calls failed", wantLog: []string{"wants a JSON array"}},
 		{name: "call timeout", args: []string{"-timeout", "50ms", "time.sleep"}, stdin: "30\n", wantErr: "1 of 1 calls failed",
@@ -143,5 +145,39 @@ func TestProgressLine(t *testing.T) {
 				t.Fatalf("progressLine = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// failingWriter is a stdout whose reader went away.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// TestRunStopsWhenStdoutFails: once the results cannot be printed, run
+// stops reading and calling instead of making every call of its input.
+func TestRunStopsWhenStdoutFails(t *testing.T) {
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	py := "def count(n, path):\n    with open(path, 'a') as f:\n        f.write('.')\n    return n\n"
+	if err := os.WriteFile(filepath.Join(dir, "countmod.py"), []byte(py), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const lines = 2000
+	input := strings.Repeat("1\n", lines)
+	var errOut bytes.Buffer
+	args := []string{"run", "-path", dir, "-n", "1", "-kw", "path=" + calls, "countmod.count"}
+	err := run(testkit.Context(t), args, strings.NewReader(input), failingWriter{}, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "broken pipe") {
+		t.Fatalf("run = %v, want the write error\nstderr: %s", err, errOut.String())
+	}
+	made, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made) >= lines/2 {
+		t.Fatalf("%d calls made for %d lines after stdout failed at the first result", len(made), lines)
+	}
+	if n := strings.Count(errOut.String(), "context canceled"); n > 0 {
+		t.Fatalf("stderr has %d lines for cancelled calls:\n%s", n, errOut.String())
 	}
 }

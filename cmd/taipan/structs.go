@@ -25,7 +25,7 @@ const erltermPath = "github.com/taipan-go/taipan/erlterm"
 // dataclasses generated from Go struct types, so that both sides share one
 // definition of a record (Venomous' `mix venomous.structs`).
 func runStructs(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("structs", stderr)
+	fs := newFlagSet("structs")
 	outPath := fs.String("o", "", "write the Python module to this file instead of stdout")
 	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {

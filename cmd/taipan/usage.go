@@ -99,7 +99,7 @@ var errHelpShown = errors.New("help shown")
 
 // newFlagSet returns the flag set of a command: it prints nothing itself
 // (parseFlags does, on the right stream) and never exits.
-func newFlagSet(name string, _ io.Writer) *flag.FlagSet {
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("taipan "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -134,7 +135,7 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := newFlagSet("call", nil)
+			fs := newFlagSet("call")
 			v := fs.Bool("v", false, "")
 			var out, errOut bytes.Buffer
 			pos, err := parseFlags(fs, tt.args, &out, &errOut)
@@ -163,6 +164,27 @@ func TestPyFloat(t *testing.T) {
 		b, err := pyFloat(tt.f).MarshalJSON()
 		if err != nil || string(b) != tt.want {
 			t.Errorf("pyFloat(%v) = %s, %v; want %s (Python's repr)", tt.f, b, err, tt.want)
+		}
+	}
+}
+
+// TestUnsafeCacheNoInterpreterHint: a cache others could write is refused
+// with its own fix, not with advice to choose another interpreter.
+func TestUnsafeCacheNoInterpreterHint(t *testing.T) {
+	xdg := t.TempDir()
+	dir := filepath.Join(xdg, "taipan")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o775); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", xdg)
+	for _, cmd := range []string{"call", "run"} {
+		_, errOut, status := taipan(t, cmd, "len", "/dev/null")
+		if status != 1 || !strings.Contains(errOut, "runtime cache is not safe") || !strings.Contains(errOut, "chmod go-w "+dir) ||
+			strings.Contains(errOut, "hint: choose the interpreter") {
+			t.Fatalf("taipan %s with a group-writable cache: status %d, stderr %q; want the cache's error and fix, no interpreter hint", cmd, status, errOut)
 		}
 	}
 }
