@@ -118,7 +118,7 @@ def _through_module(m: str, parts: "Tuple[str, ...]", module: "Any") -> Attribut
             return AttributeError(
                 "%s is a module: a function's dotted path does not go through "
                 "a module (call module %r, function %r)"
-                % (where, where, ".".join(parts[i + 1:])))
+                % (where, getattr(obj, "__name__", where), ".".join(parts[i + 1:])))
     return AttributeError("%s.%s passes through a module" % (m, ".".join(parts)))
 
 
