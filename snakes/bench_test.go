@@ -97,15 +97,22 @@ func BenchmarkCallAddAllowlist(b *testing.B) {
 // the same run, and reports both and their ratio: the allowlist's cost,
 // with the machine's drift shared by both.
 func BenchmarkCallAllowlistAB(b *testing.B) {
+	benchOptionsAB(b, "allow-µs", Options{Allow: []string{"fixtures", "operator"}})
+}
+
+// benchOptionsAB is an in-run A/B of sequential operator.add calls on a
+// worker with default options (plain-µs) and on one with opts (reported as
+// metric), with their ratio.
+func benchOptionsAB(b *testing.B, metric string, opts Options) {
 	plain := benchWorker(b, Options{})
-	listed := benchWorker(b, Options{Allow: []string{"fixtures", "operator"}})
+	other := benchWorker(b, opts)
 	ctx := context.Background()
-	plainT, listedT := alternate(b,
+	plainT, otherT := alternate(b,
 		func() { plain.Call(ctx, "operator", "add", 1, 2) },
-		func() { listed.Call(ctx, "operator", "add", 1, 2) })
+		func() { other.Call(ctx, "operator", "add", 1, 2) })
 	b.ReportMetric(float64(plainT.Microseconds())/float64(b.N), "plain-µs")
-	b.ReportMetric(float64(listedT.Microseconds())/float64(b.N), "allow-µs")
-	b.ReportMetric(float64(listedT)/float64(plainT), "ratio")
+	b.ReportMetric(float64(otherT.Microseconds())/float64(b.N), metric)
+	b.ReportMetric(float64(otherT)/float64(plainT), "ratio")
 }
 
 // BenchmarkCallVsRawEcho alternates blocks of sequential Calls and raw
@@ -256,15 +263,7 @@ func BenchmarkEcho1MiB(b *testing.B) {
 // BenchmarkCallAllowlistAB): the limits are the kernel's business once
 // set, and the host checks nothing per call.
 func BenchmarkCallLimits(b *testing.B) {
-	plain := benchWorker(b, Options{})
-	limited := benchWorker(b, Options{Limits: Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024, Processes: 1 << 20}})
-	ctx := context.Background()
-	plainT, limitedT := alternate(b,
-		func() { plain.Call(ctx, "operator", "add", 1, 2) },
-		func() { limited.Call(ctx, "operator", "add", 1, 2) })
-	b.ReportMetric(float64(plainT.Microseconds())/float64(b.N), "plain-µs")
-	b.ReportMetric(float64(limitedT.Microseconds())/float64(b.N), "limits-µs")
-	b.ReportMetric(float64(limitedT)/float64(plainT), "ratio")
+	benchOptionsAB(b, "limits-µs", Options{Limits: Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024, Processes: 1 << 20}})
 }
 
 // BenchmarkResolveInterpreter is what a process pays once before its
