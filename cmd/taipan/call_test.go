@@ -118,6 +118,8 @@ func TestCall(t *testing.T) {
 		{name: "traceback frames", args: []string{"callmod.fail", "x"}, wantErr: "ValueError: bad x",
 			wantLog: []string{"Traceback (most recent call last):\n  File ", "callmod.py\", line 17, in fail\n    return _inner(x)\n", "in _inner\n    raise ValueError(\"bad %s\" % x)\n"}},
 		{name: "no empty traceback", args: []string{"operator.addd"}, wantErr: "AttributeError: module 'operator' has no attribute 'addd'", noLog: []string{"Traceback"}},
+		{name: "mistyped function", args: []string{"math.sqr", "4"}, wantErr: "AttributeError: module 'math' has no attribute 'sqr'; did you mean math.sqrt or math.isqrt?"},
+		{name: "mistyped builtin", args: []string{"lne", "[1]"}, wantErr: "NameError: 'lne' is not a builtin (did you mean len?)"},
 		{name: "module not found", args: []string{"nosuchmod_xyz.f"}, wantErr: "ModuleNotFoundError: No module named 'nosuchmod_xyz'", noLog: []string{"Traceback"}},
 		{name: "import inside the module", args: []string{"usesdep.f"}, wantErr: "No module named 'no_such_dependency_xyz'",
 			wantLog: []string{"usesdep.py\", line 1, in <module>"}},

@@ -372,10 +372,13 @@ func writeResults(stdout, stderr io.Writer, clearBar string, done <-chan *job, w
 	return werr
 }
 
+// errString is a failed call's error as stderr says it: a Python
+// exception the way call reports it (builtins unnamed); the JSON line
+// keeps the qualified type, which a program matches on.
 func errString(err error) string {
 	var pe *snakes.PythonError
 	if errors.As(err, &pe) {
-		return pe.Type + ": " + pe.Message
+		return (&pythonError{pe: pe}).Error()
 	}
 	return err.Error()
 }

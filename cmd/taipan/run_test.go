@@ -57,7 +57,7 @@ func TestRun(t *testing.T) {
 		{name: "unordered", args: []string{"-n", "2", "-unordered", "slowmod.slow"}, stdin: "1\n2\n3\n4\n", sortedOut: "1\n2\n3\n4\n"},
 		{name: "python error in place", args: []string{"slowmod.fail_on_three"}, stdin: "1\n3\n5\n",
 			wantOut: "10\n{\"error\":{\"line\":2,\"message\":\"three\",\"type\":\"builtins.ValueError\"}}\n50\n",
-			wantErr: "1 of 3 calls failed", wantLog: []string{"line 2: builtins.ValueError: three", "3 calls, 1 errors"}},
+			wantErr: "1 of 3 calls failed", wantLog: []string{"line 2: ValueError: three", "3 calls, 1 errors"}},
 		{name: "bad JSON reported with its line number", args: []string{"operator.neg"}, stdin: "1\n{oops\n3\n",
 			wantOut: "-1\n{\"error\":{\"column\":2,\"line\":2,\"message\":\"line 2 is not valid JSON: unexpected 'o' where a key was expected (keys are strings in double quotes) at column 2\",\"type\":\"json\"}}\n-3\n",
 			wantErr: "1 of 3 calls failed", wantLog: []string{"line 2 is not valid JSON: unexpected 'o' where a key was expected"}},

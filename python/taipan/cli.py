@@ -19,7 +19,7 @@ from .terms import Atom
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Tuple
+    from typing import Any, List, Tuple
 
 __all__ = ["split", "target", "setup", "printable"]
 
@@ -38,8 +38,12 @@ def split(name: str) -> "Tuple[str, str]":
     if hasattr(builtins, parts[0]):
         return "builtins", name
     if len(parts) == 1:
-        raise NameError("%r is not a builtin; a module's function is "
-                        "MODULE.FUNCTION" % (name,))
+        import difflib
+        near = difflib.get_close_matches(name, [n for n in dir(builtins) if not n.startswith("_")],
+                                         n=3)
+        raise NameError("%r is not a builtin%s; a module's function is "
+                        "MODULE.FUNCTION" % (name, "" if not near else
+                                             " (did you mean %s?)" % " or ".join(near)))
     mod = _import(parts[0])
     i = 1
     while i < len(parts):
@@ -77,10 +81,57 @@ def target(name: str) -> "Tuple[str, str]":
     AttributeError...) or TypeError when it is not callable."""
     from .host import _rt
     module, function = split(name)
-    f = _rt()._resolve(module, function)
+    try:
+        f = _rt()._resolve(module, function)
+    except AttributeError as exc:
+        near = _near(module, function)
+        if not near:
+            raise
+        # as the command takes them: builtins unnamed
+        names = [n if module == "builtins" else module + "." + n for n in near]
+        raise AttributeError("%s; did you mean %s?" % (exc, " or ".join(names))) from None
     if not callable(f):
         raise TypeError("%s is not callable (a %s)" % (name, type(f).__name__))
     return module, function
+
+
+def _near(module: str, function: str) -> "List[str]":
+    """The attribute paths close to a mistyped one (``math.sqr`` →
+    ``sqrt``): the missing part's close matches among its parent's names,
+    private names only when the missing one is private.  The parent is
+    reached the way _resolve reaches it; nothing is suggested when it
+    cannot be."""
+    import difflib
+    parts = function.split(".")
+    obj = sys.modules.get(module)
+    for i, p in enumerate(parts):
+        nxt = getattr(obj, p, _MISSING)
+        if nxt is _MISSING:
+            names = [n for n in dir(obj) if p.startswith("_") or not n.startswith("_")]
+            if module == "builtins" and i == 0:
+                names = [n for n in names if not isinstance(getattr(obj, n, None), _ModuleType)]
+            prefix, rest = ".".join(parts[:i] + [""]), parts[i + 1:]
+            return [prefix + ".".join([n] + rest) for n in difflib.get_close_matches(p, names, n=3)
+                    if _reaches(getattr(obj, n, None), rest)]
+        if isinstance(nxt, _ModuleType):
+            return []  # an attribute path never passes through a module
+        obj = nxt
+    return []
+
+
+def _reaches(obj: "Any", rest: "List[str]") -> bool:
+    """Whether the attribute path rest resolves on obj without passing
+    through a module."""
+    for p in rest:
+        if isinstance(obj, _ModuleType):
+            return False
+        obj = getattr(obj, p, _MISSING)
+        if obj is _MISSING:
+            return False
+    return True
+
+
+_MISSING = object()
 
 
 class _Marker(dict):

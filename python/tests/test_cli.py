@@ -41,7 +41,8 @@ class SplitTest(unittest.TestCase):
     def test_split_errors(self):
         tests = [
             ("no_such_module_xyz.f", ModuleNotFoundError, "no_such_module_xyz"),
-            ("nodot_not_builtin", NameError, "not a builtin"),
+            ("nodot_not_builtin", NameError, "not a builtin;"),
+            ("lne", NameError, r"not a builtin \(did you mean len\?\)"),
             ("os.path", TypeError, "is a module"),
             ("json", NameError, "not a builtin"),
             ("a..b", ValueError, "not a dotted Python name"),
@@ -114,12 +115,21 @@ class WorkerTest(unittest.TestCase):
             ("wfix.os.getcwd", "builtins.AttributeError", "wfix.os is a module"),
             ("no_such_module_xyz.f", "builtins.ModuleNotFoundError", "no_such_module_xyz"),
             ("math.pi", "builtins.TypeError", "not callable"),
+            # a mistyped name: the close ones that resolve, as the command takes them
+            ("math.sqr", "builtins.AttributeError", "; did you mean math.sqrt or math.isqrt?"),
+            ("datetime.date.todya", "builtins.AttributeError", "did you mean datetime.date.today?"),
+            ("datetime.dat.today", "builtins.AttributeError", "did you mean datetime.date.today?"),
+            ("bytes.fromhx", "builtins.AttributeError", "did you mean bytes.fromhex?"),
+            # nothing close, or only through a module: no suggestion
+            ("math.zzzzzz", "builtins.AttributeError", "has no attribute 'zzzzzz'"),
         ]
         for name, typ, msg in tests:
             with self.subTest(name=name):
                 tag, _, err = self.w.call("taipan.cli", "target", [name])
                 self.assertEqual((tag, err[1]), (e, typ))
                 self.assertIn(msg, err[2])
+                if "mean" not in msg:
+                    self.assertNotIn("did you mean", err[2])
 
     def test_attribute_path_never_passes_through_a_module(self):
         # wfix imported os: wfix's functions are callable, os's are not
