@@ -28,7 +28,31 @@ const (
 	cgroupRemoveWait  = 10 * time.Millisecond
 )
 
-// findCgroup returns the host process's own cgroup v2 directory when the
+// memoryParent is a cgroup under which each worker with a memory limit
+// gets a cgroup of its own.
+type memoryParent struct {
+	dir string
+	v1  bool // a cgroup v1 memory hierarchy (memory.limit_in_bytes), not v2 (memory.max)
+}
+
+// findCgroup returns the host process's own cgroup when the machine lets
+// it hold the workers' cgroups: a delegated cgroup v2 (findCgroupV2), else
+// a writable cgroup v1 memory hierarchy (findCgroupV1, cgroup_v1.go: the
+// machines that still mount memory there). Otherwise the error says why
+// neither.
+func findCgroup(cgroupFile, mountinfoFile string) (memoryParent, error) {
+	dir, err2 := findCgroupV2(cgroupFile, mountinfoFile)
+	if err2 == nil {
+		return memoryParent{dir: dir}, nil
+	}
+	dir, err1 := findCgroupV1(cgroupFile, mountinfoFile)
+	if err1 == nil {
+		return memoryParent{dir: dir, v1: true}, nil
+	}
+	return memoryParent{}, fmt.Errorf("cgroup v2: %w; cgroup v1: %w", err2, err1)
+}
+
+// findCgroupV2 returns the host process's own cgroup v2 directory when the
 // machine delegates it: the cgroup2 file system is mounted (mountinfo),
 // and the process's cgroup (the "0::" line of cgroupFile) is a delegated
 // parent (delegatedCgroup). Otherwise the error says why not.
@@ -38,38 +62,57 @@ const (
 // only where it is a root: the machine's, or one a container runtime
 // prepared. A systemd unit with Delegate=yes whose main process moved
 // itself into a leaf names the unit's cgroup in Limits.CgroupParent.
-func findCgroup(cgroupFile, mountinfoFile string) (string, error) {
-	mount, root, err := cgroup2Mount(mountinfoFile)
+func findCgroupV2(cgroupFile, mountinfoFile string) (string, error) {
+	mount, root, err := cgroupMount(mountinfoFile, "cgroup2", "")
 	if err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(cgroupFile)
+	own, err := ownCgroup(cgroupFile, func(controllers string) bool { return controllers == "" }, "cgroup v2")
 	if err != nil {
 		return "", err
 	}
-	var own string
-	found := false
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if p, ok := strings.CutPrefix(line, "0::"); ok {
-			own, found = p, true
-			break
-		}
+	dir, err := underMount(mount, root, own)
+	if err != nil {
+		return "", err
 	}
-	if !found {
-		return "", fmt.Errorf("%s: the process is in no cgroup v2 hierarchy", cgroupFile)
-	}
-	if root != "/" {
-		rel, ok := strings.CutPrefix(own, root)
-		if !ok {
-			return "", fmt.Errorf("cgroup %s is outside the cgroup2 mount's root %s", own, root)
-		}
-		own = rel
-	}
-	dir := filepath.Join(mount, own)
 	if err := delegatedCgroup(dir); err != nil {
 		return "", err
 	}
 	return dir, nil
+}
+
+// ownCgroup is the path of the process's cgroup in the hierarchy whose
+// controllers field (the second of a "N:controllers:path" line of
+// cgroupFile) match accepts; which names that hierarchy in errors.
+func ownCgroup(cgroupFile string, match func(controllers string) bool, which string) (string, error) {
+	data, err := os.ReadFile(cgroupFile)
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		_, rest, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		controllers, path, ok := strings.Cut(rest, ":")
+		if ok && match(controllers) {
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("%s: the process is in no %s hierarchy", cgroupFile, which)
+}
+
+// underMount is the directory of cgroup own where the hierarchy whose root
+// is the cgroup root is mounted at mount.
+func underMount(mount, root, own string) (string, error) {
+	if root != "/" {
+		rel, ok := strings.CutPrefix(own, root)
+		if !ok {
+			return "", fmt.Errorf("cgroup %s is outside the cgroup mount's root %s", own, root)
+		}
+		own = rel
+	}
+	return filepath.Join(mount, own), nil
 }
 
 // delegatedCgroup checks that dir can be the parent of the workers'
@@ -93,22 +136,33 @@ func delegatedCgroup(dir string) error {
 }
 
 // memoryCgroup is the parent of the workers' cgroups under l:
-// l.CgroupParent when set (an error then is the caller's to report: it
-// was asked for), else the host's own cgroup when delegated.
-func memoryCgroup(l Limits) (dir string, explicit bool, err error) {
+// l.CgroupParent when set (a v1 one when it has memory.limit_in_bytes),
+// else the host's own cgroup when it can be one (findCgroup). explicit:
+// l asked for a cgroup (CgroupParent, MemoryCgroup), so that an error is
+// an *OptionError, the caller's to report rather than to fall back from.
+func memoryCgroup(l Limits) (parent memoryParent, explicit bool, err error) {
 	if l.CgroupParent != "" {
-		if err := delegatedCgroup(l.CgroupParent); err != nil {
-			return "", true, &OptionError{Option: "Limits.CgroupParent", Problem: err.Error()}
+		parent = memoryParent{dir: l.CgroupParent, v1: isCgroupV1(l.CgroupParent)}
+		check := delegatedCgroup
+		if parent.v1 {
+			check = writableCgroupV1
 		}
-		return l.CgroupParent, true, nil
+		if err := check(parent.dir); err != nil {
+			return memoryParent{}, true, &OptionError{Option: "Limits.CgroupParent", Problem: err.Error()}
+		}
+		return parent, true, nil
 	}
-	dir, err = findCgroup(procSelfCgroup, procSelfMountinfo)
-	return dir, false, err
+	parent, err = findCgroup(procSelfCgroup, procSelfMountinfo)
+	if err != nil && l.MemoryBy == MemoryCgroup {
+		return memoryParent{}, true, &OptionError{Option: "Limits.MemoryBy", Problem: "MemoryCgroup, but no cgroup can be made here: " + err.Error()}
+	}
+	return parent, l.MemoryBy == MemoryCgroup, err
 }
 
-// cgroup2Mount finds the cgroup2 file system in mountinfo: its mount
-// point and the cgroup its root is.
-func cgroup2Mount(mountinfoFile string) (mount, root string, err error) {
+// cgroupMount finds in mountinfo the file system of type fstype ("cgroup2",
+// or "cgroup" for v1) whose super options hold the word controller (any,
+// when ""): its mount point and the cgroup its root is.
+func cgroupMount(mountinfoFile, fstype, controller string) (mount, root string, err error) {
 	f, err := os.Open(mountinfoFile)
 	if err != nil {
 		return "", "", err
@@ -118,7 +172,11 @@ func cgroup2Mount(mountinfoFile string) (mount, root string, err error) {
 	for sc.Scan() {
 		// id parent major:minor root mountpoint options [optional...] - fstype source super
 		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		if !ok || !strings.HasPrefix(post, "cgroup2 ") {
+		if !ok {
+			continue
+		}
+		p := strings.Fields(post)
+		if len(p) < 3 || p[0] != fstype || controller != "" && !hasWord(strings.ReplaceAll(p[2], ",", " "), controller) {
 			continue
 		}
 		f := strings.Fields(pre)
@@ -130,7 +188,10 @@ func cgroup2Mount(mountinfoFile string) (mount, root string, err error) {
 	if err := sc.Err(); err != nil {
 		return "", "", err
 	}
-	return "", "", errors.New("no cgroup2 file system is mounted")
+	if fstype == "cgroup2" {
+		return "", "", errors.New("no cgroup2 file system is mounted")
+	}
+	return "", "", fmt.Errorf("no cgroup v1 %s hierarchy is mounted", controller)
 }
 
 // unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
@@ -162,17 +223,18 @@ func hasWord(s, w string) bool {
 	return false
 }
 
-// newWorkerCgroup makes the cgroup parent/taipan-worker-<pid> with
-// memory.max set to limit (and no swap to spill into), and moves the
-// process pid into it. On failure nothing is left behind.
+// newWorkerCgroup makes the cgroup parent/taipan-worker-<pid> with its
+// memory limit set to limit (memory.max, or memory.limit_in_bytes under
+// v1) and no swap to spill into, and moves the process pid into it. On
+// failure nothing is left behind.
 //
 // A cgroup of that name already there is a leftover: pid is ours, so no
 // live worker is in it; a host killed before it could remove its
 // workers' cgroups leaves them, and pids are reused. An empty one is
 // removed and made again (rmdir refuses a cgroup that still holds a
 // process, which is then an error).
-func newWorkerCgroup(parent string, pid int, limit int64) (_ string, err error) {
-	dir := filepath.Join(parent, "taipan-worker-"+strconv.Itoa(pid))
+func newWorkerCgroup(parent memoryParent, pid int, limit int64) (_ string, err error) {
+	dir := filepath.Join(parent.dir, "taipan-worker-"+strconv.Itoa(pid))
 	err = os.Mkdir(dir, 0o755)
 	if errors.Is(err, os.ErrExist) && syscall.Rmdir(dir) == nil {
 		err = os.Mkdir(dir, 0o755)
@@ -185,12 +247,18 @@ func newWorkerCgroup(parent string, pid int, limit int64) (_ string, err error) 
 			syscall.Rmdir(dir)
 		}
 	}()
-	if err := writeCgroupFile(dir, "memory.max", strconv.FormatInt(limit, 10)); err != nil {
+	// Where swap is accounted, the memory limit alone would let the
+	// worker spill into it instead of meeting its limit. v1 counts memory
+	// and swap together, at least the memory limit: set after it.
+	value := strconv.FormatInt(limit, 10)
+	files := [][2]string{{"memory.max", value}, {"memory.swap.max", "0"}}
+	if parent.v1 {
+		files = [][2]string{{"memory.limit_in_bytes", value}, {"memory.memsw.limit_in_bytes", value}}
+	}
+	if err := writeCgroupFile(dir, files[0][0], files[0][1]); err != nil {
 		return "", err
 	}
-	// Where swap is accounted, memory.max alone would let the worker
-	// spill into it instead of meeting its limit.
-	if err := writeCgroupFile(dir, "memory.swap.max", "0"); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := writeCgroupFile(dir, files[1][0], files[1][1]); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
 	if err := writeCgroupFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
@@ -214,9 +282,14 @@ func writeCgroupFile(dir, name, value string) error {
 }
 
 // cgroupOOMKills is the count of processes the OOM killer killed in dir
-// under its memory.max (memory.events' oom_kill), or 0.
-func cgroupOOMKills(dir string) int {
-	data, err := os.ReadFile(filepath.Join(dir, "memory.events"))
+// under its memory limit (the oom_kill line of memory.events, or of
+// memory.oom_control under v1), or 0.
+func cgroupOOMKills(dir string, v1 bool) int {
+	name := "memory.events"
+	if v1 {
+		name = "memory.oom_control"
+	}
+	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		return 0
 	}
@@ -229,15 +302,23 @@ func cgroupOOMKills(dir string) int {
 	return 0
 }
 
-// removeWorkerCgroup kills whatever is left in a worker's cgroup
-// (cgroup.kill, Linux ≥ 5.14: a descendant that left the worker's process
-// group is there still) and removes it once it is empty.
+// removeWorkerCgroup kills whatever is left in a worker's cgroup (a
+// descendant that left the worker's process group is there still) and
+// removes it once it is empty. cgroup.kill does it at once where there is
+// one (v2, Linux ≥ 5.14); elsewhere each process in cgroup.procs is
+// killed, again at each try, should one have forked meanwhile.
 func removeWorkerCgroup(dir string) error {
-	if err := writeCgroupFile(dir, "cgroup.kill", "1"); err != nil && !errors.Is(err, os.ErrNotExist) {
+	noKillFile := false
+	if err := writeCgroupFile(dir, "cgroup.kill", "1"); errors.Is(err, os.ErrNotExist) {
+		noKillFile = true
+	} else if err != nil {
 		return err
 	}
 	var err error
 	for range cgroupRemoveTries {
+		if noKillFile {
+			killCgroupProcs(dir)
+		}
 		err = syscall.Rmdir(dir)
 		if err == nil || errors.Is(err, syscall.ENOENT) {
 			return nil
@@ -248,4 +329,19 @@ func removeWorkerCgroup(dir string) error {
 		time.Sleep(cgroupRemoveWait)
 	}
 	return fmt.Errorf("removing the worker's cgroup %s: %w", dir, err)
+}
+
+// killCgroupProcs sends SIGKILL to every process in dir's cgroup.procs.
+// A pid there is a live process of that cgroup (an exiting one leaves it),
+// so it cannot be a reused pid of someone else's.
+func killCgroupProcs(dir string) {
+	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return
+	}
+	for f := range strings.FieldsSeq(string(data)) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }

@@ -37,10 +37,10 @@
 //
 // Options.Limits caps a worker's memory, CPU time, descriptors and
 // processes (limits.go: rlimits set by the host before the handshake;
-// cgroup.go: a cgroup v2 memory.max of its own where the host's cgroup
-// is delegated); a call over one fails with a *LimitError, and a pool
-// replaces the worker. Options.EnvPolicy decides which of the host's
-// environment variables it sees (env.go).
+// cgroup.go, cgroup_v1.go: a cgroup memory limit of its own where the
+// host's cgroup is delegated, v2, or writable, v1); a call over one fails
+// with a *LimitError, and a pool replaces the worker. Options.EnvPolicy
+// decides which of the host's environment variables it sees (env.go).
 //
 // # Pools: Pool
 //

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/taipan-go/taipan/erlterm"
+	"golang.org/x/sys/unix"
 )
 
 // Sentinel errors, for errors.Is.
@@ -124,7 +125,8 @@ type LimitError struct {
 	// Value is the limit as set: bytes, CPU seconds, or a count.
 	Value int64
 	// By is how the limit is enforced: "RLIMIT_AS", "cgroup memory.max",
-	// "RLIMIT_CPU", "RLIMIT_NOFILE", "RLIMIT_NPROC".
+	// "cgroup v1 memory.limit_in_bytes", "RLIMIT_CPU", "RLIMIT_NOFILE",
+	// "RLIMIT_NPROC".
 	By string
 	// Killed: the kernel killed the worker for it (the process is gone).
 	Killed bool
@@ -338,7 +340,7 @@ type ExitError struct {
 func (e *ExitError) Error() string {
 	var s string
 	if e.Signal != 0 {
-		s = fmt.Sprintf("snakes: worker exited: killed by signal %s", e.Signal)
+		s = "snakes: worker exited: killed by " + signalName(e.Signal)
 	} else {
 		s = fmt.Sprintf("snakes: worker exited with status %d", e.Code)
 	}
@@ -346,6 +348,15 @@ func (e *ExitError) Error() string {
 		s += " (" + e.Reason.Error() + ")"
 	}
 	return s
+}
+
+// signalName is SIGKILL for syscall.SIGKILL ("killed by signal killed"
+// read badly), or the signal's description when it has no name.
+func signalName(sig syscall.Signal) string {
+	if name := unix.SignalName(sig); name != "" {
+		return name
+	}
+	return "signal " + sig.String()
 }
 
 // Unwrap returns ErrWorkerExited and the reason, so that errors.Is finds

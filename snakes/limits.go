@@ -17,21 +17,28 @@ import (
 // limit. Each one binds the worker and whatever it starts (children
 // inherit rlimits and cgroups).
 type Limits struct {
-	// Memory is the most memory the worker may use, in bytes: a cgroup v2
-	// memory.max (resident memory and page cache of the worker and its
-	// children; over it the kernel's OOM killer kills the worker) where
-	// the host's own cgroup, or CgroupParent, is delegated to it, else its
-	// address space
-	// (RLIMIT_AS: an allocation over it fails, Python raises MemoryError).
-	// Either way the call fails with a *LimitError (LimitMemory).
+	// Memory is the most memory the worker may use, in bytes: a cgroup
+	// memory limit of the worker's own (resident memory and page cache of
+	// the worker and its children; over it the kernel's OOM killer kills
+	// the worker) where the host's own cgroup, or CgroupParent, lets this
+	// process make one (a delegated cgroup v2: memory.max; a writable
+	// cgroup v1 memory hierarchy: memory.limit_in_bytes), else its address
+	// space (RLIMIT_AS: an allocation over it fails, Python raises
+	// MemoryError). MemoryBy chooses one. Either way the call fails with a
+	// *LimitError (LimitMemory).
 	Memory int64
-	// CgroupParent is a cgroup v2 directory delegated to this process
-	// (memory in its cgroup.subtree_control, writable), under which each
-	// worker with a Memory limit gets a cgroup of its own; a start fails
-	// when it cannot. Default: the host's own cgroup when it is such a
-	// directory, else Memory is an RLIMIT_AS. A systemd unit with
-	// Delegate=yes whose main process moved into a leaf names the unit's
-	// cgroup here ("/sys/fs/cgroup/system.slice/app.service").
+	// MemoryBy is how Memory is enforced: MemoryAuto (the zero value: a
+	// cgroup where one can be made, else the address space),
+	// MemoryCgroup, or MemoryAddressSpace.
+	MemoryBy MemoryBy
+	// CgroupParent is a cgroup directory under which each worker with a
+	// Memory limit gets a cgroup of its own: a cgroup v2 one delegated to
+	// this process (memory in its cgroup.subtree_control, writable), or a
+	// writable cgroup v1 memory cgroup. A start fails when it cannot.
+	// Default: the host's own cgroup when it is such a directory, else
+	// Memory is an RLIMIT_AS. A systemd unit with Delegate=yes whose main
+	// process moved into a leaf names the unit's cgroup here
+	// ("/sys/fs/cgroup/system.slice/app.service").
 	CgroupParent string
 	// CPUTime is the CPU time the worker may use over its whole life
 	// (RLIMIT_CPU, whole seconds, rounded up): past it the kernel sends
@@ -49,6 +56,40 @@ type Limits struct {
 	// (CAP_SYS_RESOURCE, CAP_SYS_ADMIN). Useful when workers run under a
 	// user of their own.
 	Processes int
+}
+
+// MemoryBy is how a worker's memory limit is enforced (Limits.MemoryBy).
+type MemoryBy uint8
+
+const (
+	// MemoryAuto (the zero value) is a cgroup of the worker's own where
+	// this process can make one (Limits.CgroupParent, or its own cgroup:
+	// delegated v2, writable v1), else the address space.
+	MemoryAuto MemoryBy = iota
+	// MemoryCgroup is a cgroup or nothing: a start fails (an *OptionError
+	// on Limits.MemoryBy) where no cgroup can be made. It counts what the
+	// worker really uses, its children included; over it the worker is
+	// killed.
+	MemoryCgroup
+	// MemoryAddressSpace is RLIMIT_AS even where a cgroup could be made:
+	// an allocation over it fails with a MemoryError that Python survives,
+	// so that a worker may catch it and go on. It counts address space,
+	// which many threads or a library that reserves large regions use
+	// several times over.
+	MemoryAddressSpace
+)
+
+// String names the choice as the Go constant does.
+func (m MemoryBy) String() string {
+	switch m {
+	case MemoryAuto:
+		return "MemoryAuto"
+	case MemoryCgroup:
+		return "MemoryCgroup"
+	case MemoryAddressSpace:
+		return "MemoryAddressSpace"
+	}
+	return fmt.Sprintf("MemoryBy(%d)", uint8(m))
 }
 
 // IsZero reports whether no limit is set.
@@ -70,6 +111,9 @@ func (l Limits) String() string {
 	}
 	if l.Processes > 0 {
 		parts = append(parts, fmt.Sprintf("Processes %d", l.Processes))
+	}
+	if l.MemoryBy != MemoryAuto {
+		parts = append(parts, "MemoryBy "+l.MemoryBy.String())
 	}
 	if l.CgroupParent != "" {
 		parts = append(parts, "CgroupParent "+l.CgroupParent)
@@ -96,12 +140,26 @@ func (l Limits) check() error {
 		}
 	}
 	switch {
+	case l.MemoryBy > MemoryAddressSpace:
+		return &OptionError{Option: "Limits.MemoryBy", Problem: fmt.Sprintf("unknown choice %d", uint8(l.MemoryBy))}
+	case l.MemoryBy != MemoryAuto && l.Memory == 0:
+		return &OptionError{Option: "Limits.MemoryBy", Problem: "set without Limits.Memory (it is only read for a memory limit)"}
+	case l.CgroupParent != "" && l.MemoryBy == MemoryAddressSpace:
+		return &OptionError{Option: "Limits.CgroupParent", Problem: "set with MemoryBy MemoryAddressSpace, which makes no cgroup"}
 	case l.CgroupParent != "" && l.Memory == 0:
 		return &OptionError{Option: "Limits.CgroupParent", Problem: "set without Limits.Memory (it is only read for a memory limit)"}
 	case l.CgroupParent != "" && !filepath.IsAbs(l.CgroupParent):
 		return &OptionError{Option: "Limits.CgroupParent", Problem: fmt.Sprintf("%q is not an absolute path", l.CgroupParent)}
 	}
 	return nil
+}
+
+// cgroupOption is the option that asked for a cgroup, for its errors.
+func (l Limits) cgroupOption() string {
+	if l.CgroupParent != "" {
+		return "Limits.CgroupParent"
+	}
+	return "Limits.MemoryBy"
 }
 
 // cpuSeconds is CPUTime in whole seconds, rounded up (RLIMIT_CPU's unit).
@@ -112,8 +170,9 @@ func (l Limits) cpuSeconds() int64 {
 // workerLimits are the limits in force on one worker process, and how.
 type workerLimits struct {
 	Limits
-	memBy  string // "RLIMIT_AS" or "cgroup memory.max"
-	cgroup string // the worker's own cgroup directory, or ""
+	memBy    string // "RLIMIT_AS", "cgroup memory.max" or "cgroup v1 memory.limit_in_bytes"
+	cgroup   string // the worker's own cgroup directory, or ""
+	cgroupV1 bool   // in the cgroup v1 memory hierarchy
 }
 
 // applyLimits sets l on the process pid, which has not taken any
@@ -123,24 +182,29 @@ type workerLimits struct {
 // and soft and hard limits are set alike, so that nothing in the worker
 // can raise them again (short of CAP_SYS_RESOURCE). Memory goes to a
 // cgroup of the worker's own where the host's cgroup is delegated
-// (cgroup.go), else to RLIMIT_AS.
+// (cgroup.go, cgroup_v1.go), else to RLIMIT_AS.
 func applyLimits(pid int, l Limits, log hclog.Logger) (*workerLimits, error) {
 	wl := &workerLimits{Limits: l}
 	if l.Memory > 0 {
 		wl.memBy = "RLIMIT_AS"
+	}
+	if l.Memory > 0 && l.MemoryBy != MemoryAddressSpace {
 		parent, explicit, err := memoryCgroup(l)
 		if err == nil {
 			var dir string
 			if dir, err = newWorkerCgroup(parent, pid, l.Memory); err == nil {
-				wl.memBy, wl.cgroup = "cgroup memory.max", dir
+				wl.memBy, wl.cgroup, wl.cgroupV1 = "cgroup memory.max", dir, parent.v1
+				if parent.v1 {
+					wl.memBy = "cgroup v1 memory.limit_in_bytes"
+				}
 			} else if explicit {
-				err = &OptionError{Option: "Limits.CgroupParent", Problem: "making the worker's cgroup: " + err.Error()}
+				err = &OptionError{Option: l.cgroupOption(), Problem: "making the worker's cgroup: " + err.Error()}
 			} else {
 				// Delegated, yet it failed: not what the pool said it would do.
-				log.Warn("memory limit by RLIMIT_AS (address space): the worker's cgroup failed", "under", parent, "error", err)
+				log.Warn("memory limit by RLIMIT_AS (address space): the worker's cgroup failed", "under", parent.dir, "error", err)
 			}
 		} else if !explicit {
-			log.Debug("memory limit by RLIMIT_AS (address space): no delegated cgroup", "why", err)
+			log.Debug("memory limit by RLIMIT_AS (address space): no cgroup can be made", "why", err)
 		}
 		if err != nil && explicit {
 			return nil, err // asked for a cgroup: no quiet fallback
@@ -245,7 +309,7 @@ func (wl *workerLimits) exitReason(state *os.ProcessState) error {
 			return cpu
 		}
 	case syscall.SIGKILL:
-		if wl.cgroup != "" && cgroupOOMKills(wl.cgroup) > 0 {
+		if wl.cgroup != "" && cgroupOOMKills(wl.cgroup, wl.cgroupV1) > 0 {
 			return &LimitError{Limit: LimitMemory, Value: wl.Memory, By: wl.memBy, Killed: true}
 		}
 		if wl.CPUTime > 0 && state.UserTime()+state.SystemTime() >= time.Duration(wl.cpuSeconds()+1)*time.Second {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -68,14 +69,22 @@ func TestLimitsSet(t *testing.T) {
 	}
 }
 
-// TestLimitMemoryWorker: 2 GiB asked under a 512 MiB limit fails the call
-// with a LimitError that names the memory limit and still tells it was a
-// MemoryError; the worker (Python survived it) answers the next call.
+// TestLimitMemoryWorker: 2 GiB asked under a 512 MiB address space
+// limit fails the call with a LimitError that names the memory limit and
+// still tells it was a MemoryError; the worker (Python survived it)
+// answers the next call. MemoryAddressSpace: whatever cgroup the machine
+// could give.
 func TestLimitMemoryWorker(t *testing.T) {
-	w := startWorker(t, Options{Limits: Limits{Memory: 512 << 20}})
+	w := startWorker(t, Options{Limits: Limits{Memory: 512 << 20, MemoryBy: MemoryAddressSpace}})
+	if soft, hard := procLimits(t, w.Pid(), "Max address space"); soft != "536870912" || hard != soft || w.limits.cgroup != "" {
+		t.Fatalf("MemoryAddressSpace: address space %s/%s, cgroup %q", soft, hard, w.limits.cgroup)
+	}
 	_, err := w.Call(context.Background(), "fixtures", "allocate", int64(2<<30))
 	checkMemoryLimit(t, err)
-	t.Log(err)
+	var le *LimitError
+	if errors.As(err, &le); le.Killed || le.By != "RLIMIT_AS" {
+		t.Fatalf("MemoryAddressSpace: %v", err)
+	}
 	if v, err := w.Call(context.Background(), "fixtures", "allocate", int64(1<<20)); err != nil || v != int64(1<<20) {
 		t.Fatalf("allocate 1 MiB after: %v, %v", v, err)
 	}
@@ -89,8 +98,9 @@ func checkMemoryLimit(t *testing.T, err error) {
 		t.Fatalf("allocate 2 GiB under 512 MiB: %v; want a memory *LimitError", err)
 	}
 	if le.Killed {
-		// A cgroup's memory.max: the OOM killer ended the worker.
-		if le.By != "cgroup memory.max" || !errors.Is(err, ErrWorkerExited) || !strings.Contains(err.Error(), "killed: memory limit") {
+		// A cgroup's memory limit: the OOM killer ended the worker.
+		if (le.By != "cgroup memory.max" && le.By != "cgroup v1 memory.limit_in_bytes") || !errors.Is(err, ErrWorkerExited) ||
+			!strings.Contains(err.Error(), "killed by SIGKILL (killed: memory limit (512 MiB, "+le.By+"))") {
 			t.Fatalf("killed for memory: %v (%+v)", err, le)
 		}
 		return
@@ -103,18 +113,43 @@ func checkMemoryLimit(t *testing.T, err error) {
 
 // TestLimitMemoryPool is the "done when": a 2 GiB allocation
 // under a 512 MiB limit fails with the typed memory error, the worker is
-// replaced, and the pool goes on.
+// replaced, and the pool goes on — each way of enforcing it this machine
+// has (MemoryCgroup where it has none: the pool does not start).
 func TestLimitMemoryPool(t *testing.T) {
-	p := startPool(t, PoolOptions{Size: 1, Worker: Options{Limits: Limits{Memory: 512 << 20}}})
-	before := pidsOf(p)
-	_, err := p.Call(context.Background(), "fixtures", "allocate", int64(2<<30))
-	checkMemoryLimit(t, err)
-	testkit.Eventually(t, "the worker replaced", func() bool {
-		got := pidsOf(p)
-		return len(got) == 1 && got[0] != before[0]
-	})
-	if v, err := p.Call(context.Background(), "fixtures", "allocate", int64(64<<20)); err != nil || v != int64(64<<20) {
-		t.Fatalf("the pool after: %v, %v", v, err)
+	parent, noCgroup := findCgroup(procSelfCgroup, procSelfMountinfo)
+	for _, by := range []MemoryBy{MemoryAuto, MemoryCgroup, MemoryAddressSpace} {
+		t.Run(by.String(), func(t *testing.T) {
+			opts := PoolOptions{Size: 1, Worker: Options{Limits: Limits{Memory: 512 << 20, MemoryBy: by}}}
+			if by == MemoryCgroup && noCgroup != nil {
+				var oe *OptionError
+				if _, err := NewPool(context.Background(), opts); !errors.Is(err, ErrStartFailed) || !errors.As(err, &oe) || oe.Option != "Limits.MemoryBy" {
+					t.Fatalf("MemoryCgroup without a cgroup here (%v): NewPool: %v", noCgroup, err)
+				}
+				return
+			}
+			p := startPool(t, opts)
+			before := pidsOf(p)
+			_, err := p.Call(context.Background(), "fixtures", "allocate", int64(2<<30))
+			checkMemoryLimit(t, err)
+			var le *LimitError
+			errors.As(err, &le)
+			if wantCgroup := by == MemoryCgroup || by == MemoryAuto && noCgroup == nil; le.Killed != wantCgroup {
+				t.Fatalf("%v: %v; want by a cgroup: %v", by, err, wantCgroup)
+			}
+			testkit.Eventually(t, "the worker replaced", func() bool {
+				got := pidsOf(p)
+				return len(got) == 1 && got[0] != before[0]
+			})
+			if v, err := p.Call(context.Background(), "fixtures", "allocate", int64(64<<20)); err != nil || v != int64(64<<20) {
+				t.Fatalf("the pool after: %v, %v", v, err)
+			}
+			if le.Killed { // the killed worker's cgroup went with it
+				testkit.Eventually(t, "the killed worker's cgroup removed", func() bool {
+					_, err := os.Stat(filepath.Join(parent.dir, "taipan-worker-"+strconv.Itoa(before[0])))
+					return os.IsNotExist(err)
+				})
+			}
+		})
 	}
 }
 
@@ -178,7 +213,7 @@ func TestLimitNotMisnamed(t *testing.T) {
 // TestLimitsTooLow: limits Python cannot start under fail the start with
 // ErrStartFailed, the limits named in the error, and leave nothing behind.
 func TestLimitsTooLow(t *testing.T) {
-	for _, l := range []Limits{{Memory: 8 << 20}, {OpenFiles: 3}} {
+	for _, l := range []Limits{{Memory: 2 << 20}, {Memory: 2 << 20, MemoryBy: MemoryAddressSpace}, {OpenFiles: 3}} { // 2 MiB: under RLIMIT_AS and under a cgroup alike
 		t.Run(l.String(), func(t *testing.T) {
 			w, err := Start(context.Background(), Options{Interpreter: interp(t), Limits: l})
 			if err == nil {
@@ -200,6 +235,8 @@ func TestLimitsString(t *testing.T) {
 		{Limits{}, "none"},
 		{Limits{Memory: 512 << 20, CPUTime: 2 * time.Second}, "Memory 512 MiB, CPUTime 2s"},
 		{Limits{Memory: 1000, OpenFiles: 64, Processes: 10}, "Memory 1000 bytes, OpenFiles 64, Processes 10"},
+		{Limits{Memory: 1 << 20, MemoryBy: MemoryCgroup, CgroupParent: "/c"}, "Memory 1 MiB, MemoryBy MemoryCgroup, CgroupParent /c"},
+		{Limits{Memory: 1 << 20, MemoryBy: MemoryBy(9)}, "Memory 1 MiB, MemoryBy MemoryBy(9)"},
 	}
 	for _, c := range cases {
 		if got := c.l.String(); got != c.want {

@@ -113,14 +113,16 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 		warmDone: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	if opts.Worker.Limits.Memory > 0 {
+	if l := opts.Worker.Limits; l.Memory > 0 && l.MemoryBy == MemoryAddressSpace {
+		p.log.Info("memory limit by RLIMIT_AS (address space): MemoryAddressSpace")
+	} else if l.Memory > 0 {
 		// Said once here; each worker says it again at debug level.
-		if dir, explicit, err := memoryCgroup(opts.Worker.Limits); err != nil && explicit {
+		if parent, explicit, err := memoryCgroup(l); err != nil && explicit {
 			return nil, fmt.Errorf("%w: %w", ErrStartFailed, err)
 		} else if err != nil {
-			p.log.Info("memory limit by RLIMIT_AS (address space): no delegated cgroup v2", "why", err)
+			p.log.Info("memory limit by RLIMIT_AS (address space): no cgroup can be made", "why", err)
 		} else {
-			p.log.Info("memory limit by cgroup memory.max, one cgroup per worker", "under", dir)
+			p.log.Info("memory limit by a cgroup of each worker's own", "under", parent.dir, "cgroup v1", parent.v1)
 		}
 	}
 	p.mach = poolstate.New[*Worker, chan grant](opts.machineConfig())
