@@ -197,6 +197,9 @@ func BenchmarkStartToFirstReply(b *testing.B) {
 	b.Run("limits", func(b *testing.B) {
 		benchStart(b, Options{Limits: Limits{Memory: 1 << 30, CPUTime: time.Hour, OpenFiles: 1024}})
 	})
+	b.Run("limits-address-space", func(b *testing.B) {
+		benchStart(b, Options{Limits: Limits{Memory: 1 << 30, MemoryBy: MemoryAddressSpace, CPUTime: time.Hour, OpenFiles: 1024}})
+	})
 }
 
 func benchStart(b *testing.B, opts Options) {
