@@ -26,6 +26,7 @@ const (
 const (
 	cgroupRemoveTries = 100
 	cgroupRemoveWait  = 10 * time.Millisecond
+	cgroupKillRounds  = 100 // reads of cgroup.procs per try, where there is no cgroup.kill
 )
 
 // memoryParent is a cgroup under which each worker with a memory limit
@@ -254,6 +255,12 @@ func newWorkerCgroup(parent memoryParent, pid int, limit int64) (_ string, err e
 	files := [][2]string{{"memory.max", value}, {"memory.swap.max", "0"}}
 	if parent.v1 {
 		files = [][2]string{{"memory.limit_in_bytes", value}, {"memory.memsw.limit_in_bytes", value}}
+		// A v1 cgroup copies oom_kill_disable from its parent (docker
+		// --oom-kill-disable): the worker would hang at its limit instead
+		// of being killed.
+		if err := writeCgroupFile(dir, "memory.oom_control", "0"); err != nil {
+			return "", err
+		}
 	}
 	if err := writeCgroupFile(dir, files[0][0], files[0][1]); err != nil {
 		return "", err
@@ -317,7 +324,13 @@ func removeWorkerCgroup(dir string) error {
 	var err error
 	for range cgroupRemoveTries {
 		if noKillFile {
-			killCgroupProcs(dir)
+			// Until a read finds none: a process forking as fast as it is
+			// killed is outpaced between two waits.
+			for range cgroupKillRounds {
+				if killCgroupProcs(dir) == 0 {
+					break
+				}
+			}
 		}
 		err = syscall.Rmdir(dir)
 		if err == nil || errors.Is(err, syscall.ENOENT) {
@@ -331,17 +344,23 @@ func removeWorkerCgroup(dir string) error {
 	return fmt.Errorf("removing the worker's cgroup %s: %w", dir, err)
 }
 
-// killCgroupProcs sends SIGKILL to every process in dir's cgroup.procs.
-// A pid there is a live process of that cgroup (an exiting one leaves it),
-// so it cannot be a reused pid of someone else's.
-func killCgroupProcs(dir string) {
+// killCgroupProcs sends SIGKILL to every process in dir's cgroup.procs
+// and returns how many it found. A pid read there was a live process of
+// that cgroup; between the read and the kill it could exit and, if reaped
+// by its parent that quickly, its pid be reused — the window of any
+// kill(2) by pid, and what is left in a dead worker's cgroup is orphaned,
+// reaped by init.
+func killCgroupProcs(dir string) int {
 	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
-		return
+		return 0
 	}
+	n := 0
 	for f := range strings.FieldsSeq(string(data)) {
 		if pid, err := strconv.Atoi(f); err == nil && pid > 0 {
 			syscall.Kill(pid, syscall.SIGKILL)
+			n++
 		}
 	}
+	return n
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -319,11 +320,20 @@ func TestCgroupParentHere(t *testing.T) {
 		if err := writeCgroupFile(parent, "cgroup.subtree_control", "+memory"); err != nil {
 			t.Fatal(err)
 		}
+	} else if err := writeCgroupFile(parent, "memory.oom_control", "1"); err != nil {
+		// v1 copies oom_kill_disable to children: a worker at its limit
+		// would hang unkilled, were its own not set back.
+		t.Fatal(err)
 	}
 	w := startWorker(t, Options{Limits: Limits{Memory: 256 << 20, CgroupParent: parent}})
 	dir := filepath.Join(parent, "taipan-worker-"+strconv.Itoa(w.Pid()))
 	if w.limits.cgroup != dir || w.limits.cgroupV1 != found.v1 {
 		t.Fatalf("cgroup %q (v1 %v), want %s", w.limits.cgroup, w.limits.cgroupV1, dir)
+	}
+	if found.v1 {
+		if oc, err := os.ReadFile(filepath.Join(dir, "memory.oom_control")); err != nil || !strings.Contains(string(oc), "oom_kill_disable 0\n") {
+			t.Fatalf("the worker's memory.oom_control under a parent with the OOM killer off: %q, %v", oc, err)
+		}
 	}
 	if err := w.Stop(context.Background()); err != nil {
 		t.Fatal(err)
@@ -342,4 +352,24 @@ func hasDir(entries []os.DirEntry) bool {
 		}
 	}
 	return false
+}
+
+// deadWorkerCgroups lists the worker cgroups under the one findCgroup
+// finds whose worker is gone. A worker's cgroup is removed before its
+// process is reaped, so that one there is a leak (or a host's that was
+// killed, before the tests: TestMain compares).
+func deadWorkerCgroups() []string {
+	parent, err := findCgroup(procSelfCgroup, procSelfMountinfo)
+	if err != nil {
+		return nil
+	}
+	entries, _ := os.ReadDir(parent.dir)
+	var dead []string
+	for _, e := range entries {
+		pid, err := strconv.Atoi(strings.TrimPrefix(e.Name(), "taipan-worker-"))
+		if e.IsDir() && err == nil && syscall.Kill(pid, 0) == syscall.ESRCH {
+			dead = append(dead, e.Name())
+		}
+	}
+	return dead
 }

@@ -75,11 +75,8 @@ func TestInvalidOptions(t *testing.T) {
 		{"negative cpu", "Limits.CPUTime", Options{Limits: Limits{CPUTime: -1}}},
 		{"negative files", "Limits.OpenFiles", Options{Limits: Limits{OpenFiles: -1}}},
 		{"negative processes", "Limits.Processes", Options{Limits: Limits{Processes: -1}}},
-		{"cgroup without memory", "Limits.CgroupParent", Options{Limits: Limits{CgroupParent: "/sys/fs/cgroup"}}},
 		{"relative cgroup", "Limits.CgroupParent", Options{Limits: Limits{Memory: 1 << 30, CgroupParent: "sys/fs/cgroup"}}},
 		{"unknown memory choice", "Limits.MemoryBy", Options{Limits: Limits{Memory: 1 << 30, MemoryBy: MemoryBy(7)}}},
-		{"memory choice without memory", "Limits.MemoryBy", Options{Limits: Limits{MemoryBy: MemoryCgroup}}},
-		{"cgroup under address space", "Limits.CgroupParent", Options{Limits: Limits{Memory: 1 << 30, MemoryBy: MemoryAddressSpace, CgroupParent: "/sys/fs/cgroup"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

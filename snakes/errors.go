@@ -351,12 +351,13 @@ func (e *ExitError) Error() string {
 }
 
 // signalName is SIGKILL for syscall.SIGKILL ("killed by signal killed"
-// read badly), or the signal's description when it has no name.
+// read badly), or the signal's description ("signal 34") when it has no
+// name.
 func signalName(sig syscall.Signal) string {
 	if name := unix.SignalName(sig); name != "" {
 		return name
 	}
-	return "signal " + sig.String()
+	return sig.String()
 }
 
 // Unwrap returns ErrWorkerExited and the reason, so that errors.Is finds

@@ -81,7 +81,13 @@ func TestMain(m *testing.M) {
 		treeHost(dir)
 		return
 	}
-	os.Exit(testkit.Main(m))
+	stale := deadWorkerCgroups()
+	code := testkit.Main(m)
+	if left := deadWorkerCgroups(); code == 0 && len(left) > len(stale) {
+		fmt.Fprintf(os.Stderr, "snakes: the tests passed but left the cgroups of dead workers: %v (before: %v)\n", left, stale)
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // hostProcess is TestHostKilled's host: it starts two workers, each busy

@@ -29,15 +29,16 @@ type Limits struct {
 	Memory int64
 	// MemoryBy is how Memory is enforced: MemoryAuto (the zero value: a
 	// cgroup where one can be made, else the address space),
-	// MemoryCgroup, or MemoryAddressSpace.
+	// MemoryCgroup, or MemoryAddressSpace. Not read without Memory.
 	MemoryBy MemoryBy
 	// CgroupParent is a cgroup directory under which each worker with a
 	// Memory limit gets a cgroup of its own: a cgroup v2 one delegated to
 	// this process (memory in its cgroup.subtree_control, writable), or a
 	// writable cgroup v1 memory cgroup. A start fails when it cannot.
 	// Default: the host's own cgroup when it is such a directory, else
-	// Memory is an RLIMIT_AS. A systemd unit with Delegate=yes whose main
-	// process moved into a leaf names the unit's cgroup here
+	// Memory is an RLIMIT_AS (or, under MemoryCgroup, the start fails).
+	// Not read under MemoryAddressSpace. A systemd unit with Delegate=yes
+	// whose main process moved into a leaf names the unit's cgroup here
 	// ("/sys/fs/cgroup/system.slice/app.service").
 	CgroupParent string
 	// CPUTime is the CPU time the worker may use over its whole life
@@ -139,15 +140,14 @@ func (l Limits) check() error {
 			return &OptionError{Option: f.name, Problem: "negative (zero means no limit)"}
 		}
 	}
+	// MemoryBy and CgroupParent are only read for a Memory limit, and
+	// CgroupParent not under MemoryAddressSpace: not refused otherwise, so
+	// that a template may set them for whichever of its pools and pets set
+	// Memory, and a pool or pet may choose MemoryAddressSpace under a
+	// template's CgroupParent (Inherit cannot unset a field).
 	switch {
 	case l.MemoryBy > MemoryAddressSpace:
 		return &OptionError{Option: "Limits.MemoryBy", Problem: fmt.Sprintf("unknown choice %d", uint8(l.MemoryBy))}
-	case l.MemoryBy != MemoryAuto && l.Memory == 0:
-		return &OptionError{Option: "Limits.MemoryBy", Problem: "set without Limits.Memory (it is only read for a memory limit)"}
-	case l.CgroupParent != "" && l.MemoryBy == MemoryAddressSpace:
-		return &OptionError{Option: "Limits.CgroupParent", Problem: "set with MemoryBy MemoryAddressSpace, which makes no cgroup"}
-	case l.CgroupParent != "" && l.Memory == 0:
-		return &OptionError{Option: "Limits.CgroupParent", Problem: "set without Limits.Memory (it is only read for a memory limit)"}
 	case l.CgroupParent != "" && !filepath.IsAbs(l.CgroupParent):
 		return &OptionError{Option: "Limits.CgroupParent", Problem: fmt.Sprintf("%q is not an absolute path", l.CgroupParent)}
 	}
@@ -173,6 +173,7 @@ type workerLimits struct {
 	memBy    string // "RLIMIT_AS", "cgroup memory.max" or "cgroup v1 memory.limit_in_bytes"
 	cgroup   string // the worker's own cgroup directory, or ""
 	cgroupV1 bool   // in the cgroup v1 memory hierarchy
+	oomKills int    // the OOM kills its cgroup counted, read by retire
 }
 
 // applyLimits sets l on the process pid, which has not taken any
@@ -229,7 +230,7 @@ func applyLimits(pid int, l Limits, log hclog.Logger) (*workerLimits, error) {
 	}
 	for _, r := range set {
 		if err := setRlimit(pid, r); err != nil {
-			wl.release()
+			wl.retire()
 			return nil, fmt.Errorf("setting the worker's limits: prlimit %s: %w", rlimitName(r.resource), err)
 		}
 	}
@@ -295,8 +296,8 @@ func (wl *workerLimits) fromPython(err error) error {
 
 // exitReason names the limit the kernel killed the worker for, or nil:
 // SIGXCPU, or SIGKILL once its CPU time reached the hard limit, is the CPU
-// limit; SIGKILL with an OOM kill counted in its cgroup is the memory
-// limit.
+// limit; SIGKILL with an OOM kill counted in its cgroup (read by retire)
+// is the memory limit.
 func (wl *workerLimits) exitReason(state *os.ProcessState) error {
 	ws, ok := state.Sys().(syscall.WaitStatus)
 	if !ok || !ws.Signaled() {
@@ -309,7 +310,7 @@ func (wl *workerLimits) exitReason(state *os.ProcessState) error {
 			return cpu
 		}
 	case syscall.SIGKILL:
-		if wl.cgroup != "" && cgroupOOMKills(wl.cgroup, wl.cgroupV1) > 0 {
+		if wl.oomKills > 0 {
 			return &LimitError{Limit: LimitMemory, Value: wl.Memory, By: wl.memBy, Killed: true}
 		}
 		if wl.CPUTime > 0 && state.UserTime()+state.SystemTime() >= time.Duration(wl.cpuSeconds()+1)*time.Second {
@@ -319,11 +320,15 @@ func (wl *workerLimits) exitReason(state *os.ProcessState) error {
 	return nil
 }
 
-// release removes the worker's cgroup, if it has one, once the worker is
-// gone (killing whatever is left in it).
-func (wl *workerLimits) release() error {
+// retire removes the worker's cgroup, if it has one, killing whatever
+// is left in it, after counting the OOM kills there for exitReason. It is
+// called once the worker has exited and before it is reaped: its pid, in
+// the cgroup's name, is still reserved, so that no new worker can have
+// made a cgroup of that name, which this one's removal would kill.
+func (wl *workerLimits) retire() error {
 	if wl == nil || wl.cgroup == "" {
 		return nil
 	}
+	wl.oomKills = cgroupOOMKills(wl.cgroup, wl.cgroupV1)
 	return removeWorkerCgroup(wl.cgroup)
 }

@@ -330,3 +330,28 @@ func TestLimitsNotBlamed(t *testing.T) {
 		t.Fatalf("Init raised: %v; want ErrStartFailed and its ValueError, the limits not blamed", err)
 	}
 }
+
+// TestMemoryOptionsUnread: MemoryBy and CgroupParent without Memory, and
+// CgroupParent under MemoryAddressSpace, are not read (a template may set
+// them for the pools that set Memory): the worker starts with what the
+// rest says, whatever the parent named.
+func TestMemoryOptionsUnread(t *testing.T) {
+	cases := []struct {
+		name   string
+		limits Limits
+		as     string // the address space limit wanted
+	}{
+		{"MemoryBy without Memory", Limits{MemoryBy: MemoryCgroup}, "unlimited"},
+		{"CgroupParent without Memory", Limits{CgroupParent: "/nonexistent/cgroup"}, "unlimited"},
+		{"CgroupParent under MemoryAddressSpace", Limits{Memory: 512 << 20, MemoryBy: MemoryAddressSpace, CgroupParent: "/nonexistent/cgroup"}, "536870912"},
+		{"inherited by a pool without Memory", Options{}.Inherit(Options{Limits: Limits{MemoryBy: MemoryCgroup, CgroupParent: "/nonexistent/cgroup"}}).Limits, "unlimited"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := startWorker(t, Options{Limits: c.limits})
+			if soft, _ := procLimits(t, w.Pid(), "Max address space"); soft != c.as || w.limits != nil && w.limits.cgroup != "" {
+				t.Fatalf("address space %s, limits %+v; want %s and no cgroup", soft, w.limits, c.as)
+			}
+		})
+	}
+}

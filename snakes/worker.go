@@ -288,15 +288,20 @@ func (w *Worker) spawn() (err error) {
 }
 
 // wait reaps the process and records how it ended; its process group is
-// killed first, while the worker is a zombie (its pid, the group's id,
-// stays reserved until the reap), so that nothing it left in the group
-// outlives it. Then every pipe of the worker is drained of what it holds
+// killed first, and its cgroup removed (limits.go: what left the group is
+// killed with it), while the worker is a zombie (its pid, the group's id
+// and in its cgroup's name, stays reserved until the reap), so that
+// nothing it left outlives it and nothing of a later process with its pid
+// is touched. Then every pipe of the worker is drained of what it holds
 // and finished (drain.go): descendants holding them keep nobody waiting.
 func (w *Worker) wait() {
 	defer w.wg.Done()
 	waitExited(w.pid)
 	if err := killGroup(w.pid); err != nil {
 		w.log.Warn("killing the worker's process group", "error", err)
+	}
+	if err := w.limits.retire(); err != nil {
+		w.log.Warn("removing the worker's cgroup", "error", err)
 	}
 	err := w.cmd.Wait()
 	e := &ExitError{Code: w.cmd.ProcessState.ExitCode()}
@@ -315,9 +320,6 @@ func (w *Worker) wait() {
 	close(w.exited)
 	w.log.Debug("worker exited", "status", e.Error())
 	w.endPipes()
-	if err := w.limits.release(); err != nil {
-		w.log.Warn("removing the worker's cgroup", "error", err)
-	}
 	if w.opts.OnExit != nil {
 		w.opts.OnExit(e)
 	}

@@ -39,8 +39,8 @@ def split(name: str) -> "Tuple[str, str]":
         return "builtins", name
     if len(parts) == 1:
         import difflib
-        near = difflib.get_close_matches(name, [n for n in dir(builtins) if not n.startswith("_")],
-                                         n=3)
+        near = difflib.get_close_matches(name, [n for n in dir(builtins) if not n.startswith("_")
+                                                and callable(getattr(builtins, n))], n=3)
         raise NameError("%r is not a builtin%s; a module's function is "
                         "MODULE.FUNCTION" % (name, "" if not near else
                                              " (did you mean %s?)" % " or ".join(near)))
@@ -97,22 +97,31 @@ def target(name: str) -> "Tuple[str, str]":
 
 def _near(module: str, function: str) -> "List[str]":
     """The attribute paths close to a mistyped one (``math.sqr`` →
-    ``sqrt``): the missing part's close matches among its parent's names,
-    private names only when the missing one is private.  The parent is
-    reached the way _resolve reaches it; nothing is suggested when it
-    cannot be."""
+    ``sqrt``) that resolve to something callable: the missing part's close
+    matches among its parent's names, private names only when the missing
+    one is private.  The parent is reached the way _resolve reaches it;
+    nothing is suggested when it cannot be, and nothing that fails to read
+    ever replaces the call's own error."""
+    try:
+        return _near_paths(module, function)
+    except Exception:
+        return []
+
+
+def _near_paths(module: str, function: str) -> "List[str]":
     import difflib
     parts = function.split(".")
     obj = sys.modules.get(module)
+    if obj is None:
+        return []
     for i, p in enumerate(parts):
-        nxt = getattr(obj, p, _MISSING)
+        nxt = _attr(obj, p)
         if nxt is _MISSING:
-            names = [n for n in dir(obj) if p.startswith("_") or not n.startswith("_")]
-            if module == "builtins" and i == 0:
-                names = [n for n in names if not isinstance(getattr(obj, n, None), _ModuleType)]
+            names = [n for n in dir(obj)
+                     if n != p and (p.startswith("_") or not n.startswith("_"))]
             prefix, rest = ".".join(parts[:i] + [""]), parts[i + 1:]
             return [prefix + ".".join([n] + rest) for n in difflib.get_close_matches(p, names, n=3)
-                    if _reaches(getattr(obj, n, None), rest)]
+                    if _reaches(_attr(obj, n), rest)]
         if isinstance(nxt, _ModuleType):
             return []  # an attribute path never passes through a module
         obj = nxt
@@ -120,15 +129,22 @@ def _near(module: str, function: str) -> "List[str]":
 
 
 def _reaches(obj: "Any", rest: "List[str]") -> bool:
-    """Whether the attribute path rest resolves on obj without passing
-    through a module."""
+    """Whether the attribute path rest resolves on obj, without passing
+    through a module, to something callable."""
     for p in rest:
-        if isinstance(obj, _ModuleType):
+        if obj is _MISSING or isinstance(obj, _ModuleType):
             return False
-        obj = getattr(obj, p, _MISSING)
-        if obj is _MISSING:
-            return False
-    return True
+        obj = _attr(obj, p)
+    return obj is not _MISSING and callable(obj)
+
+
+def _attr(obj: "Any", name: str) -> "Any":
+    """obj's attribute name, or _MISSING when reading it fails (a property
+    or a module __getattr__ may raise anything)."""
+    try:
+        return getattr(obj, name, _MISSING)
+    except Exception:
+        return _MISSING
 
 
 _MISSING = object()

@@ -5,6 +5,7 @@ a function's attribute path never passes through a module."""
 import datetime
 import os
 import sys
+import types
 import unittest
 
 from taipan import cli
@@ -53,6 +54,49 @@ class SplitTest(unittest.TestCase):
             with self.subTest(name=name):
                 with self.assertRaisesRegex(exc, msg):
                     cli.split(name)
+
+    def test_near(self):
+        # The suggestions of a mistyped name: callable, reachable, and
+        # nothing that fails to read (a property, a module __getattr__)
+        # escapes or is suggested.
+        lazy = types.ModuleType("taipan_test_lazymod")
+
+        def missing(name):
+            raise AttributeError(name)
+        lazy.__getattr__ = missing
+
+        class Obj:
+            @property
+            def size(self):
+                raise RuntimeError("a property that fails")
+
+            def sise2(self):
+                pass
+        lazy.obj = Obj()
+        lazy.thing = None
+        lazy.thingy = len
+        sys.modules[lazy.__name__] = lazy
+        self.addCleanup(sys.modules.pop, lazy.__name__)
+        tests = [
+            ("math", "sqr", ["sqrt", "isqrt"]),
+            ("math", "tu", []),                        # math.tau is not callable
+            ("datetime", "date.todya", ["date.today"]),
+            ("datetime", "dat.today", ["date.today"]),
+            ("datetime", "dat.tday", []),
+            ("builtins", "bytes.fromhx", ["bytes.fromhex"]),
+            ("unittest", "os.getcdw", []),            # never through a module
+            (lazy.__name__, "obj.sise", ["obj.sise2"]),  # size raises: left out
+            (lazy.__name__, "thng", ["thingy"]),         # thing is None: left out
+            ("no_such_module_loaded_xyz", "f", []),
+        ]
+        for module, function, want in tests:
+            with self.subTest(path=module + "." + function):
+                self.assertEqual(cli._near(module, function), want)
+        for name in ["Tru", "Nnoe"]:  # True and None are not callable
+            with self.subTest(name=name):
+                with self.assertRaises(NameError) as cm:
+                    cli.split(name)
+                self.assertNotIn("did you mean", str(cm.exception))
 
     def test_split_missing_import_inside_a_package(self):
         # A submodule that exists but fails to import reports its own
