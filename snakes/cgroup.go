@@ -224,18 +224,34 @@ func hasWord(s, w string) bool {
 	return false
 }
 
-// newWorkerCgroup makes the cgroup parent/taipan-worker-<pid> with its
+// workerCgroupName names the cgroup of the worker pid:
+// "taipan-worker-<pid namespace>-<pid>". A pid is unique in its namespace
+// (and reserved until the reap, before which its cgroup is removed); the
+// namespace's inode keeps apart the workers of hosts in different
+// containers sharing one parent. Without /proc/self/ns/pid,
+// "taipan-worker-<pid>".
+func workerCgroupName(pid int) string {
+	ns, err := os.Readlink("/proc/self/ns/pid") // "pid:[4026531836]"
+	if _, n, ok := strings.Cut(ns, "["); err == nil && ok {
+		if n, ok := strings.CutSuffix(n, "]"); ok && n != "" {
+			return "taipan-worker-" + n + "-" + strconv.Itoa(pid)
+		}
+	}
+	return "taipan-worker-" + strconv.Itoa(pid)
+}
+
+// newWorkerCgroup makes the cgroup parent/workerCgroupName(pid) with its
 // memory limit set to limit (memory.max, or memory.limit_in_bytes under
 // v1) and no swap to spill into, and moves the process pid into it. On
 // failure nothing is left behind.
 //
-// A cgroup of that name already there is a leftover: pid is ours, so no
-// live worker is in it; a host killed before it could remove its
+// A cgroup of that name already there is a leftover: pid is ours (in our
+// pid namespace), so no live worker is in it; a host killed before it could remove its
 // workers' cgroups leaves them, and pids are reused. An empty one is
 // removed and made again (rmdir refuses a cgroup that still holds a
 // process, which is then an error).
 func newWorkerCgroup(parent memoryParent, pid int, limit int64) (_ string, err error) {
-	dir := filepath.Join(parent.dir, "taipan-worker-"+strconv.Itoa(pid))
+	dir := filepath.Join(parent.dir, workerCgroupName(pid))
 	err = os.Mkdir(dir, 0o755)
 	if errors.Is(err, os.ErrExist) && syscall.Rmdir(dir) == nil {
 		err = os.Mkdir(dir, 0o755)

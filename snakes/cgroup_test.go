@@ -148,7 +148,7 @@ func TestWorkerCgroupFailure(t *testing.T) {
 // and kept (an error) when something is still in it.
 func TestWorkerCgroupLeftover(t *testing.T) {
 	parent := t.TempDir()
-	stale := filepath.Join(parent, "taipan-worker-12345")
+	stale := filepath.Join(parent, workerCgroupName(12345))
 	if err := os.Mkdir(stale, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestCgroupHere(t *testing.T) {
 		}
 		return
 	}
-	dir := filepath.Join(parent.dir, "taipan-worker-"+strconv.Itoa(w.Pid()))
+	dir := filepath.Join(parent.dir, workerCgroupName(w.Pid()))
 	if w.limits.cgroup != dir || w.limits.cgroupV1 != parent.v1 || soft != "unlimited" {
 		t.Fatalf("delegated: cgroup %q (v1 %v), address space %s; want %s and no RLIMIT_AS", w.limits.cgroup, w.limits.cgroupV1, soft, dir)
 	}
@@ -229,7 +229,7 @@ func TestCgroupHere(t *testing.T) {
 		t.Fatalf("%s = %q, %v", limitFile, max, err)
 	}
 	own, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", w.Pid()))
-	if err != nil || !strings.Contains(string(own), line) || !strings.Contains(string(own), "/taipan-worker-"+strconv.Itoa(w.Pid())+"\n") {
+	if err != nil || !strings.Contains(string(own), line) || !strings.Contains(string(own), "/"+workerCgroupName(w.Pid())+"\n") {
 		t.Fatalf("the worker's cgroup: %q, %v", own, err)
 	}
 	// A subprocess in a session of its own: out of the process group the
@@ -326,7 +326,7 @@ func TestCgroupParentHere(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := startWorker(t, Options{Limits: Limits{Memory: 256 << 20, CgroupParent: parent}})
-	dir := filepath.Join(parent, "taipan-worker-"+strconv.Itoa(w.Pid()))
+	dir := filepath.Join(parent, workerCgroupName(w.Pid()))
 	if w.limits.cgroup != dir || w.limits.cgroupV1 != found.v1 {
 		t.Fatalf("cgroup %q (v1 %v), want %s", w.limits.cgroup, w.limits.cgroupV1, dir)
 	}
@@ -366,10 +366,23 @@ func deadWorkerCgroups() []string {
 	entries, _ := os.ReadDir(parent.dir)
 	var dead []string
 	for _, e := range entries {
-		pid, err := strconv.Atoi(strings.TrimPrefix(e.Name(), "taipan-worker-"))
-		if e.IsDir() && err == nil && syscall.Kill(pid, 0) == syscall.ESRCH {
+		pid, err := strconv.Atoi(e.Name()[strings.LastIndex(e.Name(), "-")+1:])
+		if e.IsDir() && strings.HasPrefix(e.Name(), "taipan-worker-") && err == nil && syscall.Kill(pid, 0) == syscall.ESRCH {
 			dead = append(dead, e.Name())
 		}
 	}
 	return dead
+}
+
+// TestWorkerCgroupName: the pid namespace keeps apart the workers of
+// hosts in different containers; the pid ends the name.
+func TestWorkerCgroupName(t *testing.T) {
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inode := strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+	if got, want := workerCgroupName(42), "taipan-worker-"+inode+"-42"; got != want {
+		t.Fatalf("workerCgroupName(42) = %q, want %q (namespace %s)", got, want, ns)
+	}
 }

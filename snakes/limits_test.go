@@ -145,7 +145,7 @@ func TestLimitMemoryPool(t *testing.T) {
 			}
 			if le.Killed { // the killed worker's cgroup went with it
 				testkit.Eventually(t, "the killed worker's cgroup removed", func() bool {
-					_, err := os.Stat(filepath.Join(parent.dir, "taipan-worker-"+strconv.Itoa(before[0])))
+					_, err := os.Stat(filepath.Join(parent.dir, workerCgroupName(before[0])))
 					return os.IsNotExist(err)
 				})
 			}
