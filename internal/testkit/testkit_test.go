@@ -172,9 +172,11 @@ func TestBeacon(t *testing.T) {
 }
 
 // TestCounter: a wait for a count ends once the goroutines counting pass
-// it; a count not reached leaves its channel open.
+// it, however far they got before the wait began; a count not reached
+// leaves its channel open; WaitMore counts from the moment it is called.
 func TestCounter(t *testing.T) {
 	var c Counter
+	fifty := c.Reached(50) // taken before counting: the adders may finish before Receive
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -183,7 +185,7 @@ func TestCounter(t *testing.T) {
 			}
 		})
 	}
-	c.WaitMore(t, "50 counts", 50)
+	Receive(t, "50 counts", fifty)
 	wg.Wait()
 	if c.Load() != 400 {
 		t.Fatalf("count %d, want 400", c.Load())
@@ -194,4 +196,26 @@ func TestCounter(t *testing.T) {
 	default:
 	}
 	Receive(t, "400", c.Reached(400))
+
+	// WaitMore under a load that runs until stopped, as the tests use it:
+	// the count it returns at is beyond where it started by more than n.
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					c.Add()
+				}
+			}
+		})
+	}
+	c.WaitMore(t, "50 more counts", 50)
+	if got := c.Load(); got <= 450 {
+		t.Errorf("WaitMore(50) from 400 returned at %d", got)
+	}
+	close(stop)
+	wg.Wait()
 }
