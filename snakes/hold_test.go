@@ -51,6 +51,11 @@ func TestHoldContextEnds(t *testing.T) {
 					t.Fatal(err)
 				}
 				done := make(chan error, 1)
+				// The call in flight waits at a gate, opened once the
+				// holder's context ended for a call that is to finish (an
+				// abandoned one is interrupted): it used to sleep 1 s, and
+				// a slower test found it done (no abandonment, no error).
+				gatePath, open := gate(t, "gate")
 				if tc.call {
 					cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
 					defer ccancel()
@@ -59,13 +64,16 @@ func TestHoldContextEnds(t *testing.T) {
 					}
 					marker, running := beacon(t, "running")
 					go func() {
-						_, err := h.Call(cctx, "fixtures", "sleep_marked", marker, 1)
+						_, err := h.Call(cctx, "fixtures", "gate_marked", marker, gatePath)
 						done <- err
 					}()
 					testkit.Receive(t, "the call to run", running)
 				}
 				cancel() // the holder goes away
 				if tc.call {
+					if !tc.withHold {
+						open()
+					}
 					if err := testkit.Receive(t, "the call in flight", done); tc.callErr == nil && err != nil || tc.callErr != nil && !errors.Is(err, tc.callErr) {
 						t.Fatalf("the call in flight: %v, want %v", err, tc.callErr)
 					}

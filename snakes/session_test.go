@@ -126,10 +126,13 @@ func TestSessionAutoRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The call waits at a gate until the test has looked: it used to
+	// sleep 1 s, and a slower test found it done and the worker back.
 	marker, running := beacon(t, "running")
+	gatePath, open := gate(t, "gate")
 	res := make(chan error, 1)
 	go func() {
-		v, err := s.Call(context.Background(), "fixtures", "sleep_marked", marker, 1)
+		v, err := s.Call(context.Background(), "fixtures", "gate_marked", marker, gatePath)
 		if err == nil && v != "done" {
 			err = errors.New("wrong result")
 		}
@@ -140,6 +143,7 @@ func TestSessionAutoRelease(t *testing.T) {
 	if st := p.Stats(); st.Leased != 1 {
 		t.Errorf("released under a call in flight: %+v", st)
 	}
+	open()
 	if err := testkit.Receive(t, "the call in flight", res); err != nil {
 		t.Fatalf("call in flight at Close: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/taipan-go/taipan/internal/testkit"
 )
@@ -72,6 +73,53 @@ func beacon(t testing.TB, name string) (string, <-chan struct{}) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	return path, testkit.Beacon(t, path)
+}
+
+// gate returns a fresh path for a fixture to wait at (gate_marked,
+// wait_for_file) and the function that opens it (makes the file). It is
+// opened when the test ends, before the workers stop, if not before.
+func gate(t testing.TB, name string) (string, func()) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	var once sync.Once
+	open := func() {
+		once.Do(func() {
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Errorf("opening the gate %s: %v", path, err)
+			}
+		})
+	}
+	t.Cleanup(open)
+	return path, open
+}
+
+// expiringContext is a context whose deadline passes when the test calls
+// expire: Done closes and Err is context.DeadlineExceeded, as at a real
+// deadline. A test makes a call's deadline pass once the call is known to
+// run in Python; a short real deadline could pass before Python has read
+// the request (on a loaded machine), and the abandonment would take
+// another path than the one under test.
+type expiringContext struct {
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiringContext() *expiringContext {
+	return &expiringContext{done: make(chan struct{})}
+}
+
+func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
+
+func (c *expiringContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *expiringContext) Done() <-chan struct{}       { return c.done }
+func (c *expiringContext) Value(any) any               { return nil }
+func (c *expiringContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
 }
 
 // waitWritten waits until w has written n requests to its process (the

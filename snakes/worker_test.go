@@ -292,21 +292,33 @@ func TestDeadlineEscalation(t *testing.T) {
 	tests := []struct {
 		name   string
 		fn     string
+		args   func(marker string) []any
 		stage  string
 		signal time.Duration // SignalGrace
 	}{
 		// All the time Python needs to raise KeyboardInterrupt before
 		// SIGTERM (a loaded machine may take more than the default 100 ms).
-		{"sleep is interrupted", "sleep", "interrupted (SIGINT)", testkit.Patience},
-		{"SIGINT ignored", "ignore_sigint", "terminated (SIGTERM)", 0},
+		{"sleep is interrupted", "sleep_marked", func(m string) []any { return []any{m, 30} }, "interrupted (SIGINT)", testkit.Patience},
+		{"SIGINT ignored", "ignore_sigint", func(m string) []any { return []any{30, m} }, "terminated (SIGTERM)", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := startWorker(t, Options{SignalGrace: tt.signal})
-			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-			defer cancel()
+			// The deadline passes once the call runs (its marker): a real
+			// 200 ms one could pass before Python read the request, and X
+			// drop it unrun, or the SIGINT come before the call did (and
+			// be dropped, or beat ignore_sigint's handler).
+			ctx := newExpiringContext()
+			marker, running := beacon(t, "running")
+			res := make(chan error, 1)
+			go func() {
+				_, err := w.Call(ctx, "fixtures", tt.fn, tt.args(marker)...)
+				res <- err
+			}()
+			testkit.Receive(t, "the call to run", running)
 			start := time.Now()
-			_, err := w.Call(ctx, "fixtures", tt.fn, 30)
+			ctx.expire()
+			err := testkit.Receive(t, "the call's release", res)
 			if !errors.Is(err, ErrTimeout) {
 				t.Fatalf("want ErrTimeout, got %v", err)
 			}
@@ -341,13 +353,15 @@ func TestDeadlineEscalation(t *testing.T) {
 func TestCancelQueuedCall(t *testing.T) {
 	w := startWorker(t, Options{})
 	// The first call keeps the worker busy; the second, queued behind it,
-	// is cancelled and answered by X alone: the worker stays usable.
-	// (The first call runs 2 s: long enough for the test to cancel the
-	// second before it would run, even on a loaded machine.)
+	// is cancelled and answered by X alone: the worker stays usable. (The
+	// first call waits at a gate that opens once the second is cancelled:
+	// it used to sleep 2 s, and a test that took longer to cancel found
+	// the second run and the worker stopped.)
 	marker, running := beacon(t, "running")
+	gatePath, open := gate(t, "gate")
 	first := make(chan error, 1)
 	go func() {
-		_, err := w.Call(context.Background(), "fixtures", "sleep_marked", marker, 2)
+		_, err := w.Call(context.Background(), "fixtures", "gate_marked", marker, gatePath)
 		first <- err
 	}()
 	testkit.Receive(t, "the first call to run", running)
@@ -362,6 +376,7 @@ func TestCancelQueuedCall(t *testing.T) {
 	if err := testkit.Receive(t, "the cancelled call", queued); !errors.Is(err, ErrCancelled) {
 		t.Fatalf("want ErrCancelled, got %v", err)
 	}
+	open()
 	if err := testkit.Receive(t, "the first call", first); err != nil {
 		t.Fatalf("first call: %v", err)
 	}

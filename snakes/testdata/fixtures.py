@@ -72,6 +72,15 @@ def wait_for_file(path):
         time.sleep(0.01)
 
 
+def gate_marked(marker, gate):
+    """Write the marker (the call runs), then wait at the gate until the
+    test opens it: a call that is surely still running when the test acts,
+    however slow the machine."""
+    _mark(marker)
+    wait_for_file(gate)
+    return "done"
+
+
 def segfault(delay, marker=None):
     import ctypes
     _mark(marker)
