@@ -72,9 +72,19 @@ func TestTimeoutIsNotAPythonError(t *testing.T) {
 	// KeyboardInterrupt before SIGTERM (a loaded machine may take more
 	// than the default 100 ms).
 	w := startWorker(t, Options{CancelGrace: time.Millisecond, SignalGrace: testkit.Patience})
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err := w.Call(ctx, "fixtures", "sleep", 60)
+	// The deadline passes once the call runs: a real short one could pass
+	// before Python read the request (X drops it unrun) or entered the
+	// call (the SIGINT is dropped, and the sleep runs on).
+	ctx := newExpiringContext()
+	marker, running := beacon(t, "running")
+	res := make(chan error, 1)
+	go func() {
+		_, err := w.Call(ctx, "fixtures", "sleep_marked", marker, 60)
+		res <- err
+	}()
+	testkit.Receive(t, "the call to run", running)
+	ctx.expire()
+	err := testkit.Receive(t, "the call's release", res)
 	var pe *PythonError
 	if errors.As(err, &pe) {
 		t.Fatalf("a timeout matched *PythonError: %v", err)

@@ -378,11 +378,23 @@ func TestCompatCallbacks(t *testing.T) {
 }
 
 func TestCompatDeadlineSignals(t *testing.T) {
-	w := startErlPort(t, Options{CancelGrace: 10 * time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
+	running := make(chan struct{})
+	w := startErlPort(t, Options{CancelGrace: 10 * time.Second, Funcs: map[string]Func{
+		"go.running": func(context.Context, []any) (any, error) { close(running); return nil, nil },
+	}})
+	// The deadline passes once the call runs (it called go.running): a
+	// real short one could pass, and the SIGINT come, while ErlPort's side
+	// still waited for the request, where KeyboardInterrupt kills it.
+	ctx := newExpiringContext()
+	res := make(chan error, 1)
+	go func() {
+		_, err := w.Call(ctx, "erlport_fixtures", "go_call_then_sleep", "running", 30)
+		res <- err
+	}()
+	testkit.Receive(t, "the call to run", running)
 	start := time.Now()
-	_, err := w.Call(ctx, "erlport_fixtures", "sleep", 30)
+	ctx.expire()
+	err := testkit.Receive(t, "the call's release", res)
 	elapsed := time.Since(start)
 	var ae *AbandonError
 	if !errors.As(err, &ae) || !errors.Is(err, ErrTimeout) {

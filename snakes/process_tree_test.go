@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 // pidWatch holds a pidfd per process a test must see gone. Whatever is
@@ -124,7 +126,10 @@ func TestForkThenCrash(t *testing.T) {
 			if fn == "mp_child_then_exit" {
 				args = []any{path, 30, 7}
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			// Bounded by promptly: a deadline of 1 s, as it was, could pass
+			// first on a loaded machine (multiprocessing's import alone
+			// takes a good part of it), and the call end abandoned.
+			ctx, cancel := context.WithTimeout(context.Background(), promptly)
 			defer cancel()
 			start := time.Now()
 			_, err := w.Call(ctx, "process_fixtures", fn, args...)
@@ -150,10 +155,21 @@ func TestForkThenCrash(t *testing.T) {
 func TestForkThenTimeout(t *testing.T) {
 	w := startWorker(t, Options{})
 	path := pidFile(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
+	// The deadline passes once the child is forked (its pid recorded): a
+	// real 1 s one could pass before, and no pid be there to watch.
+	ctx := newExpiringContext()
 	start := time.Now()
-	_, err := w.Call(ctx, "process_fixtures", "fork_then_sleep", path, 30, 30)
+	res := make(chan error, 1)
+	go func() {
+		_, err := w.Call(ctx, "process_fixtures", "fork_then_sleep", path, 30, 30)
+		res <- err
+	}()
+	testkit.Eventually(t, "the child's pid recorded", func() bool {
+		b, _ := os.ReadFile(path)
+		return strings.HasSuffix(string(b), "\n")
+	})
+	ctx.expire()
+	err := testkit.Receive(t, "the call's release", res)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
