@@ -8,10 +8,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 func TestCallbacks(t *testing.T) {
-	w := startWorker(t, Options{CallbackTimeout: 300 * time.Millisecond})
+	// No timeout the callbacks could meet on a loaded machine (the first
+	// of "together" waits for the fourth to start); "hangs" meets a short
+	// one, on a worker of its own.
+	w := startWorker(t, Options{CallbackTimeout: testkit.Patience})
+	short := startWorker(t, Options{CallbackTimeout: 300 * time.Millisecond})
 	ctx := context.Background()
 	w.RegisterFunc("double", func(ctx context.Context, args []any) (any, error) {
 		return args[0].(int64) * 2, nil
@@ -46,7 +52,7 @@ func TestCallbacks(t *testing.T) {
 	w.RegisterFunc("panics", func(ctx context.Context, args []any) (any, error) {
 		panic("oops")
 	})
-	w.RegisterFunc("hangs", func(ctx context.Context, args []any) (any, error) {
+	short.RegisterFunc("hangs", func(ctx context.Context, args []any) (any, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
@@ -84,15 +90,18 @@ func TestCallbacks(t *testing.T) {
 			t.Fatalf("got %v %v", v, err)
 		}
 	})
-	errTests := []struct{ fn, want string }{
-		{"fails", "go says no"},
-		{"panics", "panic: oops"},
-		{"hangs", "callback ran past"},
-		{"missing", "no such Go function"},
+	errTests := []struct {
+		w        *Worker
+		fn, want string
+	}{
+		{w, "fails", "go says no"},
+		{w, "panics", "panic: oops"},
+		{short, "hangs", "callback ran past"},
+		{w, "missing", "no such Go function"},
 	}
 	for _, tt := range errTests {
 		t.Run("error "+tt.fn, func(t *testing.T) {
-			_, err := w.Call(ctx, "fixtures", "call_go", tt.fn)
+			_, err := tt.w.Call(ctx, "fixtures", "call_go", tt.fn)
 			var pe *PythonError
 			if !errors.As(err, &pe) || pe.Type != "taipan.HostError" || !strings.Contains(pe.Message, tt.want) {
 				t.Fatalf("got %v", err)

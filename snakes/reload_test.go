@@ -399,13 +399,22 @@ func TestManagerReloadCatchesUpWithStartingWorker(t *testing.T) {
 	mod := filepath.Join(dir, "stale.py")
 	writeFile(t, mod, reloadModule("1"))
 	marker := filepath.Join(dir, "init-done")
+	// The Init waits at a gate once it has imported stale: the
+	// replacement is surely still starting when Reload looks (it used to
+	// sleep 2 s, which a slow machine could spend before Reload came).
+	gatePath := filepath.Join(dir, "gate")
+	writeFile(t, gatePath, "") // open for the first worker
 	writeFile(t, filepath.Join(dir, "slowinit.py"),
-		"import time\n\ndef init(marker):\n    import stale\n    open(marker, 'w').close()\n    time.sleep(2.0)\n")
+		"import os, time\n\ndef init(marker, gate):\n    import stale\n    open(marker, 'w').close()\n"+
+			"    while not os.path.exists(gate):\n        time.sleep(0.01)\n")
 	p := startPool(t, PoolOptions{Size: 1, Worker: Options{Paths: []string{dir},
-		Init: &InitCall{Module: "slowinit", Function: "init", Args: []any{marker}}}})
+		Init: &InitCall{Module: "slowinit", Function: "init", Args: []any{marker, gatePath}}}})
 	// The first worker's Init wrote a plain file; the replacement's
-	// writes the beacon in its place.
+	// writes the beacon in its place, and waits at the gate, closed again.
 	os.Remove(marker)
+	if err := os.Remove(gatePath); err != nil {
+		t.Fatal(err)
+	}
 	initDone := testkit.Beacon(t, marker)
 	ctx := context.Background()
 
@@ -421,6 +430,7 @@ func TestManagerReloadCatchesUpWithStartingWorker(t *testing.T) {
 			starting++
 		}
 	}
+	writeFile(t, gatePath, "") // the replacement's Init ends
 	if starting != 1 {
 		t.Fatalf("report %v: want one worker starting", report)
 	}

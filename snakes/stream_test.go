@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/taipan-go/taipan/internal/testkit"
 )
 
 func TestStream(t *testing.T) {
@@ -44,7 +46,10 @@ func TestStream(t *testing.T) {
 }
 
 func TestStreamAbandoned(t *testing.T) {
-	w := startWorker(t, Options{})
+	// All the time Python needs to answer the X: past CancelGrace (100 ms
+	// by default, which a loaded machine can take to schedule Python) the
+	// host escalates, and the worker is stopped.
+	w := startWorker(t, Options{CancelGrace: testkit.Patience})
 	path := filepath.Join(t.TempDir(), "closed")
 	got := 0
 	for v, err := range w.Stream(context.Background(), "fixtures", "count_marked", 100000, path) {
