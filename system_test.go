@@ -175,9 +175,17 @@ func TestStartFailsCleanly(t *testing.T) {
 func TestSystemPetsAndHotReload(t *testing.T) {
 	dir := t.TempDir()
 	mod := filepath.Join(dir, "live.py")
+	// Saved by rename, as editors do: the new file appears whole, in one
+	// event. os.WriteFile's truncation and write are two: a pause between
+	// them longer than the debounce would reload an empty module (keeping
+	// version 1) and report it before the edit is in.
 	write := func(body string) {
 		t.Helper()
-		if err := os.WriteFile(mod, []byte(body), 0o644); err != nil {
+		tmp := filepath.Join(t.TempDir(), "live.py")
+		if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, mod); err != nil {
 			t.Fatal(err)
 		}
 	}

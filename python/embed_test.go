@@ -212,3 +212,32 @@ func BenchmarkInstallChecked(b *testing.B) {
 		}
 	}
 }
+
+// TestVerifyPycacheEntryGone: an entry listed in a __pycache__ and gone
+// when it is checked — the temporary file of a compile that another
+// process's Check just renamed into place — is no damage; one that is
+// there is checked as before. (Verify during another process's first
+// Check saw such a file go, called the runtime corrupt, and the install
+// moved the runtime that Check was writing into aside.)
+func TestVerifyPycacheEntryGone(t *testing.T) {
+	dir, err := Install(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pycache := filepath.Join(dir, "taipan", pycacheDir)
+	if err := os.MkdirAll(filepath.Join(pycache, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(pycache, "open.pyc"), "x")
+	if err := os.Chmod(filepath.Join(pycache, "open.pyc"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	v := verifier{dir: dir, uid: os.Geteuid()}
+	v.checkPycacheEntry("taipan/__pycache__/etf.cpython-311.pyc.140391660228432", false) // renamed since the listing
+	v.checkPycacheEntry("taipan/__pycache__/sub", true)
+	v.checkPycacheEntry("taipan/__pycache__/open.pyc", false)
+	want := []Damage{{"taipan/__pycache__/sub", "unexpected directory"}, {"taipan/__pycache__/open.pyc", "writable by group or others (mode 0666)"}}
+	if !slices.Equal(v.damage, want) {
+		t.Fatalf("damage %v, want %v", v.damage, want)
+	}
+}

@@ -127,10 +127,26 @@ func (v *verifier) walkPycache(rel string) {
 		return
 	}
 	for _, e := range entries {
-		name := path.Join(rel, e.Name())
-		if v.check(name, filepath.Join(v.dir, filepath.FromSlash(name))) && e.IsDir() {
-			v.add(name, "unexpected directory")
-		}
+		v.checkPycacheEntry(path.Join(rel, e.Name()), e.IsDir())
+	}
+}
+
+// checkPycacheEntry checks the entry name that a listing of a __pycache__
+// showed. One gone since the listing is no damage: a Check in another
+// process (Python's atomic write: NAME.pyc.ID, renamed to NAME.pyc) made
+// and renamed it meanwhile, and nothing is left to load from it. Were it
+// damage, a process starting beside another's first Check would move the
+// runtime that Check is writing into aside, and install it again.
+func (v *verifier) checkPycacheEntry(name string, isDir bool) {
+	fi, err := os.Lstat(filepath.Join(v.dir, filepath.FromSlash(name)))
+	switch {
+	case os.IsNotExist(err):
+	case err != nil:
+		v.add(name, err.Error())
+	case entryProblem(fi, v.uid) != "":
+		v.add(name, entryProblem(fi, v.uid))
+	case isDir:
+		v.add(name, "unexpected directory")
 	}
 }
 

@@ -6,12 +6,14 @@ package supervisor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/taipan-go/taipan/actors"
+	"github.com/taipan-go/taipan/internal/testkit"
 	"github.com/taipan-go/taipan/snakes"
 	"github.com/taipan-go/taipan/supervisor"
 )
@@ -33,7 +35,7 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 	events := make(chan supervisor.Event, 1000)
 	waitFor := func(what string, pred func(supervisor.Event) bool) supervisor.Event {
 		t.Helper()
-		timeout := time.After(10 * time.Second)
+		timeout := time.After(testkit.Patience) // a Python start under -race on a loaded machine takes seconds
 		for {
 			select {
 			case e := <-events:
@@ -68,7 +70,7 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 		return nil
 	}
 	getWorker := func(id string) *snakes.Worker {
-		res, err := sys.Root.RequestFuture(pidOf(id), &snakes.GetWorker{}, 5*time.Second).Result()
+		res, err := sys.Root.RequestFuture(pidOf(id), &snakes.GetWorker{}, testkit.Patience).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,10 +108,6 @@ func TestPythonWorkerRestartedAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, x := range []*snakes.Worker{w, sibling} {
-		select {
-		case <-x.Exited():
-		case <-time.After(5 * time.Second):
-			t.Fatalf("process %d survived Stop", x.Pid())
-		}
+		testkit.Receive(t, fmt.Sprintf("process %d to exit after Stop", x.Pid()), x.Exited())
 	}
 }

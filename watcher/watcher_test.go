@@ -82,12 +82,52 @@ func next(t *testing.T, reports <-chan Report) Report {
 	return r
 }
 
+// write saves text at path as an editor that saves by rename does: the
+// whole new file appears at once, in one event. os.WriteFile would make
+// two (the truncation, then the write): a writer paused between them for
+// longer than the debounce would have the watcher reload an empty file,
+// and a second batch follow.
 func write(t *testing.T, path, text string) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+	// Beside the file (one file system), under a name the watcher ignores.
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		t.Fatal(err)
+	}
+}
+
+// overwrite writes text over the file at path in place, as an editor that
+// saves in place does, in a single write and without truncating (one
+// event, like write's rename): text must not be shorter than the file.
+func overwrite(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() > int64(len(text)) {
+		t.Fatalf("overwrite %s: %d bytes over %v (%v): the rest would be left", path, len(text), fi.Size(), err)
+	}
+	if _, err := f.WriteString(text); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -457,7 +497,9 @@ func TestServeEndsWithItsContext(t *testing.T) {
 		if err := w.Serve(ctx); !errors.Is(err, ErrServing) {
 			t.Errorf("a second Serve: %v", err)
 		}
-		write(t, filepath.Join(dir, "sub", "m.py"), "x = 1\n")
+		// In place: the watcher's Write events, beside the renames of
+		// the other tests.
+		overwrite(t, filepath.Join(dir, "sub", "m.py"), "x = 1\n")
 		testkit.Receive(t, "the report", reports)
 		cancel()
 		if err := testkit.Receive(t, "Serve to return", served); err != nil {

@@ -76,7 +76,11 @@ func TestRun(t *testing.T) {
 			wantOut: "true\n{\"error\":{\"line\":2,\"message\":\"'<' not supported between instances of 'int' and 'str'\",\"type\":\"builtins.TypeError\"}}\n"},
 		{name: "attribute path", args: []string{"-spread", "datetime.date.fromordinal"}, stdin: "[1]\n", wantOut: "{\"$python\":\"datetime.date(1, 1, 1)\"}\n"},
 		{name: "spread needs an array", args: []string{"-spread", "operator.neg"}, stdin: "5\n", wantErr: "1 of 1 calls failed", wantLog: []string{"wants a JSON array"}},
-		{name: "call timeout", args: []string{"-timeout", "50ms", "time.sleep"}, stdin: "30\n", wantErr: "1 of 1 calls failed",
+		// -timeout bounds the target's resolution too (a call to the
+		// worker before the input is read): long enough for that round
+		// trip on a loaded machine, where 50 ms was not, short beside the
+		// sleep it abandons.
+		{name: "call timeout", args: []string{"-timeout", "2s", "time.sleep"}, stdin: "600\n", wantErr: "1 of 1 calls failed",
 			wantOut: "{\"error\":{\"line\":1,\"message\":\"snakes: call timed out: worker abandoned\",\"type\":\"timeout\"}}\n"},
 		{name: "empty input", args: []string{"operator.neg"}, stdin: "", wantOut: "", wantLog: []string{"0 calls, 0 errors"}},
 		{name: "missing file", args: []string{"operator.neg", filepath.Join(dir, "nope")}, wantErr: "no such file"},

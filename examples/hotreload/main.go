@@ -94,7 +94,7 @@ func run() error {
 	}
 	for _, e := range edits {
 		fmt.Println(e.what)
-		if err := os.WriteFile(file, []byte(e.text), 0o644); err != nil {
+		if err := save(file, e.text); err != nil {
 			return err
 		}
 		select {
@@ -118,6 +118,32 @@ func run() error {
 	}
 	fmt.Println("pool stopped")
 	return nil
+}
+
+// save writes text to file as many editors save: into a temporary file
+// beside it (a dot file, which the watcher ignores), renamed over it, so
+// that the watcher sees the whole new file in one event. A write in place
+// truncates first: a save slower than the debounce would get a reload of
+// the truncated file before the one of the edit.
+func save(file, text string) error {
+	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), file)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // version rewrites the module's greeting and version.

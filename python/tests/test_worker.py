@@ -295,9 +295,17 @@ class ProcessTest(unittest.TestCase):
 
     def test_sigint(self):
         w = Worker()
+        marker = os.path.join(tempfile.mkdtemp(), "running")
+        self.addCleanup(shutil.rmtree, os.path.dirname(marker))
         try:
-            w.send((C, 1, A("wfix"), A("sleep"), [10]))
-            time.sleep(0.3)
+            w.send((C, 1, A("wfix"), A("sleep_marked"), [10, marker]))
+            # SIGINT while no call runs is dropped: send it once the call
+            # runs (a fixed pause before it could come first on a loaded
+            # machine, and the call would sleep its 10 s out).
+            deadline = time.monotonic() + 60
+            while not os.path.exists(marker):
+                self.assertLess(time.monotonic(), deadline, "the call never began")
+                time.sleep(0.01)
             w.proc.send_signal(signal.SIGINT)
             tag, id, err = w.recv_nolog()
             self.assertEqual((tag, id, err[1]), (e, 1, "builtins.KeyboardInterrupt"))
