@@ -30,6 +30,7 @@ func (w *Watcher) changed(ctx context.Context, files []string) {
 	}
 	slices.Sort(r.Modules)
 	r.Modules = slices.Compact(r.Modules)
+	dropCompiled(files)
 	w.run(ctx, r)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -395,6 +396,58 @@ func TestDeletedAndRenamedFiles(t *testing.T) {
 	}
 	if got := values(t, p, 2, "moved", "value"); !slices.Equal(got, same(int64(8), 2)) {
 		t.Errorf("moved: %v", got)
+	}
+}
+
+// TestRestartAfterSameSizeEdit: an edit that keeps the file's size and
+// its modification second (a digit changed by a tool, saved at once) is
+// the code a restart's fresh workers run, under either strategy. Python
+// alone would take the compiled file of the old version as current (it
+// checks only size and whole-second mtime); the test makes that exact case
+// every time: the edit carries the old mtime and arrives by one rename.
+func TestRestartAfterSameSizeEdit(t *testing.T) {
+	for _, strategy := range []Strategy{StrategyRestart, StrategyReload} {
+		t.Run(strategy.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "samesize.py")
+			stamp := time.Unix(1_700_000_000, 0)
+			save := func(text string) {
+				t.Helper()
+				tmp := filepath.Join(dir, ".samesize.py.new") // ignored by the watcher
+				if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(tmp, stamp, stamp); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(tmp, file); err != nil {
+					t.Fatal(err)
+				}
+			}
+			save(module("1"))
+			in, err := testInterp()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The compiled file a worker would write on import (this
+			// machine may set PYTHONDONTWRITEBYTECODE; a user's seldom does).
+			compile := exec.Command(in.Path, "-c", "import py_compile, sys; py_compile.compile(sys.argv[1], doraise=True)", file)
+			if out, err := compile.CombinedOutput(); err != nil {
+				t.Fatalf("py_compile: %v %s", err, out)
+			}
+			p := startPool(t, dir, 2)
+			if got := values(t, p, 2, "samesize", "value"); !slices.Equal(got, same(int64(1), 2)) {
+				t.Fatalf("before: %v", got)
+			}
+			_, reports := watch(t, dir, p, strategy, 100*time.Millisecond)
+			save(module("2"))
+			if r := next(t, reports); r.Err != nil {
+				t.Fatalf("report: %v", r)
+			}
+			if got := values(t, p, 2, "samesize", "value"); !slices.Equal(got, same(int64(2), 2)) {
+				t.Errorf("after the edit: %v (the compiled file of version 1 was taken as current)", got)
+			}
+		})
 	}
 }
 
