@@ -45,7 +45,13 @@ func TestManagerChaos(t *testing.T) {
 // worker is SIGKILLed every 100 ms.
 func chaos(t *testing.T, pipeline, total int) {
 	const callers = 16
-	p, marker := startPoolMarked(t, PoolOptions{Size: 4, Pipeline: pipeline, Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}}) // kills many a second: the pool must not give up
+	// Kills many a second: the pool must not give up. A call that never
+	// ran may meet a killed worker again where it is sent next; a budget of
+	// 2 (the default) would, rarely, end one as ErrRedispatchBudget, which
+	// TestManagerRedispatchBudget covers. Here every such call must be sent
+	// on until it runs.
+	p, marker := startPoolMarked(t, PoolOptions{Size: 4, Pipeline: pipeline, MaxRedispatch: 1000,
+		Intensity: supervisor.Intensity{MaxRestarts: supervisor.UnlimitedRestarts}})
 
 	stopKiller := make(chan struct{})
 	var kills atomic.Int64
