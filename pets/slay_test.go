@@ -2,8 +2,10 @@ package pets
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -52,12 +54,15 @@ func TestSlay(t *testing.T) {
 				inFlight <- err
 			}()
 			testkit.Receive(t, "the call to run", running)
+			masks := signalMasks(pid) // for the failure below: seen once under load, not explained
 			began := time.Now()
 			if err := p.Slay(ctx, "pet", tt.style); err != nil {
 				t.Fatal(err)
 			}
 			if took := time.Since(began); tt.signal == syscall.SIGTERM && took >= tt.grace/2 {
-				t.Fatalf("Slay took %v: SIGTERM waited for the StopGrace (%v)", took, tt.grace)
+				_, termErr := os.Stat(term)
+				t.Fatalf("Slay took %v: SIGTERM waited for the StopGrace (%v); the handler's marker: %v; the process before Slay: %s",
+					took, tt.grace, termErr, masks)
 			}
 			if testkit.Alive(pid) {
 				t.Fatal("process alive after Slay")
@@ -86,4 +91,22 @@ func TestSlay(t *testing.T) {
 			adopt(t, p, "pet", PetOptions{}, "") // the name is free
 		})
 	}
+}
+
+// signalMasks returns the signal lines of /proc/pid/status (blocked,
+// ignored, caught, threads): what a failure to end by SIGTERM needs.
+func signalMasks(pid int) string {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, line := range strings.Split(string(status), "\n") {
+		for _, key := range []string{"State:", "Threads:", "SigPnd:", "ShdPnd:", "SigBlk:", "SigIgn:", "SigCgt:"} {
+			if strings.HasPrefix(line, key) {
+				out = append(out, strings.Join(strings.Fields(line), " "))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
