@@ -980,10 +980,11 @@ func (d *decodeState) fun(start int) (Fun, error) {
 		return Fun{}, err
 	}
 	sizeAt := d.off
-	size := int(d.u32())
-	if size < 4 || size > len(d.data)-sizeAt {
-		return Fun{}, d.fail(sizeAt, ErrTruncated, "fun of "+strconv.Itoa(size)+" bytes")
-	}
+	// The size is checked against the contents once they are read, not
+	// against the bytes there are first: a fun whose contents end before
+	// its size says is invalid, not truncated, however many bytes follow
+	// (Walk and Skip read a fun by its contents, and must agree).
+	size := int64(d.u32())
 	f := Fun{Arity: d.u8()}
 	copy(f.Uniq[:], d.data[d.off:d.off+16])
 	d.off += 16
@@ -1026,8 +1027,8 @@ func (d *decodeState) fun(start int) (Fun, error) {
 		}
 	}
 	d.depth--
-	if d.off-sizeAt != size {
-		return Fun{}, d.fail(sizeAt, ErrInvalid, "fun size does not match its contents")
+	if int64(d.off-sizeAt) != size {
+		return Fun{}, d.fail(sizeAt, ErrInvalid, "fun of "+strconv.FormatInt(size, 10)+" bytes: its contents take "+strconv.Itoa(d.off-sizeAt))
 	}
 	return f, nil
 }

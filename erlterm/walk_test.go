@@ -2,10 +2,12 @@ package erlterm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -164,6 +166,35 @@ func TestReadHeaderRefuses(t *testing.T) {
 				if _, err := ReadHeader(tt.b); !errors.Is(err, tt.want) {
 					t.Fatalf("ReadHeader: %v, want %v", err, tt.want)
 				}
+			}
+		})
+	}
+}
+
+// TestFunSizeOff: a fun whose size field disagrees with its contents,
+// within bytes that hold its size, is read by Skip to the end of its
+// contents, and Unmarshal refuses those bytes for the size (ErrInvalid),
+// also where the size reaches past them. (FuzzWalk found that case
+// refused as ErrTruncated: structure, where Skip had read the fun whole.)
+func TestFunSizeOff(t *testing.T) {
+	whole, err := Append(nil, Fun{Arity: 1, Module: "m", Pid: Pid{Node: "a@b"}, FreeVars: []any{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fun := whole[1:]
+	for _, off := range []int{-1, 1, 6} {
+		t.Run(strconv.Itoa(off), func(t *testing.T) {
+			b := append(bytes.Clone(fun), bytes.Repeat([]byte{tagNil}, max(off, 0))...) // the bytes its size says
+			binary.BigEndian.PutUint32(b[1:], uint32(int(binary.BigEndian.Uint32(b[1:]))+off))
+			n, err := Skip(b)
+			if err != nil || n != len(fun) {
+				t.Fatalf("Skip = %d, %v; want %d", n, err, len(fun))
+			}
+			var v any
+			err = Unmarshal(append([]byte{Version}, b[:n]...), &v)
+			var se *SyntaxError
+			if !errors.Is(err, ErrInvalid) || !errors.As(err, &se) || se.Offset != 2 {
+				t.Fatalf("Unmarshal: %v, want ErrInvalid at byte 2 (the size)", err)
 			}
 		})
 	}
